@@ -1,0 +1,13 @@
+/** Every HTTP area registers its routes here, in one place. */
+import type { Router } from './router.js';
+import type { Services } from '../services/index.js';
+import { registerAuthRoutes } from './api/auth.js';
+import { registerAdminUserRoutes } from './api/admin-users.js';
+import { registerAliasRoutes } from './api/aliases.js';
+
+/** Register the routes of every area. */
+export function registerRoutes(router: Router, services: Services): void {
+  registerAuthRoutes(router, services);
+  registerAdminUserRoutes(router, services);
+  registerAliasRoutes(router, services);
+}

@@ -1,0 +1,325 @@
+/** The only importer of uWebSockets.js: listening, copying requests, writing replies. */
+import uWS from 'uWebSockets.js';
+import type { HttpResponse, HttpRequest as UwsRequest, TemplatedApp, us_listen_socket } from 'uWebSockets.js';
+import { Readable } from 'node:stream';
+import { ClientGone, HttpError } from '../common/errors.js';
+import type { HttpRequest, Reply } from './types.js';
+
+/** What the front end asks of the rest of the server for every request. */
+export interface Dispatcher {
+  /** Turn a request into a reply; may throw (the fallback answers). */
+  dispatch(req: HttpRequest): Promise<Reply>;
+  /** Reply for an error that escaped dispatch (never throws). */
+  fallback(req: HttpRequest, err: unknown): Reply;
+  /** Called once per finished request (for the request log). */
+  finished(req: HttpRequest, status: number, ms: number): void;
+  /** True when the connection from `ip` counts as secure even without TLS. */
+  trusted(ip: string): boolean;
+}
+
+/** A listening HTTP server. */
+export interface HttpServer {
+  port: number;
+  /** Stop accepting, wait for in-flight requests (up to `graceMs`), then close every socket. */
+  close(graceMs?: number): Promise<void>;
+}
+
+interface Live {
+  aborted: boolean;
+  done: boolean;
+  onAbort: Array<() => void>;
+}
+
+const DEFAULT_BODY_LIMIT = 1024 * 1024;
+
+const STATUS_TEXT: Record<number, string> = {
+  200: 'OK', 201: 'Created', 204: 'No Content', 206: 'Partial Content', 207: 'Multi-Status',
+  301: 'Moved Permanently', 302: 'Found', 303: 'See Other', 304: 'Not Modified', 307: 'Temporary Redirect',
+  400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed',
+  406: 'Not Acceptable', 409: 'Conflict', 411: 'Length Required', 412: 'Precondition Failed',
+  413: 'Payload Too Large', 415: 'Unsupported Media Type', 416: 'Range Not Satisfiable', 423: 'Locked',
+  424: 'Failed Dependency', 429: 'Too Many Requests', 500: 'Internal Server Error', 501: 'Not Implemented',
+  502: 'Bad Gateway', 503: 'Service Unavailable', 507: 'Insufficient Storage',
+};
+
+/** `'207 Multi-Status'` for 207: uWS wants the status line as a string. */
+export const statusLine = (status: number): string => `${status} ${STATUS_TEXT[status] ?? 'Unknown'}`;
+
+/** Split a raw path on `/` and decode each segment; a bad escape is a 400. */
+export function decodeSegments(rawPath: string): string[] {
+  return rawPath.split('/').filter((s) => s !== '').map((s) => {
+    try {
+      return decodeURIComponent(s);
+    } catch {
+      throw new HttpError(400, 'Bad path encoding');
+    }
+  });
+}
+
+function readBody(res: HttpResponse, live: Live, state: BodyState, limit: number): Promise<Buffer> {
+  if (state.used) return Promise.reject(new Error('request body read twice'));
+  state.used = true;
+  return new Promise((resolve, reject) => {
+    const parts: Buffer[] = [];
+    let size = 0;
+    let failed = false;
+    live.onAbort.push(() => reject(new ClientGone()));
+    res.onData((chunk, isLast) => {
+      if (failed) return;
+      size += chunk.byteLength;
+      if (size > limit) {
+        failed = true;
+        reject(new HttpError(413, 'Payload too large'));
+        return;
+      }
+      parts.push(Buffer.from(chunk.slice(0)));
+      if (isLast) resolve(Buffer.concat(parts, size));
+    });
+  });
+}
+
+function streamBody(res: HttpResponse, live: Live, state: BodyState, limit: number): Readable {
+  if (state.used) throw new Error('request body read twice');
+  state.used = true;
+  let size = 0;
+  let paused = false;
+  let ended = false;
+  const stream = new Readable({
+    read() {
+      if (paused && !live.aborted && !ended) {
+        paused = false;
+        res.resume();
+      }
+    },
+  });
+  live.onAbort.push(() => {
+    if (!ended) stream.destroy(new ClientGone());
+  });
+  res.onData((chunk, isLast) => {
+    if (ended) return;
+    size += chunk.byteLength;
+    if (size > limit) {
+      ended = true;
+      stream.destroy(new HttpError(413, 'Payload too large'));
+      return;
+    }
+    const more = stream.push(Buffer.from(chunk.slice(0)));
+    if (isLast) {
+      ended = true;
+      stream.push(null);
+    } else if (!more && !paused) {
+      paused = true;
+      res.pause();
+    }
+  });
+  return stream;
+}
+
+interface BodyState {
+  used: boolean;
+}
+
+function writeHead(res: HttpResponse, r: Reply): void {
+  res.writeStatus(statusLine(r.status));
+  for (const [name, value] of Object.entries(r.headers ?? {})) res.writeHeader(name, value);
+}
+
+function pipeStream(res: HttpResponse, live: Live, r: Reply, stream: Readable, total: number, done: () => void): void {
+  live.onAbort.push(() => {
+    stream.destroy();
+    done();
+  });
+  res.cork(() => writeHead(res, r));
+  if (total === 0) {
+    live.done = true;
+    res.cork(() => res.end());
+    stream.destroy();
+    done();
+    return;
+  }
+  stream.on('error', () => {
+    if (!live.aborted && !live.done) {
+      live.done = true;
+      res.close();
+    }
+    done();
+  });
+  stream.on('data', (data: Buffer | string) => {
+    if (live.aborted || live.done) return;
+    const buf = typeof data === 'string' ? Buffer.from(data) : data;
+    const ab = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
+    const start = res.getWriteOffset();
+    let ok = false;
+    let finished = false;
+    res.cork(() => {
+      [ok, finished] = res.tryEnd(ab, total);
+    });
+    if (finished) {
+      live.done = true;
+      stream.destroy();
+      done();
+      return;
+    }
+    if (!ok) {
+      stream.pause();
+      res.onWritable((offset) => {
+        if (live.aborted || live.done) return true;
+        const [sent, fin] = res.tryEnd(ab.slice(offset - start), total);
+        if (fin) {
+          live.done = true;
+          stream.destroy();
+          done();
+        } else if (sent) stream.resume();
+        return sent;
+      });
+    }
+  });
+  stream.on('end', () => {
+    // A stream shorter than its announced length: the client would hang; cut the link.
+    if (!live.done && !live.aborted) {
+      live.done = true;
+      res.close();
+      done();
+    }
+  });
+}
+
+/** Write a reply through one gate that checks the response is still alive. */
+function send(res: HttpResponse, live: Live, method: string, r: Reply, done: () => void): void {
+  if (live.aborted || live.done) {
+    if (r.body instanceof Readable) r.body.destroy();
+    done();
+    return;
+  }
+  if (r.body instanceof Readable) {
+    if (method === 'HEAD') {
+      r.body.destroy();
+    } else {
+      pipeStream(res, live, r, r.body, r.length ?? 0, done);
+      return;
+    }
+  }
+  live.done = true;
+  const body = r.body instanceof Readable ? undefined : r.body;
+  res.cork(() => {
+    writeHead(res, r);
+    if (method === 'HEAD' || r.status === 304 || r.status === 204) {
+      const len = r.body instanceof Readable ? (r.length ?? 0) : body === undefined ? 0 : Buffer.byteLength(body);
+      if (method === 'HEAD' && r.status !== 204 && r.status !== 304) res.writeHeader('content-length', String(len));
+      res.endWithoutBody(undefined, r.close ?? false);
+    } else {
+      res.end(body ?? '', r.close ?? false);
+    }
+  });
+  done();
+}
+
+function listen(app: TemplatedApp, host: string, port: number): Promise<{ token: us_listen_socket; port: number }> {
+  return new Promise((resolve, reject) => {
+    app.listen(host, port, (token) => {
+      if (!token) {
+        reject(new Error(`http: cannot listen on ${host}:${port}`));
+        return;
+      }
+      resolve({ token, port: uWS.us_socket_local_port(token) });
+    });
+  });
+}
+
+/** Start the uWS app on host:port (TLS when `tls` names key and cert files). */
+export async function startHttp(
+  opts: { host: string; port: number; tls?: { key: string; cert: string } },
+  dispatcher: Dispatcher,
+): Promise<HttpServer> {
+  const app = opts.tls ? uWS.SSLApp({ key_file_name: opts.tls.key, cert_file_name: opts.tls.cert }) : uWS.App();
+  const secureTransport = !!opts.tls;
+  let inFlight = 0;
+  let drained: (() => void) | null = null;
+  const finishOne = () => {
+    inFlight -= 1;
+    if (inFlight === 0 && drained) drained();
+  };
+
+  app.any('/*', (res: HttpResponse, uwsReq: UwsRequest) => {
+    const live: Live = { aborted: false, done: false, onAbort: [] };
+    res.onAborted(() => {
+      live.aborted = true;
+      for (const fn of live.onAbort.splice(0)) fn();
+    });
+    inFlight += 1;
+    const started = performance.now();
+    const headers: Record<string, string> = {};
+    uwsReq.forEach((k, v) => {
+      headers[k] = v;
+    });
+    const method = uwsReq.getCaseSensitiveMethod().toUpperCase();
+    const rawPath = uwsReq.getUrl();
+    const ip = Buffer.from(res.getRemoteAddressAsText()).toString();
+    const state: BodyState = { used: false };
+    const request: HttpRequest = {
+      method,
+      rawPath,
+      segments: [],
+      query: new URLSearchParams(uwsReq.getQuery() ?? ''),
+      headers,
+      ip,
+      secure: secureTransport || dispatcher.trusted(ip),
+      params: {},
+      rest: [],
+      trailingSlash: rawPath.endsWith('/'),
+      body: (limit = DEFAULT_BODY_LIMIT) => readBody(res, live, state, limit),
+      stream: (limit = Number.MAX_SAFE_INTEGER) => streamBody(res, live, state, limit),
+      aborted: () => live.aborted,
+      onAbort: (fn) => {
+        if (live.aborted) fn();
+        else live.onAbort.push(fn);
+      },
+    };
+    let status = 500;
+    const done = () => {
+      dispatcher.finished(request, status, performance.now() - started);
+      finishOne();
+    };
+    const reply = (r: Reply) => {
+      status = r.status;
+      // A body the handler did not read must not be left half-received on a kept-alive link.
+      if (!state.used && (headers['content-length'] ?? '0') !== '0' && r.status >= 400) r.close = true;
+      send(res, live, method, r, done);
+    };
+    let settled = false;
+    Promise.resolve()
+      .then(() => {
+        request.segments = decodeSegments(rawPath);
+        return dispatcher.dispatch(request);
+      })
+      .then(reply, (err) => reply(dispatcher.fallback(request, err)))
+      .catch((err) => {
+        if (!settled) {
+          settled = true;
+          try {
+            reply(dispatcher.fallback(request, err));
+          } catch {
+            /* the response is gone */
+          }
+        }
+      });
+  });
+
+  const { token, port } = await listen(app, opts.host, opts.port);
+  let closed = false;
+  return {
+    port,
+    close: async (graceMs = 10_000) => {
+      if (closed) return;
+      closed = true;
+      uWS.us_listen_socket_close(token);
+      if (inFlight > 0) {
+        await new Promise<void>((resolve) => {
+          drained = resolve;
+          setTimeout(resolve, graceMs).unref();
+        });
+      }
+      app.close();
+    },
+  };
+}

@@ -1,0 +1,18 @@
+/** The collaborators every protocol front end is handed (no module-level singletons). */
+import type { Config, Logger } from '../common/types.js';
+import type { ActorRegistry } from '../actors/registry.js';
+import type { ChangeBus } from '../actors/changes.js';
+import type { WorkerPool } from '../workers/pool.js';
+import type { AuthService } from './auth.js';
+import type { AccountService } from './accounts.js';
+
+/** Everything a handler may use. Each area adds its service here. */
+export interface Services {
+  config: Config;
+  log: Logger;
+  actors: ActorRegistry;
+  changes: ChangeBus;
+  pool: WorkerPool;
+  auth: AuthService;
+  accounts: AccountService;
+}

@@ -1,0 +1,35 @@
+/** Every path under mail_root is built here (reference.md's on-disk layouts). */
+import { join } from 'node:path';
+
+/** `{root}/domains/{domain}` */
+export const domainDir = (root: string, domain: string): string => join(root, 'domains', domain);
+/** `{root}/domains/{domain}/users` */
+export const usersDir = (root: string, domain: string): string => join(domainDir(root, domain), 'users');
+/** `{root}/domains/{domain}/users/{user}` */
+export const userDir = (root: string, domain: string, user: string): string => join(usersDir(root, domain), user);
+/** The account record: password hash, admin, enabled, quota_mb, created. */
+export const accountFile = (root: string, domain: string, user: string): string => join(userDir(root, domain, user), 'account.json');
+/** The user's sidecar lock file (flock around every mutation of the user's files). */
+export const userLockFile = (root: string, domain: string, user: string): string => join(userDir(root, domain, user), '.lock');
+/** The domain's lock file (user creation and deletion, aliases). */
+export const domainLockFile = (root: string, domain: string): string => join(domainDir(root, domain), '.lock');
+/** The domain's regex alias rules. */
+export const aliasesFile = (root: string, domain: string): string => join(domainDir(root, domain), 'aliases.json');
+/** The user's webmail preferences (calendar_visible.{name}, ...). */
+export const preferencesFile = (root: string, domain: string, user: string): string => join(userDir(root, domain, user), 'preferences.json');
+/** The user's mail store. */
+export const mailDir = (root: string, domain: string, user: string): string => join(userDir(root, domain, user), 'mail');
+/** The user's calendars: `calendars/{name}/calendar.json, index.json, events/{uid}.ics`. */
+export const calendarsDir = (root: string, domain: string, user: string): string => join(userDir(root, domain, user), 'calendars');
+/** The user's drive: `drive/_meta.json`, `drive/_shares.json`, `drive/files/...`. */
+export const driveDir = (root: string, domain: string, user: string): string => join(userDir(root, domain, user), 'drive');
+/** `{root}/shares/{uid[:2]}/{uid}.json` */
+export const shareFile = (root: string, uid: string): string => join(root, 'shares', uid.slice(0, 2), `${uid}.json`);
+/** The durable outbound relay queue. */
+export const queueDir = (root: string): string => join(root, 'queue');
+/** The self-signed TLS pair and DKIM keys. */
+export const tlsDir = (root: string): string => join(root, 'tls');
+/** Server-wide state (reminder bookkeeping, ...). */
+export const systemDir = (root: string): string => join(root, 'system');
+/** Scratch space for uploads and literals being received (same file system as the store). */
+export const tmpDir = (root: string): string => join(root, 'tmp');
