@@ -1,0 +1,111 @@
+/**
+ * The mail store's public types (pure). The store (src/store/mailbox.ts), the user actor's mail
+ * methods and the MailService (src/services/mail.ts) implement them; IMAP, SMTP, the API and
+ * webmail consume them. Extend freely; do not change the meaning of existing fields.
+ */
+
+/** An address as IMAP's ENVELOPE has it: display name, local part, domain. */
+export interface EnvelopeAddress {
+  name: string | null;
+  mailbox: string | null;
+  host: string | null;
+}
+
+/** RFC 3501 ENVELOPE fields (decoded strings; null when absent). */
+export interface Envelope {
+  date: string | null;
+  subject: string | null;
+  from: EnvelopeAddress[];
+  sender: EnvelopeAddress[];
+  replyTo: EnvelopeAddress[];
+  to: EnvelopeAddress[];
+  cc: EnvelopeAddress[];
+  bcc: EnvelopeAddress[];
+  inReplyTo: string | null;
+  messageId: string | null;
+}
+
+/**
+ * One MIME part, with the byte offsets into the raw message file that IMAP needs to answer
+ * BODY[section], BODY[section.HEADER], BODY[section.MIME] and BINARY[section] without
+ * re-parsing. Offsets are absolute within the message file.
+ */
+export interface MimePart {
+  /** Lower-case type and subtype, e.g. `text` / `plain`, `multipart` / `mixed`. */
+  type: string;
+  subtype: string;
+  /** Content-Type parameters, names lower-case (charset, boundary, name, ...). */
+  params: Record<string, string>;
+  id: string | null;
+  description: string | null;
+  /** Content-Transfer-Encoding as sent (upper-case), default `7BIT`. */
+  encoding: string;
+  /** Body size in bytes (encoded, as stored). */
+  size: number;
+  /** Lines of the body for text/* and message/rfc822. */
+  lines: number | null;
+  md5: string | null;
+  disposition: { type: string; params: Record<string, string> } | null;
+  language: string[] | null;
+  location: string | null;
+  /** Byte offsets: the part's header starts at headerStart, its body at bodyStart, ends at end. */
+  headerStart: number;
+  bodyStart: number;
+  end: number;
+  /** Sub-parts of a multipart. */
+  children?: MimePart[];
+  /** For message/rfc822: the embedded message's envelope and its top part. */
+  message?: { envelope: Envelope; body: MimePart };
+}
+
+/** One attachment as the API and webmail list it. */
+export interface AttachmentInfo {
+  /** IMAP section number, e.g. `2` or `1.2`. */
+  section: string;
+  filename: string;
+  contentType: string;
+  size: number;
+}
+
+/** What is computed once per message by the `mime` worker at delivery. */
+export interface MessageSummary {
+  envelope: Envelope;
+  body: MimePart;
+  /** First ~200 characters of the text, whitespace collapsed. */
+  preview: string;
+  attachments: AttachmentInfo[];
+  /** Sections of text/calendar parts (iMIP). */
+  calendarParts: string[];
+  /** Header values used by SORT/THREAD/search (decoded). */
+  references: string[];
+}
+
+/** One message in a folder's index. */
+export interface MessageMeta {
+  uid: number;
+  modseq: number;
+  flags: string[];
+  /** INTERNALDATE, ms since epoch. */
+  internalDate: number;
+  /** RFC822.SIZE in bytes. */
+  size: number;
+}
+
+/** A folder as listings show it. */
+export interface FolderInfo {
+  /** Stable id: a rename keeps it and rewrites no message. */
+  id: string;
+  /** Full name with `/` as the hierarchy separator, e.g. `Archive/2024`. */
+  name: string;
+  /** `\Drafts`, `\Sent`, `\Trash`, `\Junk`, `\Archive` or null. */
+  specialUse: string | null;
+  uidValidity: number;
+  uidNext: number;
+  highestModseq: number;
+  total: number;
+  unread: number;
+  subscribed: boolean;
+}
+
+/** How STORE changes flags. */
+export type FlagOp = 'add' | 'remove' | 'replace';
