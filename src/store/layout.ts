@@ -27,6 +27,14 @@ export const driveDir = (root: string, domain: string, user: string): string => 
 export const shareFile = (root: string, uid: string): string => join(root, 'shares', uid.slice(0, 2), `${uid}.json`);
 /** The durable outbound relay queue. */
 export const queueDir = (root: string): string => join(root, 'queue');
+/** One queued message's state: `queue/{id}.json` (its presence makes the entry exist). */
+export const queueEntryFile = (root: string, id: string): string => join(queueDir(root), `${id}.json`);
+/** One queued message's bytes, DKIM-signed: `queue/{id}.eml`. */
+export const queueMessageFile = (root: string, id: string): string => join(queueDir(root), `${id}.eml`);
+/** Marker the CLI touches to make the running server retry every queued message now. */
+export const queueFlushFile = (root: string): string => join(queueDir(root), 'flush');
+/** A domain's DKIM private key (PEM), made on first start: `tls/dkim/{domain}.pem`. */
+export const dkimKeyFile = (root: string, domain: string): string => join(root, 'tls', 'dkim', `${domain}.pem`);
 /** The self-signed TLS pair and DKIM keys. */
 export const tlsDir = (root: string): string => join(root, 'tls');
 /** Server-wide state (reminder bookkeeping, ...). */
