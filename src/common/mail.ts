@@ -109,3 +109,30 @@ export interface FolderInfo {
 
 /** How STORE changes flags. */
 export type FlagOp = 'add' | 'remove' | 'replace';
+
+/**
+ * A lock-free read view of one folder's in-memory index (the actor's own object, updated in
+ * place after every durable write: keep it and read it again, no need to call folder() again
+ * unless the folder was renamed or deleted).
+ */
+export interface FolderView {
+  /** Current counters (same object, updated in place). */
+  readonly info: FolderInfo;
+  /** The messages in ascending uid order (the array is replaced on expunge; read `messages` again). */
+  readonly messages: readonly MessageMeta[];
+  /** The message with this uid, or undefined. */
+  byUid(uid: number): MessageMeta | undefined;
+  /** Uids expunged with a modseq above `modseq` (for QRESYNC VANISHED); all known ones when older. */
+  expungedSince(modseq: number): number[];
+}
+
+/** What an append takes: a temp file under tmpDir(mail_root) that the store takes over, or bytes. */
+export type AppendSource = { file: string } | { data: Buffer };
+
+/** What an append answers. */
+export interface AppendResult {
+  uid: number;
+  uidValidity: number;
+  size: number;
+  modseq: number;
+}

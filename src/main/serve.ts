@@ -6,6 +6,8 @@ import { ChangeBus } from '../actors/changes.js';
 import { WorkerPool } from '../workers/pool.js';
 import { AccountService } from '../services/accounts.js';
 import { AuthService } from '../services/auth.js';
+import { MailService } from '../services/mail.js';
+import { QuotaService } from '../services/quota.js';
 import type { Services } from '../services/index.js';
 import { startHttpServer } from '../http/server.js';
 import { ensureTls, type TlsPair } from './tls.js';
@@ -45,7 +47,10 @@ export function createServices(config: Config, log: Logger): Services {
   const pool = new WorkerPool(workerThreads(config));
   const accounts = new AccountService(config.mail_root, actors, changes, config.domains);
   const auth = new AuthService(config, accounts);
-  return { config, log, actors, changes, pool, accounts, auth };
+  const quota = new QuotaService(config.mail_root, accounts);
+  const mail = new MailService({ config, log, actors, changes, pool, quota });
+  accounts.onCreate.push((id) => mail.ensureUser(id));
+  return { config, log, actors, changes, pool, accounts, auth, mail, quota };
 }
 
 /** Start every enabled listener on `config`. */

@@ -5,6 +5,8 @@ import type { ChangeBus } from '../actors/changes.js';
 import type { WorkerPool } from '../workers/pool.js';
 import type { AuthService } from './auth.js';
 import type { AccountService } from './accounts.js';
+import type { MailService } from './mail.js';
+import type { QuotaService } from './quota.js';
 
 /** Everything a handler may use. Each area adds its service here. */
 export interface Services {
@@ -15,4 +17,8 @@ export interface Services {
   pool: WorkerPool;
   auth: AuthService;
   accounts: AccountService;
+  /** Users' mail: folders, messages, flags (src/services/mail.ts). */
+  mail: MailService;
+  /** Mail + drive bytes against quota_mb (src/services/quota.ts). */
+  quota: QuotaService;
 }

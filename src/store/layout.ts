@@ -19,10 +19,26 @@ export const aliasesFile = (root: string, domain: string): string => join(domain
 export const preferencesFile = (root: string, domain: string, user: string): string => join(userDir(root, domain, user), 'preferences.json');
 /** The user's mail store. */
 export const mailDir = (root: string, domain: string, user: string): string => join(userDir(root, domain, user), 'mail');
+/** The user's folder list: `mail/folders.json` (id, name, special-use, subscribed, uidValidity). */
+export const mailFoldersFile = (root: string, domain: string, user: string): string => join(mailDir(root, domain, user), 'folders.json');
+/** One folder's directory, keyed by its stable id: `mail/f/{id}/` ({uid}.eml, index.snap, index.log, summaries.jsonl). */
+export const mailFolderDir = (root: string, domain: string, user: string, id: string): string => join(mailDir(root, domain, user), 'f', id);
 /** The user's calendars: `calendars/{name}/calendar.json, index.json, events/{uid}.ics`. */
 export const calendarsDir = (root: string, domain: string, user: string): string => join(userDir(root, domain, user), 'calendars');
+/** One calendar collection: `calendars/{cal}/` (calendar.json, index.json, index.journal, events/). */
+export const calendarDir = (root: string, domain: string, user: string, cal: string): string => join(calendarsDir(root, domain, user), cal);
+/** The reminder scheduler's durable record of reminders already sent. */
+export const remindersStateFile = (root: string): string => join(systemDir(root), 'reminders.json');
 /** The user's drive: `drive/_meta.json`, `drive/_shares.json`, `drive/files/...`. */
 export const driveDir = (root: string, domain: string, user: string): string => join(userDir(root, domain, user), 'drive');
+/** The drive's file tree root: `drive/files/` (each directory holds `_index.json`). */
+export const driveFilesDir = (root: string, domain: string, user: string): string => join(driveDir(root, domain, user), 'files');
+/** `drive/_meta.json`: ctag, sync_token and the drive's totals. */
+export const driveMetaFile = (root: string, domain: string, user: string): string => join(driveDir(root, domain, user), '_meta.json');
+/** `drive/_shares.json`: the per-owner index of share UIDs. */
+export const driveSharesFile = (root: string, domain: string, user: string): string => join(driveDir(root, domain, user), '_shares.json');
+/** `drive/files/_index.lock`: flock sidecar held while indexes are updated. */
+export const driveIndexLock = (root: string, domain: string, user: string): string => join(driveFilesDir(root, domain, user), '_index.lock');
 /** `{root}/shares/{uid[:2]}/{uid}.json` */
 export const shareFile = (root: string, uid: string): string => join(root, 'shares', uid.slice(0, 2), `${uid}.json`);
 /** The durable outbound relay queue. */
