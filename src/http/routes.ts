@@ -4,10 +4,14 @@ import type { Services } from '../services/index.js';
 import { registerAuthRoutes } from './api/auth.js';
 import { registerAdminUserRoutes } from './api/admin-users.js';
 import { registerAliasRoutes } from './api/aliases.js';
+import { registerWebmailRoutes } from './webmail/index.js';
+import { registerDocsRoutes } from './docs.js';
 
 /** Register the routes of every area. */
 export function registerRoutes(router: Router, services: Services): void {
   registerAuthRoutes(router, services);
   registerAdminUserRoutes(router, services);
   registerAliasRoutes(router, services);
+  registerWebmailRoutes(router, services);
+  registerDocsRoutes(router, services);
 }

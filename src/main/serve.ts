@@ -75,6 +75,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
         tls: config.http.tls ? { key: tls.keyFile, cert: tls.certFile } : undefined,
       });
       ports.http = http.port;
+      if (config.public_url.endsWith(':0')) config.public_url = `${config.public_url.slice(0, -2)}:${http.port}`; // port 0: real port
       stoppers.push(() => http.close());
       log.info('listening', { service: 'http', host, port: http.port, tls: config.http.tls });
     }

@@ -1,0 +1,77 @@
+/** The webmail stylesheet, served at /webmail/assets/style.css (no inline styles anywhere: CSP). */
+export const STYLE_CSS = `
+:root{--bg:#f6f7f9;--panel:#fff;--ink:#1b1f24;--muted:#57606a;--line:#d0d7de;--accent:#0b57d0;--accent-ink:#fff;
+--unread:#0b57d0;--star:#b26b00;--danger:#b3261e;--sel:#e8f0fe;font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}
+*{box-sizing:border-box}
+html,body{margin:0;background:var(--bg);color:var(--ink);font-size:15px;line-height:1.45}
+a{color:var(--accent)}
+a:focus-visible,button:focus-visible,input:focus-visible,select:focus-visible,textarea:focus-visible{outline:3px solid #f2b705;outline-offset:1px}
+.skip-link{position:absolute;left:-999px}.skip-link:focus{left:8px;top:8px;background:#fff;padding:6px;z-index:10}
+.topbar{display:flex;align-items:center;gap:16px;padding:8px 16px;background:#1f2937;color:#fff;flex-wrap:wrap}
+.topbar a{color:#e5e7eb;text-decoration:none}.topbar .brand{font-weight:700;font-size:18px;color:#fff}
+.topnav{display:flex;gap:12px;flex-wrap:wrap}.topnav a.active{color:#fff;border-bottom:2px solid #93c5fd}
+.account{margin-left:auto;display:flex;align-items:center;gap:10px}.current-user{color:#f3f4f6;font-size:14px}
+.logout-form{margin:0}.logout-form button{background:transparent;color:#e5e7eb;border:1px solid #6b7280;border-radius:4px;padding:3px 8px;cursor:pointer}
+.layout{display:flex;min-height:calc(100vh - 48px)}
+.sidebar{width:220px;flex:none;background:var(--panel);border-right:1px solid var(--line);padding:12px}
+.button,button{display:inline-block;font:inherit;padding:6px 12px;border:1px solid var(--line);border-radius:6px;background:#fff;color:var(--ink);cursor:pointer;text-decoration:none}
+.button.primary,button.primary,.compose-button{background:var(--accent);border-color:var(--accent);color:var(--accent-ink)}
+.compose-button{display:block;text-align:center;margin-bottom:12px;font-weight:600}
+.folder-list,.side-links{list-style:none;margin:0;padding:0}
+.folder-item a{display:flex;justify-content:space-between;padding:5px 8px;border-radius:6px;color:var(--ink);text-decoration:none}
+.folder-item[data-depth="1"] a{padding-left:20px}.folder-item[data-depth="2"] a{padding-left:32px}
+.folder-item.active a{background:var(--sel);font-weight:600}.folder-item a:hover{background:#eef1f4}
+.count{font-size:12px;color:var(--unread);font-weight:600}.count.zero{visibility:hidden}
+.side-links{margin-top:16px;border-top:1px solid var(--line);padding-top:8px}.side-links a{display:block;padding:4px 8px;color:var(--muted)}
+.content{flex:1;min-width:0;padding:16px;background:var(--panel)}
+.notice{background:#fff8c5;border:1px solid #d4a72c;padding:6px 10px;border-radius:6px}
+.form-error{color:var(--danger);font-weight:600}
+h1,h2{margin:0 0 10px}h1{font-size:22px}h2{font-size:19px}
+.list-head{display:flex;align-items:center;gap:12px;flex-wrap:wrap;margin-bottom:8px}
+.search-form{display:flex;gap:6px;margin-left:auto}.search-form input{padding:5px 8px;border:1px solid var(--line);border-radius:6px}
+.bulk-bar{display:none;gap:8px;align-items:center;padding:6px 8px;background:var(--sel);border-radius:6px;margin-bottom:8px;flex-wrap:wrap}
+.message-list:has(input.row-check:checked) .bulk-bar{display:flex}
+.bulk-bar form{display:flex;gap:6px;align-items:center;margin:0;flex-wrap:wrap}
+table.messages{width:100%;border-collapse:collapse;table-layout:fixed}
+.message-row td{padding:7px 6px;border-bottom:1px solid #eaeef2;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
+.message-row:hover{background:#f6f8fa}.message-row:has(input.row-check:checked){background:var(--sel)}
+.message-row.unread .message-from,.message-row.unread .message-subject{font-weight:700}
+.col-check{width:34px}.col-star{width:30px;color:#8c959f}.col-star.flagged{color:var(--star)}.col-from{width:26%}.col-date{width:90px;text-align:right;color:var(--muted)}
+.col-subject a{color:var(--ink);text-decoration:none;display:block;overflow:hidden;text-overflow:ellipsis}
+.message-preview{color:var(--muted);font-weight:400}
+.page-info{color:var(--muted);font-size:14px}.pagination{display:flex;gap:8px;margin-top:10px}
+.pagination a,.pagination span{padding:4px 10px;border:1px solid var(--line);border-radius:6px;text-decoration:none}
+.pagination span{color:#aab}
+.empty{color:var(--muted);padding:24px;text-align:center}
+.msg-toolbar{display:flex;gap:8px;flex-wrap:wrap;align-items:center;margin-bottom:12px}
+.msg-toolbar form{display:flex;gap:6px;margin:0}
+.msg-header{border-bottom:1px solid var(--line);padding-bottom:10px;margin-bottom:12px}
+.msg-meta div{color:var(--muted);font-size:14px}.msg-meta .label{display:inline-block;min-width:48px;font-weight:600}
+.msg-body{overflow-wrap:anywhere;max-width:100%;overflow-x:auto}.msg-body img{max-width:100%;height:auto}
+.msg-text{white-space:pre-wrap;font-family:inherit;margin:0}
+.remote-notice{background:#fff8c5;border:1px solid #d4a72c;padding:6px 10px;border-radius:6px;margin-bottom:10px}
+.attachments{margin-top:16px;border-top:1px solid var(--line);padding-top:8px;display:flex;flex-direction:column;gap:4px}
+.compose-form{display:grid;gap:8px;max-width:860px}
+.compose-form label{font-weight:600;font-size:14px}
+.compose-form input[type=text],.compose-form textarea,.login-box input,.login-box select{width:100%;padding:7px 9px;border:1px solid var(--line);border-radius:6px;font:inherit}
+.compose-form textarea{min-height:300px;font-family:ui-monospace,Menlo,Consolas,monospace;font-size:14px}
+.compose-actions{display:flex;gap:8px}
+.login-box{max-width:360px;margin:8vh auto;background:#fff;border:1px solid var(--line);border-radius:10px;padding:24px}
+.login-box form{display:grid;gap:8px}.login-box button{margin-top:8px}
+.bare-content{background:transparent}
+.error-page{max-width:560px;margin:8vh auto;background:#fff;border:1px solid var(--line);border-radius:10px;padding:24px}
+.docs{max-width:860px}.docs pre{background:#f6f8fa;padding:10px;overflow-x:auto;border-radius:6px}
+.docs table{border-collapse:collapse}.docs td,.docs th{border:1px solid var(--line);padding:4px 8px}
+.docs-index li{margin:4px 0}
+@media (max-width:720px){
+ .layout{flex-direction:column}
+ .sidebar{width:auto;border-right:0;border-bottom:1px solid var(--line);padding:8px}
+ .folder-list{display:flex;gap:4px;overflow-x:auto}.folder-item a{white-space:nowrap}
+ .side-links{display:flex;gap:8px;margin-top:6px;padding-top:6px;overflow-x:auto}
+ .compose-button{display:inline-block;margin:0 0 6px}
+ .col-from{width:34%}.col-date{width:58px}.col-star{width:24px}.col-check{width:28px}
+ .message-preview{display:none}
+ .content{padding:10px}.topbar{gap:8px;padding:6px 10px}.account{margin-left:0}
+ .search-form{margin-left:0;width:100%}.search-form input{flex:1}
+}
+`;
