@@ -8,6 +8,9 @@ import { AccountService } from '../services/accounts.js';
 import { AuthService } from '../services/auth.js';
 import { MailService } from '../services/mail.js';
 import { QuotaService } from '../services/quota.js';
+import { DeliveryService } from '../services/delivery.js';
+import { OutboundService } from '../services/outbound.js';
+import { startSmtpServers } from '../smtp/server.js';
 import type { Services } from '../services/index.js';
 import { startHttpServer } from '../http/server.js';
 import { ensureTls, type TlsPair } from './tls.js';
@@ -50,7 +53,12 @@ export function createServices(config: Config, log: Logger): Services {
   const quota = new QuotaService(config.mail_root, accounts);
   const mail = new MailService({ config, log, actors, changes, pool, quota });
   accounts.onCreate.push((id) => mail.ensureUser(id));
-  return { config, log, actors, changes, pool, accounts, auth, mail, quota };
+  const outbound = new OutboundService({ config, log, actors });
+  const delivery = new DeliveryService({ config, log, accounts, mail });
+  outbound.bounce = async (to, dsn) => {
+    if (!(await delivery.deliverRaw(to, dsn))) await outbound.enqueue('', [to], dsn);
+  };
+  return { config, log, actors, changes, pool, accounts, auth, mail, quota, delivery, outbound };
 }
 
 /** Start every enabled listener on `config`. */
@@ -79,6 +87,11 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       stoppers.push(() => http.close());
       log.info('listening', { service: 'http', host, port: http.port, tls: config.http.tls });
     }
+    await services.outbound.start();
+    stoppers.push(() => services.outbound.stop());
+    const smtp = await startSmtpServers(services, tls, host);
+    Object.assign(ports, smtp.ports);
+    stoppers.push(() => smtp.close());
   } catch (err) {
     for (const stop of stoppers.reverse()) await stop().catch(() => {});
     throw err;

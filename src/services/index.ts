@@ -7,6 +7,8 @@ import type { AuthService } from './auth.js';
 import type { AccountService } from './accounts.js';
 import type { MailService } from './mail.js';
 import type { QuotaService } from './quota.js';
+import type { DeliveryService } from './delivery.js';
+import type { OutboundService } from './outbound.js';
 
 /** Everything a handler may use. Each area adds its service here. */
 export interface Services {
@@ -21,4 +23,8 @@ export interface Services {
   mail: MailService;
   /** Mail + drive bytes against quota_mb (src/services/quota.ts). */
   quota: QuotaService;
+  /** Local delivery: recipient routing, auth checks, INBOX appends, iMIP hook (src/services/delivery.ts). */
+  delivery: DeliveryService;
+  /** The durable relay queue: `enqueue(from, recipients, raw)` (src/services/outbound.ts). */
+  outbound: OutboundService;
 }

@@ -1,0 +1,198 @@
+/**
+ * Local delivery: resolve recipients (users, then the domain's regex alias rules), check quota,
+ * verify SPF/DKIM/DMARC (mailauth) into an Authentication-Results header, and append one copy to
+ * each recipient's INBOX through the mail service (each user's actor in turn). A copy is
+ * acknowledged only once the store's append resolved (file fsync'd, renamed, journal fsync'd).
+ *
+ * Hooks: `onDelivered` runs after a message with text/calendar parts landed (iMIP intake).
+ */
+import { promises as fsp } from 'node:fs';
+import { promises as dns } from 'node:dns';
+import { authenticate, type DNSResolver } from 'mailauth';
+import type { Config, Logger } from '../common/types.js';
+import type { MessageSummary } from '../common/mail.js';
+import { QuotaError, SmtpError } from '../common/errors.js';
+import { accountId, splitAddress } from '../common/names.js';
+import type { AccountService } from './accounts.js';
+import type { MailService } from './mail.js';
+import type { Spool } from './spool.js';
+
+/** Called after a message with calendar parts was delivered (the CalDAV side imports it). */
+export type DeliveredHook = (userId: string, folder: string, uid: number, summary: MessageSummary) => Promise<void> | void;
+
+/** Where an address goes: a local account, or (for a domain not served here) a remote one. */
+export type Route = { local: true; userId: string } | { local: false };
+
+/** The outcome of one local copy. */
+export type CopyOutcome = { userId: string; ok: true; uid: number } | { userId: string; ok: false; error: SmtpError };
+
+/** What the client told us, for the Received and Authentication-Results headers. */
+export interface ClientInfo {
+  ip: string;
+  helo: string;
+  /** Envelope sender ('' for the null reverse-path). */
+  sender: string;
+  /** RFC 3848 protocol: ESMTP, ESMTPS, ESMTPA, ESMTPSA. */
+  protocol: string;
+  /** Transaction id for the Received header. */
+  id: string;
+  /** The only recipient, named in `for <...>` (omitted for several, to not leak Bcc). */
+  recipient?: string;
+}
+
+const AUTH_TIMEOUT_MS = 10_000;
+
+/** A DNS resolver with short timeouts for mailauth (a DNS failure is a temperror, never a hang). */
+export function defaultResolver(): DNSResolver {
+  const r = new dns.Resolver({ timeout: 2000, tries: 2 });
+  return (name, rrtype) => r.resolve(name, rrtype) as Promise<string[][] | string[]>;
+}
+
+/** Local delivery and recipient resolution. */
+export class DeliveryService {
+  /** iMIP intake: run after a message with text/calendar parts lands in a user's folder. */
+  readonly onDelivered: DeliveredHook[] = [];
+  /** DNS for SPF/DKIM/DMARC (tests replace it with one that fails fast). */
+  resolver: DNSResolver = defaultResolver();
+
+  constructor(
+    private readonly deps: { config: Config; log: Logger; accounts: AccountService; mail: MailService },
+  ) {}
+
+  /** Route an address: its local account (user or alias), remote, or a 550 for an unknown local user. */
+  async route(address: string): Promise<Route> {
+    const a = splitAddress(address);
+    if (!a) throw new SmtpError(501, 'Bad recipient address syntax', '5.1.3');
+    if (!this.deps.accounts.servesDomain(a.domain)) return { local: false };
+    const rec = await this.deps.accounts.resolve(a.user, a.domain);
+    if (!rec) throw new SmtpError(550, `<${address}>: no such user here`, '5.1.1');
+    if (!rec.enabled) throw new SmtpError(550, `<${address}>: mailbox disabled`, '5.2.1');
+    return { local: true, userId: accountId(rec.username, rec.domain) };
+  }
+
+  /** True when `address` is the user `userId` or one of their aliases. */
+  async owns(userId: string, address: string): Promise<boolean> {
+    const a = splitAddress(address);
+    if (!a) return false;
+    const rec = await this.deps.accounts.resolve(a.user, a.domain);
+    return !!rec && accountId(rec.username, rec.domain) === userId;
+  }
+
+  /** Refuse a recipient that is over quota now (452), or that `size` alone would overflow (552). */
+  async checkQuota(userId: string, size: number): Promise<void> {
+    const q = await this.deps.mail.quota(userId);
+    if (size > q.limit) throw new SmtpError(552, 'Message exceeds the recipient\'s storage quota', '5.2.2');
+    if (q.used >= q.limit || q.used + size > q.limit) throw new SmtpError(452, 'Mailbox full, try again later', '4.2.2');
+  }
+
+  /** The Received header (CRLF-terminated) this server adds (RFC 5321 4.4). */
+  receivedHeader(c: ClientInfo): string {
+    const helo = (c.helo || 'unknown').replace(/[^\x21-\x7e]/g, '');
+    const forPart = c.recipient ? `\r\n\tfor <${c.recipient}>` : '';
+    return `Received: from ${helo} ([${c.ip}])\r\n\tby ${this.deps.config.hostname} (rmail) with ${c.protocol} id ${c.id}${forPart};\r\n\t${new Date().toUTCString().replace('GMT', '+0000')}\r\n`;
+  }
+
+  /**
+   * SPF, DKIM and DMARC of a received message as Authentication-Results (and Received-SPF)
+   * headers. A DNS failure or timeout is recorded as temperror and never blocks delivery.
+   */
+  async authResults(spool: Spool, c: ClientInfo): Promise<string> {
+    const host = this.deps.config.hostname;
+    try {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('authentication checks timed out')), AUTH_TIMEOUT_MS);
+      });
+      const res = await Promise.race([
+        authenticate(spool.stream(), {
+          ip: c.ip, helo: c.helo, sender: c.sender, mta: host, resolver: this.resolver, disableArc: true, disableBimi: true,
+        }),
+        timeout,
+      ]).finally(() => clearTimeout(timer));
+      const h = res.headers.replace(/\r?\n/g, '\r\n');
+      return h.endsWith('\r\n') ? h : `${h}\r\n`;
+    } catch (err) {
+      this.deps.log.warn('smtp: authentication checks failed', { err: (err as Error).message });
+      const from = c.sender ? ` smtp.mailfrom=${c.sender}` : '';
+      return `Authentication-Results: ${host};\r\n\tspf=temperror${from};\r\n\tdkim=temperror;\r\n\tdmarc=temperror\r\n`;
+    }
+  }
+
+  /**
+   * Append `prefix` + the message to each user's INBOX, one after another. Each user gets a
+   * hard link of one temp file (messages are immutable); a copy refused for quota is a 452/552,
+   * anything else a 451. Resolves when every successful copy is durable.
+   */
+  async deliver(spool: Spool, prefix: string, userIds: string[]): Promise<CopyOutcome[]> {
+    const users = [...new Set(userIds)];
+    if (users.length === 0) return [];
+    const first = await spool.writeTo(prefix, false, 'in');
+    const files = [first];
+    try {
+      for (let i = 1; i < users.length; i++) {
+        const link = `${first}.${i}`;
+        await fsp.link(first, link);
+        files.push(link);
+      }
+    } catch (err) {
+      await Promise.all(files.map((f) => fsp.rm(f, { force: true })));
+      throw err;
+    }
+    const size = Buffer.byteLength(prefix) + spool.size;
+    const calendar = this.mayHaveCalendar(spool);
+    const out: CopyOutcome[] = [];
+    for (let i = 0; i < users.length; i++) {
+      const userId = users[i]!;
+      try {
+        const r = await this.deps.mail.append(userId, 'INBOX', { file: files[i]! });
+        out.push({ userId, ok: true, uid: r.uid });
+        if (calendar) await this.runHooks(userId, 'INBOX', r.uid);
+      } catch (err) {
+        await fsp.rm(files[i]!, { force: true });
+        out.push({ userId, ok: false, error: await this.copyError(userId, size, err) });
+      }
+    }
+    return out;
+  }
+
+  /** Deliver a ready message (a DSN, a reminder) to a local address's INBOX; false when not local. */
+  async deliverRaw(address: string, data: Buffer): Promise<boolean> {
+    let route: Route;
+    try {
+      route = await this.route(address);
+    } catch {
+      return false;
+    }
+    if (!route.local) return false;
+    await this.deps.mail.append(route.userId, 'INBOX', { data });
+    return true;
+  }
+
+  private async copyError(userId: string, size: number, err: unknown): Promise<SmtpError> {
+    if (err instanceof SmtpError) return err;
+    if (err instanceof QuotaError) {
+      const limit = await this.deps.mail.quota(userId).then((q) => q.limit, () => Infinity);
+      return size > limit
+        ? new SmtpError(552, 'Message exceeds the recipient\'s storage quota', '5.2.2')
+        : new SmtpError(452, 'Mailbox full, try again later', '4.2.2');
+    }
+    this.deps.log.error('smtp: local delivery failed', { user: userId, err: err as Error });
+    return new SmtpError(451, 'Local delivery failed, try again later', '4.3.0');
+  }
+
+  private mayHaveCalendar(spool: Spool): boolean {
+    if (this.onDelivered.length === 0) return false;
+    const b = spool.buffer();
+    return b === null || /text\/calendar/i.test(b.toString('latin1'));
+  }
+
+  private async runHooks(userId: string, folder: string, uid: number): Promise<void> {
+    try {
+      const summary = await this.deps.mail.summary(userId, folder, uid);
+      if (summary.calendarParts.length === 0) return;
+      for (const hook of this.onDelivered) await hook(userId, folder, uid, summary);
+    } catch (err) {
+      this.deps.log.warn('smtp: delivery hook failed', { user: userId, err: (err as Error).message });
+    }
+  }
+}

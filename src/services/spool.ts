@@ -1,0 +1,131 @@
+/**
+ * A message being received: small messages stay in memory (one copy), larger ones spill to a temp
+ * file under tmpDir(mail_root), so a 25 MB message is never held in memory. `writeTo` produces
+ * the final file (header prefix + content) that the store or the queue takes over.
+ */
+import { createReadStream, createWriteStream, promises as fsp } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { tmpDir } from '../store/layout.js';
+
+const MEMORY_LIMIT = 1024 * 1024;
+
+/** A unique temp file name under tmpDir(root). */
+export const tempFile = (root: string, tag: string): string =>
+  join(tmpDir(root), `${tag}-${Date.now().toString(36)}-${randomBytes(6).toString('hex')}.tmp`);
+
+/** The bytes of one received message. */
+export class Spool {
+  private chunks: Buffer[] = [];
+  private file: string | null = null;
+  /** Bytes received. */
+  size = 0;
+
+  private constructor(private readonly root: string) {}
+
+  /** Take over an existing file (it is removed by `dispose`). */
+  static async ofFile(root: string, file: string): Promise<Spool> {
+    const s = new Spool(root);
+    s.file = file;
+    s.size = (await fsp.stat(file)).size;
+    return s;
+  }
+
+  /**
+   * Read `input` to the end (spilling past 1 MiB). Past `limit` bytes nothing more is kept (the
+   * stream is drained, `size` keeps counting) so an oversized message cannot fill the disk.
+   */
+  static async from(root: string, input: Readable | Buffer, limit = Infinity): Promise<Spool> {
+    const s = new Spool(root);
+    if (Buffer.isBuffer(input)) {
+      s.chunks = [input];
+      s.size = input.length;
+      return s;
+    }
+    let out: import('node:fs').WriteStream | null = null;
+    try {
+      for await (const chunk of input) {
+        const buf = chunk as Buffer;
+        s.size += buf.length;
+        if (s.size > limit) continue;
+        if (out) {
+          if (!out.write(buf)) await new Promise<void>((r) => out!.once('drain', () => r()));
+          continue;
+        }
+        s.chunks.push(buf);
+        if (s.size > MEMORY_LIMIT) {
+          s.file = tempFile(root, 'spool');
+          out = createWriteStream(s.file, { mode: 0o600 });
+          for (const c of s.chunks) out.write(c);
+          s.chunks = [];
+        }
+      }
+    } catch (err) {
+      out?.destroy();
+      await s.dispose();
+      throw err;
+    }
+    if (out) await new Promise<void>((resolve, reject) => out!.end((err?: Error | null) => (err ? reject(err) : resolve())));
+    return s;
+  }
+
+  /** The whole message in memory, or null when it spilled to disk. */
+  buffer(): Buffer | null {
+    if (this.file) return null;
+    if (this.chunks.length !== 1) this.chunks = [Buffer.concat(this.chunks)];
+    return this.chunks[0] ?? Buffer.alloc(0);
+  }
+
+  /** The first `n` bytes (enough for the header block). */
+  async head(n = 65536): Promise<Buffer> {
+    const b = this.buffer();
+    if (b) return b.subarray(0, n);
+    const fh = await fsp.open(this.file!, 'r');
+    try {
+      const buf = Buffer.alloc(n);
+      const { bytesRead } = await fh.read(buf, 0, n, 0);
+      return buf.subarray(0, bytesRead);
+    } finally {
+      await fh.close();
+    }
+  }
+
+  /** A fresh stream of the content. */
+  stream(): Readable {
+    const b = this.buffer();
+    return b ? Readable.from([b]) : createReadStream(this.file!);
+  }
+
+  /** Write `prefix` + content to a new temp file; fsync it when `durable`. Returns its path. */
+  async writeTo(prefix: string, durable: boolean, tag = 'msg'): Promise<string> {
+    const path = tempFile(this.root, tag);
+    const b = this.buffer();
+    if (b) {
+      const fh = await fsp.open(path, 'w', 0o600);
+      try {
+        await fh.writev([Buffer.from(prefix), b]);
+        if (durable) await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      return path;
+    }
+    const out = createWriteStream(path, { mode: 0o600 });
+    out.write(prefix);
+    await pipeline(createReadStream(this.file!), out);
+    if (durable) {
+      const fh = await fsp.open(path, 'r+');
+      await fh.sync().finally(() => fh.close());
+    }
+    return path;
+  }
+
+  /** Remove the spill file, if any. */
+  async dispose(): Promise<void> {
+    this.chunks = [];
+    if (this.file) await fsp.rm(this.file, { force: true });
+    this.file = null;
+  }
+}
