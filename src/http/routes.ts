@@ -6,6 +6,7 @@ import { registerAdminUserRoutes } from './api/admin-users.js';
 import { registerAliasRoutes } from './api/aliases.js';
 import { registerWebmailRoutes } from './webmail/index.js';
 import { registerDocsRoutes } from './docs.js';
+import { registerCaldavRoutes } from './caldav/index.js';
 
 /** Register the routes of every area. */
 export function registerRoutes(router: Router, services: Services): void {
@@ -14,4 +15,5 @@ export function registerRoutes(router: Router, services: Services): void {
   registerAliasRoutes(router, services);
   registerWebmailRoutes(router, services);
   registerDocsRoutes(router, services);
+  registerCaldavRoutes(router, services);
 }

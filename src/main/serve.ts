@@ -6,6 +6,7 @@ import { ChangeBus } from '../actors/changes.js';
 import { WorkerPool } from '../workers/pool.js';
 import { AccountService } from '../services/accounts.js';
 import { AuthService } from '../services/auth.js';
+import { CalendarService } from '../services/calendar.js';
 import { MailService } from '../services/mail.js';
 import { QuotaService } from '../services/quota.js';
 import { DeliveryService } from '../services/delivery.js';
@@ -58,7 +59,9 @@ export function createServices(config: Config, log: Logger): Services {
   outbound.bounce = async (to, dsn) => {
     if (!(await delivery.deliverRaw(to, dsn))) await outbound.enqueue('', [to], dsn);
   };
-  return { config, log, actors, changes, pool, accounts, auth, mail, quota, delivery, outbound };
+  const calendar = new CalendarService(config.mail_root, actors, changes, pool, log);
+  accounts.onCreate.push((id) => calendar.ensureDefaults(id));
+  return { config, log, actors, changes, pool, accounts, auth, mail, quota, delivery, outbound, calendar };
 }
 
 /** Start every enabled listener on `config`. */

@@ -5,6 +5,7 @@ import type { ChangeBus } from '../actors/changes.js';
 import type { WorkerPool } from '../workers/pool.js';
 import type { AuthService } from './auth.js';
 import type { AccountService } from './accounts.js';
+import type { CalendarService } from './calendar.js';
 import type { MailService } from './mail.js';
 import type { QuotaService } from './quota.js';
 import type { DeliveryService } from './delivery.js';
@@ -19,6 +20,7 @@ export interface Services {
   pool: WorkerPool;
   auth: AuthService;
   accounts: AccountService;
+  calendar: CalendarService;
   /** Users' mail: folders, messages, flags (src/services/mail.ts). */
   mail: MailService;
   /** Mail + drive bytes against quota_mb (src/services/quota.ts). */

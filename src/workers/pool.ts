@@ -2,16 +2,19 @@
 import { Piscina } from 'piscina';
 import { fileURLToPath } from 'node:url';
 import type { HashInput, HashOutput } from './etag.js';
+import type { ExpandInput, ExpandOutput } from './expand-rrule.js';
 
 /** Task name -> [input, output] types. Areas add their tasks here and a file beside this one. */
 export interface Tasks {
   hash: [HashInput, HashOutput];
+  'expand-rrule': [ExpandInput, ExpandOutput];
 }
 
 // The file of each task, resolved beside this module (src/*.ts under tests, dist/*.js in production).
 const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
 const FILES: Record<keyof Tasks, string> = {
   hash: 'etag',
+  'expand-rrule': 'expand-rrule',
 };
 
 /** A pool of worker threads running the task files. */

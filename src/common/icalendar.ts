@@ -1,0 +1,314 @@
+/**
+ * iCalendar helpers on ical.js (pure: no I/O, no state beyond ical.js's timezone registry):
+ * validation of a CalDAV resource (RFC 4791 5.3.2.1), instance expansion over a range with
+ * EXDATE, RDATE and RECURRENCE-ID overrides, VTIMEZONE/TZID (IANA names without a VTIMEZONE
+ * are resolved with Intl), floating times read as UTC, all-day events.
+ */
+import ICAL from 'ical.js';
+import { ValidationError } from './errors.js';
+
+type Component = InstanceType<typeof ICAL.Component>;
+type Time = InstanceType<typeof ICAL.Time>;
+
+/** At most this many instances are visited per event and query (unbounded RRULEs). */
+export const MAX_INSTANCES = 20_000;
+const DAY = 86_400_000;
+
+/** What the index keeps about one resource. */
+export interface ResourceInfo {
+  uid: string;
+  component: string;
+  start: number | null;
+  end: number | null;
+  recurring: boolean;
+}
+
+/** One occurrence: UTC ms bounds, the RECURRENCE-ID (UTC ms) for recurring events, its component. */
+export interface Instance {
+  start: number;
+  end: number;
+  recurrenceId: number | null;
+  allDay: boolean;
+  item: Component;
+}
+
+/** Parse iCalendar text into the VCALENDAR component (ValidationError with the reason). */
+export function parseCalendar(text: string): Component {
+  let jcal: unknown;
+  try {
+    jcal = ICAL.parse(text);
+  } catch (err) {
+    throw new ValidationError(`Invalid iCalendar data: ${(err as Error).message}`);
+  }
+  if (!Array.isArray(jcal) || typeof jcal[0] !== 'string') throw new ValidationError('Invalid iCalendar data: expected one VCALENDAR');
+  const cal = new ICAL.Component(jcal as unknown as [string, unknown[], unknown[]]);
+  if (cal.name !== 'vcalendar') throw new ValidationError('Invalid iCalendar data: top component must be VCALENDAR');
+  registerTimezones(cal);
+  return cal;
+}
+
+/** Register the VTIMEZONEs of a calendar so TZID references resolve. */
+export function registerTimezones(cal: Component): void {
+  for (const tz of cal.getAllSubcomponents('vtimezone')) {
+    const id = tz.getFirstPropertyValue('tzid');
+    if (typeof id === 'string' && !ICAL.TimezoneService.has(id)) {
+      try {
+        ICAL.TimezoneService.register(tz);
+      } catch {
+        /* an unusable VTIMEZONE: times fall back to Intl or floating */
+      }
+    }
+  }
+}
+
+/** The scheduling components of a calendar (everything but VTIMEZONE). */
+export const itemsOf = (cal: Component): Component[] =>
+  cal.getAllSubcomponents().filter((c) => c.name !== 'vtimezone');
+
+/**
+ * Validate a resource stored by PUT (RFC 4791 5.3.2.1): one component type, one UID, no
+ * METHOD, parseable dates, at most one master; RECURRENCE-ID overrides stay in the same file.
+ */
+export function validateResource(text: string): { cal: Component; info: ResourceInfo } {
+  const cal = parseCalendar(text);
+  if (cal.getFirstProperty('method')) throw new ValidationError('Calendar object resources must not contain METHOD');
+  const items = itemsOf(cal);
+  if (items.length === 0) throw new ValidationError('No VEVENT, VTODO or VJOURNAL component');
+  const kinds = new Set(items.map((c) => c.name));
+  if (kinds.size > 1) throw new ValidationError('A resource holds one component type only');
+  const kind = items[0]!.name;
+  if (!['vevent', 'vtodo', 'vjournal', 'vfreebusy'].includes(kind)) throw new ValidationError(`Unsupported component ${kind.toUpperCase()}`);
+  const uids = new Set(items.map((c) => c.getFirstPropertyValue('uid')));
+  if (uids.size !== 1) throw new ValidationError('All components of a resource must share one UID');
+  const uid = [...uids][0];
+  if (typeof uid !== 'string' || uid.trim() === '') throw new ValidationError('Missing UID');
+  const masters = items.filter((c) => !c.hasProperty('recurrence-id'));
+  if (masters.length > 1) throw new ValidationError('More than one master component for the UID');
+  for (const c of items) checkDates(c);
+  return { cal, info: { uid, component: kind.toUpperCase(), ...rangeOf(cal), recurring: items.some(isRecurringItem) } };
+}
+
+function checkDates(c: Component): void {
+  for (const name of ['dtstart', 'dtend', 'due', 'recurrence-id']) {
+    const p = c.getFirstProperty(name);
+    if (!p) continue;
+    const v = p.getFirstValue();
+    if (!(v instanceof ICAL.Time) || Number.isNaN(v.toUnixTime())) throw new ValidationError(`Invalid ${name.toUpperCase()}`);
+  }
+  if (c.name === 'vevent' && c.hasProperty('dtend') && c.hasProperty('duration')) {
+    throw new ValidationError('VEVENT may not have both DTEND and DURATION');
+  }
+  const rr = c.getFirstProperty('rrule');
+  if (rr && !(rr.getFirstValue() instanceof ICAL.Recur)) throw new ValidationError('Invalid RRULE');
+  if (rr && !c.hasProperty('dtstart')) throw new ValidationError('RRULE needs DTSTART');
+}
+
+const isRecurringItem = (c: Component): boolean =>
+  c.hasProperty('rrule') || c.hasProperty('rdate') || c.hasProperty('recurrence-id');
+
+/** UTC ms of a Time; a TZID without VTIMEZONE is resolved as an IANA zone, floating as UTC. */
+export function timeToMs(t: Time, tzid?: string | null): number {
+  if (t.isDate) return Date.UTC(t.year, t.month - 1, t.day);
+  const zid = t.zone?.tzid;
+  if ((zid === 'floating' || zid === undefined) && tzid) {
+    const ms = wallToUtc(t, tzid);
+    if (ms !== null) return ms;
+  }
+  return t.toUnixTime() * 1000;
+}
+
+const fmtCache = new Map<string, Intl.DateTimeFormat | null>();
+
+function zoneFormat(tzid: string): Intl.DateTimeFormat | null {
+  if (!fmtCache.has(tzid)) {
+    try {
+      fmtCache.set(tzid, new Intl.DateTimeFormat('en-US', {
+        timeZone: tzid, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric',
+        hour: 'numeric', minute: 'numeric', second: 'numeric',
+      }));
+    } catch {
+      fmtCache.set(tzid, null);
+    }
+  }
+  return fmtCache.get(tzid)!;
+}
+
+function zoneOffset(fmt: Intl.DateTimeFormat, utc: number): number {
+  const p: Record<string, number> = {};
+  for (const part of fmt.formatToParts(new Date(utc))) if (part.type !== 'literal') p[part.type] = Number(part.value);
+  return Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!) - Math.floor(utc / 1000) * 1000;
+}
+
+function wallToUtc(t: Time, tzid: string): number | null {
+  const fmt = zoneFormat(tzid.replace(/^\/[^/]*\//, ''));
+  if (!fmt) return null;
+  const wall = Date.UTC(t.year, t.month - 1, t.day, t.hour, t.minute, t.second);
+  let utc = wall - zoneOffset(fmt, wall);
+  const second = wall - zoneOffset(fmt, utc);
+  if (second !== utc) utc = second;
+  return utc;
+}
+
+const tzidOf = (c: Component, prop: string): string | null => {
+  const p = c.getFirstProperty(prop);
+  const v = p?.getParameter('tzid');
+  return typeof v === 'string' ? v : null;
+};
+
+/** Start/end (UTC ms) of one component instance as stored (no recurrence). */
+export function boundsOf(c: Component): { start: number; end: number; allDay: boolean } | null {
+  const startProp = c.name === 'vtodo' ? (c.hasProperty('dtstart') ? 'dtstart' : 'due') : 'dtstart';
+  const s = c.getFirstPropertyValue(startProp);
+  if (!(s instanceof ICAL.Time)) return null;
+  const start = timeToMs(s, tzidOf(c, startProp));
+  const endProp = c.name === 'vtodo' ? 'due' : 'dtend';
+  const e = c.getFirstPropertyValue(endProp);
+  let end: number;
+  if (e instanceof ICAL.Time && startProp !== endProp) end = timeToMs(e, tzidOf(c, endProp));
+  else {
+    const d = c.getFirstPropertyValue('duration');
+    if (d instanceof ICAL.Duration) end = start + d.toSeconds() * 1000;
+    else end = s.isDate ? start + DAY : start;
+  }
+  return { start, end: Math.max(end, start), allDay: s.isDate };
+}
+
+/** The master component (without RECURRENCE-ID) and the overrides of a resource. */
+export function splitItems(cal: Component): { master: Component | null; overrides: Component[] } {
+  const items = itemsOf(cal);
+  return {
+    master: items.find((c) => !c.hasProperty('recurrence-id')) ?? null,
+    overrides: items.filter((c) => c.hasProperty('recurrence-id')),
+  };
+}
+
+const overlaps = (s: number, e: number, rs: number, re: number): boolean =>
+  e > s ? s < re && e > rs : s >= rs && s < re;
+
+/**
+ * Every instance overlapping [rangeStart, rangeEnd) (RFC 4791 9.9 semantics), at most
+ * MAX_INSTANCES visited per master; overrides replace their slot, EXDATEs remove theirs.
+ */
+export function instancesIn(cal: Component, rangeStart: number, rangeEnd: number): Instance[] {
+  const { master, overrides } = splitItems(cal);
+  const out: Instance[] = [];
+  const byRid = new Map<number, Component>();
+  for (const o of overrides) {
+    const rid = o.getFirstPropertyValue('recurrence-id');
+    if (rid instanceof ICAL.Time) byRid.set(timeToMs(rid, tzidOf(o, 'recurrence-id')), o);
+  }
+  if (master) {
+    const b = boundsOf(master);
+    if (b && !isRecurringItem(master)) {
+      if (overlaps(b.start, b.end, rangeStart, rangeEnd)) out.push({ ...b, recurrenceId: null, item: master });
+    } else if (b) {
+      const dur = b.end - b.start;
+      const tzid = tzidOf(master, 'dtstart');
+      const ev = new ICAL.Event(master);
+      const it = ev.iterator();
+      for (let n = 0; n < MAX_INSTANCES; n++) {
+        const next = it.next();
+        if (!next) break;
+        const start = timeToMs(next, tzid);
+        if (start >= rangeEnd && !(dur === 0 && start === rangeStart)) break;
+        if (byRid.has(start)) continue;
+        if (overlaps(start, start + dur, rangeStart, rangeEnd)) {
+          out.push({ start, end: start + dur, recurrenceId: start, allDay: b.allDay, item: master });
+        }
+      }
+    }
+  }
+  for (const [rid, o] of byRid) {
+    if (o.getFirstPropertyValue('status') === 'CANCELLED' && master) continue;
+    const b = boundsOf(o);
+    if (b && overlaps(b.start, b.end, rangeStart, rangeEnd)) out.push({ ...b, recurrenceId: rid, item: o });
+  }
+  return out.sort((a, b) => a.start - b.start);
+}
+
+/** The overall range of a resource for the index: null end = unbounded. */
+export function rangeOf(cal: Component): { start: number | null; end: number | null } {
+  const { master, overrides } = splitItems(cal);
+  let start: number | null = null;
+  let end: number | null = null;
+  const widen = (s: number, e: number) => {
+    start = start === null ? s : Math.min(start, s);
+    end = end === null ? e : Math.max(end, e);
+  };
+  for (const o of overrides) {
+    const b = boundsOf(o);
+    if (b) widen(b.start, b.end);
+  }
+  if (!master) return { start, end };
+  const b = boundsOf(master);
+  if (!b) return { start: null, end: null };
+  if (!isRecurringItem(master)) {
+    widen(b.start, b.end);
+    return { start, end };
+  }
+  const rr = master.getFirstPropertyValue('rrule');
+  const bounded = !(rr instanceof ICAL.Recur) || rr.count !== null || rr.until !== null;
+  if (!bounded) return { start: Math.min(start ?? b.start, b.start), end: null };
+  const ev = new ICAL.Event(master);
+  const it = ev.iterator();
+  const dur = b.end - b.start;
+  const tzid = tzidOf(master, 'dtstart');
+  let n = 0;
+  widen(b.start, b.end);
+  for (let next = it.next(); next; next = it.next()) {
+    const s = timeToMs(next, tzid);
+    widen(s, s + dur);
+    if (++n >= MAX_INSTANCES) return { start, end: null };
+  }
+  return { start, end };
+}
+
+/** Format UTC ms as an iCalendar UTC DATE-TIME (20260101T100000Z) or DATE. */
+export function icalUtc(ms: number, date = false): string {
+  const iso = new Date(ms).toISOString();
+  const d = iso.slice(0, 10).replace(/-/g, '');
+  return date ? d : `${d}T${iso.slice(11, 19).replace(/:/g, '')}Z`;
+}
+
+/** Parse an iCalendar UTC DATE-TIME like 20260101T000000Z (CalDAV time-range attributes). */
+export function parseUtc(value: string): number {
+  const m = /^(\d{4})(\d{2})(\d{2})(?:T(\d{2})(\d{2})(\d{2})(Z?))?$/.exec(value.trim());
+  if (!m) throw new ValidationError(`Invalid date-time ${value}`);
+  return Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +(m[4] ?? 0), +(m[5] ?? 0), +(m[6] ?? 0));
+}
+
+/**
+ * RFC 4791 9.6.5 expand: the instances in range as separate components in UTC, each with a
+ * RECURRENCE-ID; no RRULE/RDATE/EXDATE, no VTIMEZONE.
+ */
+export function expandCalendar(cal: Component, rangeStart: number, rangeEnd: number): string {
+  const out = new ICAL.Component(['vcalendar', [], []]);
+  for (const p of cal.getAllProperties()) out.addProperty(ICAL.Property.fromString(p.toICALString()));
+  for (const inst of instancesIn(cal, rangeStart, rangeEnd)) {
+    const c = ICAL.Component.fromString(inst.item.toString());
+    for (const n of ['rrule', 'rdate', 'exdate', 'dtstart', 'dtend', 'duration', 'recurrence-id']) c.removeAllProperties(n);
+    c.addProperty(ICAL.Property.fromString(`DTSTART${inst.allDay ? ';VALUE=DATE' : ''}:${icalUtc(inst.start, inst.allDay)}`));
+    if (inst.end !== inst.start) {
+      c.addProperty(ICAL.Property.fromString(`DTEND${inst.allDay ? ';VALUE=DATE' : ''}:${icalUtc(inst.end, inst.allDay)}`));
+    }
+    if (inst.recurrenceId !== null) {
+      c.addProperty(ICAL.Property.fromString(`RECURRENCE-ID${inst.allDay ? ';VALUE=DATE' : ''}:${icalUtc(inst.recurrenceId, inst.allDay)}`));
+    }
+    out.addSubcomponent(c);
+  }
+  return out.toString() + '\r\n';
+}
+
+/** RFC 4791 9.6.6 limit-recurrence-set: the master plus only the overrides overlapping the range. */
+export function limitRecurrenceSet(cal: Component, rangeStart: number, rangeEnd: number): string {
+  const c = ICAL.Component.fromString(cal.toString());
+  for (const o of c.getAllSubcomponents().filter((x) => x.hasProperty('recurrence-id'))) {
+    const b = boundsOf(o);
+    if (b && !overlaps(b.start, b.end, rangeStart, rangeEnd)) c.removeSubcomponent(o);
+  }
+  return c.toString() + '\r\n';
+}
+
+/** Mailto addresses of a property's values (ORGANIZER, ATTENDEE), lower-cased. */
+export const mailto = (v: unknown): string | null =>
+  typeof v === 'string' && /^mailto:/i.test(v) ? v.slice(7).trim().toLowerCase() : null;

@@ -1,0 +1,71 @@
+/**
+ * Worker task: evaluate a CalDAV REPORT over a batch of calendar resources — the filter
+ * (recurrences expanded), the calendar-data form (full, expand, limit-recurrence-set) and
+ * free-busy periods. Pure function of plain data (ical.js through common/).
+ */
+import { parseCalendar, expandCalendar, limitRecurrenceSet, instancesIn } from '../common/icalendar.js';
+import { matchFilter, type CompFilter } from '../common/caldav-filter.js';
+
+/** One resource to evaluate. */
+export interface ExpandItem {
+  name: string;
+  ics: string;
+}
+
+/** The batch and what to compute. */
+export interface ExpandInput {
+  items: ExpandItem[];
+  filter?: CompFilter;
+  /** How to return calendar-data for matches: not at all, as stored, expanded, limited. */
+  data: 'none' | 'full' | 'expand' | 'limit';
+  range?: { start: number; end: number };
+  /** Free-busy: collect busy periods over this range instead of matching. */
+  freebusy?: { start: number; end: number };
+}
+
+/** Per-resource result; `busy` periods for free-busy. */
+export interface ExpandOutput {
+  results: { name: string; match: boolean; data?: string; error?: string }[];
+  busy: { start: number; end: number; type: 'BUSY' | 'BUSY-TENTATIVE' | 'BUSY-UNAVAILABLE' }[];
+}
+
+/** Evaluate the batch; a resource that fails to parse never matches and never breaks the batch. */
+export default function expand(input: ExpandInput): ExpandOutput {
+  const out: ExpandOutput = { results: [], busy: [] };
+  for (const it of input.items) {
+    try {
+      const cal = parseCalendar(it.ics);
+      if (input.freebusy) {
+        collectBusy(cal, input.freebusy, out.busy);
+        continue;
+      }
+      const match = input.filter ? matchFilter(cal, input.filter) : true;
+      let data: string | undefined;
+      if (match && input.data !== 'none') {
+        if (input.data === 'expand' && input.range) data = expandCalendar(cal, input.range.start, input.range.end);
+        else if (input.data === 'limit' && input.range) data = limitRecurrenceSet(cal, input.range.start, input.range.end);
+        else data = it.ics;
+      }
+      out.results.push({ name: it.name, match, data });
+    } catch (err) {
+      out.results.push({ name: it.name, match: false, error: (err as Error).message });
+    }
+  }
+  return out;
+}
+
+function collectBusy(cal: ReturnType<typeof parseCalendar>, r: { start: number; end: number }, busy: ExpandOutput['busy']): void {
+  for (const inst of instancesIn(cal, r.start, r.end)) {
+    const c = inst.item;
+    if (c.name !== 'vevent') continue;
+    if (String(c.getFirstPropertyValue('transp') ?? '').toUpperCase() === 'TRANSPARENT') continue;
+    const status = String(c.getFirstPropertyValue('status') ?? '').toUpperCase();
+    if (status === 'CANCELLED') continue;
+    if (inst.end <= inst.start) continue;
+    busy.push({
+      start: Math.max(inst.start, r.start),
+      end: Math.min(inst.end, r.end),
+      type: status === 'TENTATIVE' ? 'BUSY-TENTATIVE' : 'BUSY',
+    });
+  }
+}
