@@ -12,6 +12,7 @@ import type { WebContext } from './web.js';
 import { registerAssetRoutes } from './pages/assets.js';
 import { registerLoginRoutes } from './pages/login.js';
 import { registerRegisterRoutes } from './pages/register.js';
+import { registerMailRoutes } from './pages/mail-routes.js';
 
 /** Register every webmail route. */
 export function registerWebmailRoutes(router: Router, services: Services): void {
@@ -25,4 +26,5 @@ export function registerWebmailRoutes(router: Router, services: Services): void 
   registerAssetRoutes(router);
   registerLoginRoutes(router, ctx);
   registerRegisterRoutes(router, ctx);
+  registerMailRoutes(router, ctx);
 }

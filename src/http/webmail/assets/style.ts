@@ -3,6 +3,7 @@ export const STYLE_CSS = `
 :root{--bg:#f6f7f9;--panel:#fff;--ink:#1b1f24;--muted:#57606a;--line:#d0d7de;--accent:#0b57d0;--accent-ink:#fff;
 --unread:#0b57d0;--star:#b26b00;--danger:#b3261e;--sel:#e8f0fe;font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}
 *{box-sizing:border-box}
+.visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 html,body{margin:0;background:var(--bg);color:var(--ink);font-size:15px;line-height:1.45}
 a{color:var(--accent)}
 a:focus-visible,button:focus-visible,input:focus-visible,select:focus-visible,textarea:focus-visible{outline:3px solid #f2b705;outline-offset:1px}

@@ -1,0 +1,107 @@
+/**
+ * Reading a message's displayable body and its parts from the stored MIME tree (byte offsets
+ * computed once at delivery): pick the text/html or text/plain part, undo the transfer
+ * encoding, convert the charset. No re-parse of the whole message.
+ */
+import { promises as fsp } from 'node:fs';
+import type { MimePart, MessageSummary } from '../../common/mail.js';
+
+/** A part found in the tree, with its IMAP section number. */
+export interface FoundPart {
+  section: string;
+  part: MimePart;
+}
+
+/** Walk the tree depth first, giving each leaf its IMAP section number. */
+export function leaves(body: MimePart, prefix = ''): FoundPart[] {
+  if (body.children && body.children.length) {
+    return body.children.flatMap((child, i) => leaves(child, prefix ? `${prefix}.${i + 1}` : String(i + 1)));
+  }
+  return [{ section: prefix || '1', part: body }];
+}
+
+/** The part at an IMAP section number (`1`, `2.1`), or undefined. */
+export function partAt(body: MimePart, section: string): MimePart | undefined {
+  if (!/^\d+(\.\d+)*$/.test(section)) return undefined;
+  let cur: MimePart | undefined = body;
+  for (const n of section.split('.').map(Number)) {
+    if (!cur) return undefined;
+    if (cur.children && cur.children.length) cur = cur.children[n - 1];
+    else if (n !== 1) return undefined;
+  }
+  return cur;
+}
+
+const isAttachment = (p: MimePart): boolean =>
+  p.disposition?.type.toLowerCase() === 'attachment' || !!p.params['name'] && p.type !== 'text';
+
+/** The preferred body parts: the first non-attachment text/html and text/plain. */
+export function bodyParts(summary: MessageSummary): { html?: FoundPart; text?: FoundPart } {
+  const out: { html?: FoundPart; text?: FoundPart } = {};
+  for (const f of leaves(summary.body)) {
+    if (f.part.type !== 'text' || isAttachment(f.part)) continue;
+    if (f.part.subtype === 'html' && !out.html) out.html = f;
+    if (f.part.subtype === 'plain' && !out.text) out.text = f;
+  }
+  return out;
+}
+
+/** The section of the part whose Content-ID is `cid`, or null. */
+export function sectionOfCid(summary: MessageSummary, cid: string): string | null {
+  const want = cid.replace(/^<|>$/g, '').toLowerCase();
+  for (const f of leaves(summary.body)) {
+    if (f.part.id && f.part.id.replace(/^<|>$/g, '').toLowerCase() === want) return f.section;
+  }
+  return null;
+}
+
+/** Decode quoted-printable bytes (RFC 2045 6.7). */
+export function decodeQp(raw: Buffer): Buffer {
+  const s = raw.toString('latin1').replace(/=\r?\n/g, '');
+  const out = Buffer.alloc(s.length);
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x3d && /^[0-9A-Fa-f]{2}$/.test(s.slice(i + 1, i + 3))) {
+      out[n++] = parseInt(s.slice(i + 1, i + 3), 16);
+      i += 2;
+    } else out[n++] = c;
+  }
+  return out.subarray(0, n);
+}
+
+/** Undo a Content-Transfer-Encoding. */
+export function decodeTransfer(raw: Buffer, encoding: string): Buffer {
+  const e = encoding.toUpperCase();
+  if (e === 'BASE64') return Buffer.from(raw.toString('latin1').replace(/[^A-Za-z0-9+/=]/g, ''), 'base64');
+  if (e === 'QUOTED-PRINTABLE') return decodeQp(raw);
+  return raw;
+}
+
+/** Bytes to text in a MIME charset (UTF-8 when unknown). */
+export function decodeCharset(bytes: Buffer, charset: string | undefined): string {
+  const cs = (charset ?? 'utf-8').trim().toLowerCase().replace(/^"|"$/g, '');
+  try {
+    return new TextDecoder(cs === 'us-ascii' || cs === 'ascii' ? 'utf-8' : cs).decode(bytes);
+  } catch {
+    return new TextDecoder('utf-8').decode(bytes);
+  }
+}
+
+/** Read a part's decoded bytes from the message file. */
+export async function readPart(file: string, part: MimePart): Promise<Buffer> {
+  const fh = await fsp.open(file, 'r');
+  try {
+    const len = Math.max(0, part.end - part.bodyStart);
+    const buf = Buffer.alloc(len);
+    await fh.read(buf, 0, len, part.bodyStart);
+    return decodeTransfer(buf, part.encoding);
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Read a text part as a string. */
+export async function readText(file: string, part: MimePart): Promise<string> {
+  return decodeCharset(await readPart(file, part), part.params['charset']);
+}

@@ -1,0 +1,103 @@
+/**
+ * GET /webmail/compose[?mode=reply|reply-all|forward&folder=F&uid=N]: the compose form, filled
+ * for a reply (quoted, In-Reply-To/References kept) or a forward. POST /webmail/compose with
+ * `action=send` builds the message (nodemailer's MailComposer) and hands it to the shared
+ * submission path (send.ts); `action=draft` saves it to Drafts with \Draft.
+ */
+import MailComposer from 'nodemailer/lib/mail-composer/index.js';
+import addressparser from 'nodemailer/lib/addressparser/index.js';
+import { HttpError } from '../../../common/errors.js';
+import type { Reply } from '../../types.js';
+import { type WebContext, type WebRequest, redirect } from '../web.js';
+import { composeView, type ComposeData } from '../views/compose.js';
+import { longDate } from '../views/html.js';
+import { prefill, htmlToText } from '../quote.js';
+import { bodyParts, readText } from '../mime-body.js';
+import { dateOf, folders, shellPage, specialFolder, uidParam } from './mail-common.js';
+import { submitMessage } from '../send.js';
+
+const MODES = ['reply', 'reply-all', 'forward'] as const;
+const ADDRESS = /^[^\s@<>(),;:"\\]+@[A-Za-z0-9.-]+$/;
+
+/** Split and check a recipients field; throws 400 naming the bad address. */
+export function parseRecipients(field: string, name: string): string[] {
+  const out: string[] = [];
+  for (const a of addressparser(field.replace(/;/g, ','), { flatten: true })) {
+    if (!a.address || !ADDRESS.test(a.address)) throw new HttpError(400, `${name}: "${a.address || a.name}" is not an email address`);
+    out.push(a.address);
+  }
+  if (out.length > 100) throw new HttpError(400, `${name}: at most 100 recipients`);
+  return out;
+}
+
+async function prefilled(ctx: WebContext, w: WebRequest): Promise<Partial<ComposeData>> {
+  const mode = w.req.query.get('mode');
+  if (!mode) return { to: w.req.query.get('to') ?? '' };
+  if (!(MODES as readonly string[]).includes(mode)) throw new HttpError(400, 'mode must be reply, reply-all or forward');
+  const mail = ctx.services.mail;
+  const view = await mail.folder(w.principal.id, w.req.query.get('folder') ?? 'INBOX');
+  const uid = uidParam(w.req.query.get('uid') ?? undefined);
+  const meta = view.byUid(uid);
+  if (!meta) throw new HttpError(404, 'No such message');
+  const summary = await mail.summary(w.principal.id, view.info.name, uid);
+  const file = mail.messageFile(w.principal.id, view.info.name, uid);
+  const parts = bodyParts(summary);
+  const text = parts.text ? await readText(file, parts.text.part) : parts.html ? htmlToText(await readText(file, parts.html.part)) : '';
+  const date = longDate(dateOf(summary.envelope.date, meta.internalDate));
+  return { mode: mode as ComposeData['mode'], ...prefill(mode as (typeof MODES)[number], summary.envelope, summary.references, text, w.principal.id, date) };
+}
+
+/** GET /webmail/compose. */
+export async function composePage(ctx: WebContext, w: WebRequest): Promise<Reply> {
+  const [list, fill] = await Promise.all([folders(ctx, w), prefilled(ctx, w)]);
+  const content = composeView({
+    base: ctx.base, csrf: w.session.csrf, from: w.principal.id, mode: 'new', to: '', cc: '', bcc: '', subject: '', body: '',
+    inReplyTo: '', references: '', ...fill,
+  });
+  return shellPage(ctx, w, { title: 'Compose', section: 'mail', folders: list, content });
+}
+
+const MSGID = /^<[^<>\s]{1,250}>$/;
+
+/** Build the RFC 822 bytes of a composed message. */
+export async function buildMessage(from: string, f: URLSearchParams, to: string[], cc: string[], bcc: string[], hostname: string): Promise<{ raw: Buffer; messageId: string }> {
+  const inReplyTo = (f.get('in_reply_to') ?? '').trim();
+  const refs = (f.get('references') ?? '').split(/\s+/).filter((r) => MSGID.test(r)).slice(-50);
+  const messageId = `<${crypto.randomUUID()}@${hostname}>`;
+  const composer = new MailComposer({
+    from, to, cc, bcc, subject: (f.get('subject') ?? '').slice(0, 998), text: (f.get('body') ?? '').replace(/\r?\n/g, '\r\n'),
+    messageId, date: new Date(), inReplyTo: MSGID.test(inReplyTo) ? inReplyTo : undefined,
+    references: refs.length ? refs : undefined,
+  });
+  const raw = await composer.compile().build();
+  return { raw, messageId };
+}
+
+/** POST /webmail/compose. */
+export async function composeSubmit(ctx: WebContext, w: WebRequest): Promise<Reply> {
+  const f = w.form;
+  const action = f.get('action') ?? 'send';
+  const to = parseRecipients(f.get('to') ?? '', 'To');
+  const cc = parseRecipients(f.get('cc') ?? '', 'Cc');
+  const bcc = parseRecipients(f.get('bcc') ?? '', 'Bcc');
+  const list = await folders(ctx, w);
+  if (action === 'draft') {
+    const { raw } = await buildMessage(w.principal.id, f, to, cc, bcc, ctx.services.config.hostname);
+    const drafts = specialFolder(list, '\\Drafts', 'Drafts');
+    await ctx.services.mail.append(w.principal.id, drafts, { data: raw }, { flags: ['\\Draft', '\\Seen'] });
+    return redirect(`${ctx.base}/webmail/${encodeURIComponent(drafts)}`);
+  }
+  if (action !== 'send') throw new HttpError(400, 'action must be send or draft');
+  if (to.length + cc.length + bcc.length === 0) {
+    const content = composeView({
+      base: ctx.base, csrf: w.session.csrf, from: w.principal.id, mode: 'new', to: f.get('to') ?? '', cc: f.get('cc') ?? '',
+      bcc: f.get('bcc') ?? '', subject: f.get('subject') ?? '', body: f.get('body') ?? '', inReplyTo: f.get('in_reply_to') ?? '',
+      references: f.get('references') ?? '', error: 'Add at least one recipient.',
+    });
+    return shellPage(ctx, w, { title: 'Compose', section: 'mail', folders: list, content }, { status: 400 });
+  }
+  const { raw } = await buildMessage(w.principal.id, f, to, cc, bcc, ctx.services.config.hostname);
+  await submitMessage(ctx.services, w.principal.id, [...to, ...cc, ...bcc], raw);
+  const sent = specialFolder(list, '\\Sent', 'Sent');
+  return redirect(`${ctx.base}/webmail/${encodeURIComponent(sent)}`);
+}

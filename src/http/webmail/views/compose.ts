@@ -1,0 +1,40 @@
+/** The compose form (CONTRACT.md: fields `to`, `cc`, `subject`, `body`), with send and save-draft. */
+import { esc, abs, csrfField } from './html.js';
+
+/** What the compose form is filled with. */
+export interface ComposeData {
+  base: string;
+  csrf: string;
+  from: string;
+  mode: 'new' | 'reply' | 'reply-all' | 'forward';
+  to: string;
+  cc: string;
+  bcc: string;
+  subject: string;
+  body: string;
+  inReplyTo: string;
+  references: string;
+  error?: string;
+}
+
+const field = (name: string, label: string, value: string, extra = ''): string =>
+  `<label for="f-${name}">${label}</label><input type="text" id="f-${name}" name="${name}" value="${esc(value)}"${extra}>`;
+
+/** The compose screen (inside main.content). */
+export function composeView(d: ComposeData): string {
+  const err = d.error ? `<p class="form-error" role="alert">${esc(d.error)}</p>` : '';
+  const title = { new: 'New message', reply: 'Reply', 'reply-all': 'Reply to all', forward: 'Forward' }[d.mode];
+  return `<section class="compose" data-mode="${d.mode}"><h1>${title}</h1>${err}`
+    + `<form class="compose-form" method="post" action="${abs(d.base, '/webmail/compose')}">${csrfField(d.csrf)}`
+    + `<input type="hidden" name="in_reply_to" value="${esc(d.inReplyTo)}">`
+    + `<input type="hidden" name="references" value="${esc(d.references)}">`
+    + `<p class="compose-from">From: <span class="message-from">${esc(d.from)}</span></p>`
+    + field('to', 'To', d.to, ' autocomplete="email" multiple')
+    + field('cc', 'Cc', d.cc)
+    + field('bcc', 'Bcc', d.bcc)
+    + field('subject', 'Subject', d.subject)
+    + `<label for="f-body">Message</label><textarea id="f-body" name="body" rows="16">${esc(d.body)}</textarea>`
+    + `<div class="compose-actions"><button type="submit" name="action" value="send" class="primary action-send">Send</button>`
+    + `<button type="submit" name="action" value="draft" class="action-save-draft">Save draft</button></div>`
+    + `</form></section>`;
+}
