@@ -10,7 +10,9 @@
  * - Reads (`folder`, `listFolders`, `summary`, `messageFile`) never queue behind writes.
  * - Folder names use `/` as the hierarchy separator; `INBOX` is case-insensitive.
  */
+import { promises as fsp } from 'node:fs';
 import type { ActorRegistry } from '../actors/registry.js';
+import type { Actor } from '../actors/actor.js';
 import type { ChangeBus } from '../actors/changes.js';
 import type { WorkerPool } from '../workers/pool.js';
 import type { Config, Logger } from '../common/types.js';
@@ -18,6 +20,15 @@ import type {
   AppendResult, AppendSource, FlagOp, FolderInfo, FolderView, MessageMeta, MessageSummary,
 } from '../common/mail.js';
 import type { QuotaService } from './quota.js';
+import { UserMail, MAIL_STATE } from '../actors/mail/user-mail.js';
+import { FolderIndex, type PreparedMessage } from '../actors/mail/folder-index.js';
+import { readFolderList } from '../store/mail/folders.js';
+import { writeTemp, sealTemp, messagePath } from '../store/mail/files.js';
+import { mailFoldersFile, mailFolderDir, tmpDir } from '../store/layout.js';
+import { normalizeFlags } from '../common/flags.js';
+import { checkFolderName, DEFAULT_FOLDERS } from '../common/folder-name.js';
+import { splitAddress } from '../common/names.js';
+import { NotFoundError, QuotaError, ValidationError } from '../common/errors.js';
 
 export type { AppendResult, AppendSource, FolderView };
 
@@ -50,105 +61,337 @@ export interface CopyResult {
   pairs: [number, number][];
 }
 
+/** Special-use attributes a folder may be created with (RFC 6154). */
+const SPECIAL_USES = new Set(['\\Drafts', '\\Sent', '\\Trash', '\\Junk', '\\Archive', '\\All', '\\Flagged']);
+
+interface Pending {
+  item: PreparedMessage;
+  resolve: (r: AppendResult) => void;
+  reject: (e: unknown) => void;
+}
+
+interface AppendQueue {
+  items: Pending[];
+  scheduled: boolean;
+}
+
 /** The mail store service. */
 export class MailService {
+  /** Appends waiting for their folder's next group commit, per user + folder id. */
+  private readonly queues = new Map<string, AppendQueue>();
+  /** Running totals of mail bytes per user, and a write generation guarding lock-free recounts. */
+  private readonly bytes = new Map<string, number>();
+  private readonly generation = new Map<string, number>();
+
   constructor(private readonly deps: MailDeps) {
     deps.quota.mailBytes = (userId) => this.mailBytes(userId);
   }
 
+  private actor(userId: string): Actor {
+    if (!splitAddress(userId)) throw new NotFoundError('User not found');
+    return this.deps.actors.user(userId);
+  }
+
+  /** The user's mail if already loaded (lock-free). */
+  private loaded(userId: string): UserMail | undefined {
+    return this.actor(userId).state.get(MAIL_STATE) as UserMail | undefined;
+  }
+
+  /** The user's mail; call inside the user's actor turn. */
+  private async inside(userId: string): Promise<UserMail> {
+    const actor = this.actor(userId);
+    let um = actor.state.get(MAIL_STATE) as UserMail | undefined;
+    if (!um) {
+      um = await UserMail.load(this.deps.config.mail_root, userId);
+      actor.state.set(MAIL_STATE, um);
+    }
+    return um;
+  }
+
+  /** Run `fn` in the user's actor turn (under the flock) with the user's mail. */
+  private withMail<T>(userId: string, fn: (um: UserMail) => Promise<T>): Promise<T> {
+    return this.actor(userId).mutate(async () => fn(await this.inside(userId)));
+  }
+
+  private touched(userId: string, delta: number | null): void {
+    this.generation.set(userId, (this.generation.get(userId) ?? 0) + 1);
+    const cur = this.bytes.get(userId);
+    if (cur === undefined) return;
+    if (delta === null) this.bytes.delete(userId);
+    else this.bytes.set(userId, cur + delta);
+  }
+
   /** Create the user's mail store and special-use folders (idempotent; run on account creation). */
   async ensureUser(userId: string): Promise<void> {
-    void userId; // TODO: filled in with the store
+    await this.withMail(userId, async () => undefined);
   }
 
-  /** Bytes of all the user's messages (running total kept by the store). */
+  /** Bytes of all the user's messages (running total; never waits for the user's actor). */
   async mailBytes(userId: string): Promise<number> {
-    void userId;
-    return 0;
+    const hit = this.bytes.get(userId);
+    if (hit !== undefined) return hit;
+    const a = splitAddress(userId);
+    if (!a) return 0;
+    const gen = this.generation.get(userId) ?? 0;
+    const list = await readFolderList(mailFoldersFile(this.deps.config.mail_root, a.domain, a.user));
+    let total = 0;
+    for (const rec of list?.folders ?? []) {
+      const open = this.loaded(userId)?.openIndex(rec.id);
+      total += open ? open.bytes : (await FolderIndex.peek(mailFolderDir(this.deps.config.mail_root, a.domain, a.user, rec.id), rec)).bytes;
+    }
+    if ((this.generation.get(userId) ?? 0) === gen) this.bytes.set(userId, total);
+    return total;
   }
 
-  /** Every folder of the user (creates the special-use folders on first use). */
+  /** Mail bytes computed inside the actor turn (exact; refreshes the running total). */
+  private async bytesInside(userId: string, um: UserMail): Promise<number> {
+    const n = await um.totalBytes();
+    this.bytes.set(userId, n);
+    return n;
+  }
+
+  /** Every folder of the user (creates the special-use folders on first use). Copies of the live info. */
   async listFolders(userId: string): Promise<FolderInfo[]> {
-    void userId;
-    throw new Error('TODO');
+    const um = this.loaded(userId);
+    if (um && um.folders().every((f) => um.openIndex(f.id))) return um.folders().map((f) => ({ ...um.openIndex(f.id)!.info }));
+    return this.withMail(userId, async (m) => {
+      const out: FolderInfo[] = [];
+      for (const rec of m.folders()) out.push({ ...(await m.index(rec)).info });
+      return out;
+    });
   }
 
   /** Create a folder (parents are created too); ConflictError when it exists. */
   async createFolder(userId: string, name: string, opts: { specialUse?: string } = {}): Promise<FolderInfo> {
-    void userId; void name; void opts;
-    throw new Error('TODO');
+    const n = checkFolderName(name);
+    const use = opts.specialUse ?? null;
+    if (use !== null && !SPECIAL_USES.has(use)) throw new ValidationError(`Unknown special-use attribute ${use}`);
+    const info = await this.withMail(userId, async (um) => {
+      const made = await um.create(n, use);
+      for (const rec of made) this.deps.changes.publish(userId, { type: 'folder-created', folder: rec.name });
+      return { ...(await um.index(um.require(n))).info };
+    });
+    return info;
   }
 
-  /** Rename a folder and its children (no message is rewritten). */
+  /** Rename a folder and its children (no message is rewritten). Special-use folders: ValidationError. */
   async renameFolder(userId: string, from: string, to: string): Promise<void> {
-    void userId; void from; void to;
-    throw new Error('TODO');
+    const f = checkFolderName(from);
+    const t = checkFolderName(to);
+    if (DEFAULT_FOLDERS.some((d) => d.name === t)) throw new ValidationError(`Folder name ${t} is reserved`);
+    await this.withMail(userId, async (um) => {
+      const pairs = await um.rename(f, t);
+      for (const [a, b] of pairs) this.deps.changes.publish(userId, { type: 'folder-renamed', folder: a, to: b });
+    });
   }
 
-  /** Delete a folder and its messages (special-use folders: ValidationError). */
+  /** Delete a folder and its messages (special-use folders: ValidationError). Children stay. */
   async deleteFolder(userId: string, name: string): Promise<void> {
-    void userId; void name;
-    throw new Error('TODO');
+    const n = checkFolderName(name);
+    await this.withMail(userId, async (um) => {
+      const rec = await um.remove(n);
+      this.touched(userId, null);
+      this.deps.changes.publish(userId, { type: 'folder-deleted', folder: rec.name });
+    });
   }
 
   /** Set the IMAP subscription flag of a folder. */
   async setSubscribed(userId: string, name: string, subscribed: boolean): Promise<void> {
-    void userId; void name; void subscribed;
-    throw new Error('TODO');
+    const n = checkFolderName(name);
+    await this.withMail(userId, (um) => um.subscribe(n, subscribed));
   }
 
-  /** The live read view of a folder's index; NotFoundError when absent. */
+  /**
+   * The live read view of a folder's index; NotFoundError when absent. The view is updated in
+   * place after every durable write; after a rename it keeps working (its `info.name` changes),
+   * after a delete it is dead: call folder() again.
+   */
   async folder(userId: string, name: string): Promise<FolderView> {
-    void userId; void name;
-    throw new Error('TODO');
+    return this.index(userId, name);
+  }
+
+  private async index(userId: string, name: string): Promise<FolderIndex> {
+    const um = this.loaded(userId);
+    const rec = um?.find(name);
+    const open = rec ? um!.openIndex(rec.id) : undefined;
+    if (open) return open;
+    return this.withMail(userId, async (m) => m.index(m.require(name)));
   }
 
   /** Append a message durably (parsed by the mime worker first); QuotaError when over quota. */
   async append(userId: string, folder: string, source: AppendSource, opts: AppendOptions = {}): Promise<AppendResult> {
-    void userId; void folder; void source; void opts;
-    throw new Error('TODO');
+    const flags = normalizeFlags(opts.flags ?? []);
+    const date = opts.internalDate ?? Date.now();
+    if (!Number.isFinite(date) || date < 0) throw new ValidationError('Invalid internal date');
+    const idx = await this.index(userId, folder);
+    const tmp = 'data' in source ? await writeTemp(tmpDir(this.deps.config.mail_root), source.data) : source.file;
+    try {
+      const size = await sealTemp(tmp, Math.floor(date));
+      if (size > this.deps.config.smtp.max_message_bytes) throw new QuotaError('Message too large');
+      const summary = await this.deps.pool.run('mime', { file: tmp });
+      return await this.enqueue(userId, idx.info.id, { tmp, size, date: Math.floor(date), flags, summary: JSON.stringify(summary) });
+    } catch (err) {
+      await fsp.rm(tmp, { force: true });
+      throw err;
+    }
+  }
+
+  /** Queue a prepared message for its folder's next group commit. */
+  private enqueue(userId: string, folderId: string, item: PreparedMessage): Promise<AppendResult> {
+    const key = `${userId}\0${folderId}`;
+    let q = this.queues.get(key);
+    if (!q) {
+      q = { items: [], scheduled: false };
+      this.queues.set(key, q);
+    }
+    const queue = q;
+    return new Promise<AppendResult>((resolve, reject) => {
+      queue.items.push({ item, resolve, reject });
+      if (!queue.scheduled) {
+        queue.scheduled = true;
+        this.actor(userId).mutate(() => this.drain(userId, folderId, key, queue)).catch(() => undefined);
+      }
+    });
+  }
+
+  /** One actor turn committing every queued append of a folder: shared dir fsync and journal write. */
+  private async drain(userId: string, folderId: string, key: string, q: AppendQueue): Promise<void> {
+    q.scheduled = false;
+    const batch = q.items.splice(0);
+    if (q.items.length === 0 && this.queues.get(key) === q) this.queues.delete(key);
+    if (batch.length === 0) return;
+    try {
+      const um = await this.inside(userId);
+      const rec = um.folders().find((f) => f.id === folderId);
+      if (!rec) throw new NotFoundError('Folder not found');
+      const idx = await um.index(rec);
+      let used = await this.bytesInside(userId, um);
+      const quota = await this.deps.quota.usage(userId, used);
+      used = quota.used;
+      const accepted: Pending[] = [];
+      for (const p of batch) {
+        if (used + p.item.size > quota.limit) p.reject(new QuotaError('Quota exceeded'));
+        else {
+          used += p.item.size;
+          accepted.push(p);
+        }
+      }
+      if (accepted.length === 0) return;
+      const metas = await idx.commitAdds(accepted.map((p) => p.item));
+      this.touched(userId, metas.reduce((n, m) => n + m.size, 0));
+      metas.forEach((m, i) => {
+        this.deps.changes.publish(userId, { type: 'message-added', folder: idx.info.name, uid: m.uid, modseq: m.modseq });
+        accepted[i]!.resolve({ uid: m.uid, uidValidity: idx.info.uidValidity, size: m.size, modseq: m.modseq });
+      });
+    } catch (err) {
+      for (const p of batch) p.reject(err);
+    }
   }
 
   /** Change flags of messages (one journal line each); UNCHANGEDSINCE failures are reported. */
   async setFlags(
     userId: string, folder: string, uids: number[], op: FlagOp, flags: string[], opts: { unchangedSince?: number } = {},
   ): Promise<SetFlagsResult> {
-    void userId; void folder; void uids; void op; void flags; void opts;
-    throw new Error('TODO');
+    const clean = normalizeFlags(flags);
+    if (op !== 'add' && op !== 'remove' && op !== 'replace') throw new ValidationError('Invalid flag operation');
+    return this.withMail(userId, async (um) => {
+      const idx = await um.index(um.require(folder));
+      const res = await idx.setFlags(uids, op, clean, opts.unchangedSince);
+      for (const m of res.changed) {
+        this.deps.changes.publish(userId, { type: 'flags-changed', folder: idx.info.name, uid: m.uid, flags: [...m.flags], modseq: m.modseq });
+      }
+      return { changed: res.changed.map((m) => ({ ...m, flags: [...m.flags] })), modifiedFailed: res.modifiedFailed };
+    });
   }
 
   /** Permanently remove messages; answers the uids actually removed. */
   async expunge(userId: string, folder: string, uids: number[]): Promise<number[]> {
-    void userId; void folder; void uids;
-    throw new Error('TODO');
+    return this.withMail(userId, async (um) => {
+      const idx = await um.index(um.require(folder));
+      const before = idx.bytes;
+      const res = await idx.expunge(uids);
+      if (res.uids.length) {
+        this.touched(userId, idx.bytes - before);
+        this.deps.changes.publish(userId, { type: 'expunged', folder: idx.info.name, uids: res.uids, modseq: res.modseq });
+      }
+      return res.uids;
+    });
   }
 
-  /** Copy messages (hard links) to another folder of the same user. */
+  /** Copy messages (hard links) to another folder of the same user. QuotaError when over quota. */
   async copy(userId: string, from: string, uids: number[], to: string): Promise<CopyResult> {
-    void userId; void from; void uids; void to;
-    throw new Error('TODO');
+    return this.transfer(userId, from, uids, to, false);
   }
 
   /** Move messages (link into the destination, then expunge from the source). */
   async move(userId: string, from: string, uids: number[], to: string): Promise<CopyResult> {
-    void userId; void from; void uids; void to;
-    throw new Error('TODO');
+    return this.transfer(userId, from, uids, to, true);
   }
 
-  /** Path of a message's immutable file (for streaming reads; may vanish after an expunge). */
+  private transfer(userId: string, from: string, uids: number[], to: string, move: boolean): Promise<CopyResult> {
+    return this.withMail(userId, async (um) => {
+      const src = await um.index(um.require(from));
+      const dst = await um.index(um.require(to));
+      const metas = [...new Set(uids)].sort((a, b) => a - b).map((u) => src.byUid(u)).filter((m): m is MessageMeta => !!m);
+      if (metas.length === 0) return { uidValidity: dst.info.uidValidity, pairs: [] };
+      if (move && src === dst) return { uidValidity: dst.info.uidValidity, pairs: metas.map((m) => [m.uid, m.uid] as [number, number]) };
+      const bytes = metas.reduce((n, m) => n + m.size, 0);
+      if (!move) await this.deps.quota.check(userId, bytes, await this.bytesInside(userId, um));
+      const items: PreparedMessage[] = [];
+      for (const m of metas) {
+        items.push({ linkFrom: src.file(m.uid), size: m.size, date: m.internalDate, flags: [...m.flags], summary: (await src.summaryJson(m.uid)) ?? null });
+      }
+      const added = await dst.commitAdds(items);
+      this.touched(userId, bytes);
+      for (const m of added) this.deps.changes.publish(userId, { type: 'message-added', folder: dst.info.name, uid: m.uid, modseq: m.modseq });
+      if (move) {
+        const res = await src.expunge(metas.map((m) => m.uid));
+        this.touched(userId, -bytes);
+        if (res.uids.length) this.deps.changes.publish(userId, { type: 'expunged', folder: src.info.name, uids: res.uids, modseq: res.modseq });
+      }
+      return { uidValidity: dst.info.uidValidity, pairs: metas.map((m, i) => [m.uid, added[i]!.uid] as [number, number]) };
+    });
+  }
+
+  /**
+   * Path of a message's immutable file, for streaming reads (it may vanish after an expunge;
+   * open it and keep the descriptor). The user's mail must be loaded: call folder() first.
+   */
   messageFile(userId: string, folder: string, uid: number): string {
-    void userId; void folder; void uid;
-    throw new Error('TODO');
+    const um = this.loaded(userId);
+    if (!um) throw new NotFoundError('Mail not loaded: call folder() first');
+    const rec = um.require(folder);
+    const a = splitAddress(userId)!;
+    return messagePath(mailFolderDir(this.deps.config.mail_root, a.domain, a.user, rec.id), uid);
   }
 
-  /** The stored summary of a message (envelope, body structure with offsets, preview, ...). */
+  /** The stored summary of a message (computed by the mime worker if it was lost). NotFoundError if no such message. */
   async summary(userId: string, folder: string, uid: number): Promise<MessageSummary> {
-    void userId; void folder; void uid;
-    throw new Error('TODO');
+    const idx = await this.index(userId, folder);
+    if (!idx.byUid(uid)) throw new NotFoundError('Message not found');
+    let json = await idx.summaryJson(uid);
+    if (json !== undefined) {
+      try {
+        return JSON.parse(json) as MessageSummary;
+      } catch {
+        json = undefined;
+      }
+    }
+    const summary = await this.deps.pool.run('mime', { file: idx.file(uid) });
+    await idx.addSummary(uid, JSON.stringify(summary));
+    return summary;
+  }
+
+  /** Summaries of many messages of one folder (missing ones computed); same order as `uids`. */
+  async summaries(userId: string, folder: string, uids: number[]): Promise<(MessageSummary | undefined)[]> {
+    const out: (MessageSummary | undefined)[] = [];
+    for (const uid of uids) out.push(await this.summary(userId, folder, uid).catch(() => undefined));
+    return out;
   }
 
   /** Mail bytes + drive bytes against quota_mb * 1 MiB. */
   async quota(userId: string): Promise<{ used: number; limit: number }> {
-    return this.deps.quota.usage(userId);
+    const u = await this.deps.quota.usage(userId);
+    return { used: u.used, limit: u.limit };
   }
 }

@@ -34,20 +34,24 @@ export class QuotaService {
 
   constructor(private readonly root: string, private readonly accounts: AccountService) {}
 
-  /** Bytes used (mail + drive) and the limit. */
-  async usage(userId: string): Promise<QuotaUsage> {
+  /**
+   * Bytes used (mail + drive) and the limit. Safe to call from inside the user's actor turn
+   * (mail bytes come from a running total, never from a queued actor task). `mailBytes` may be
+   * passed by a caller that already knows it (the mail store inside its own turn).
+   */
+  async usage(userId: string, mailBytes?: number): Promise<QuotaUsage> {
     const a = splitAddress(userId);
     if (!a) throw new NotFoundError('User not found');
     const rec = await this.accounts.get(a.user, a.domain);
     if (!rec) throw new NotFoundError('User not found');
-    const [mail, drive] = await Promise.all([this.mailBytes(userId), this.driveBytes(userId)]);
+    const [mail, drive] = await Promise.all([mailBytes ?? this.mailBytes(userId), this.driveBytes(userId)]);
     return { used: mail + drive, limit: rec.quota_mb * MIB, mail, drive };
   }
 
-  /** Throw QuotaError when `bytes` more would exceed the user's quota. */
-  async check(userId: string, bytes: number): Promise<void> {
+  /** Throw QuotaError when `bytes` more would exceed the user's quota (nothing is written). */
+  async check(userId: string, bytes: number, mailBytes?: number): Promise<void> {
     if (bytes <= 0) return;
-    const u = await this.usage(userId);
+    const u = await this.usage(userId, mailBytes);
     if (u.used + bytes > u.limit) throw new QuotaError('Quota exceeded');
   }
 

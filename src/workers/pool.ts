@@ -2,11 +2,13 @@
 import { Piscina } from 'piscina';
 import { fileURLToPath } from 'node:url';
 import type { HashInput, HashOutput } from './etag.js';
+import type { MimeInput, MimeOutput } from './parse-mime.js';
 import type { ExpandInput, ExpandOutput } from './expand-rrule.js';
 
 /** Task name -> [input, output] types. Areas add their tasks here and a file beside this one. */
 export interface Tasks {
   hash: [HashInput, HashOutput];
+  mime: [MimeInput, MimeOutput];
   'expand-rrule': [ExpandInput, ExpandOutput];
 }
 
@@ -14,6 +16,7 @@ export interface Tasks {
 const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
 const FILES: Record<keyof Tasks, string> = {
   hash: 'etag',
+  mime: 'parse-mime',
   'expand-rrule': 'expand-rrule',
 };
 

@@ -1,0 +1,366 @@
+/**
+ * One folder's in-memory index, loaded from `index.snap` + `index.log` and kept current.
+ *
+ * Invariants:
+ * - Mutating methods run only inside the user's actor turn (`mutate`); each returns after its
+ *   journal line is fsync'd, then updates memory in place (readers see only durable state).
+ * - `messages` is ascending by uid; `info` is the same object for the life of the index.
+ * - Every journal record carries a fresh modseq; replay skips records the snapshot holds, so a
+ *   crash between writing a snapshot and emptying the journal is harmless.
+ * - A corrupt journal line or snapshot triggers a rebuild from the `{uid}.eml` files (flags
+ *   that were only in the lost part are lost; no acknowledged message is).
+ * - Message files with uid >= uidNext after a clean open are unacknowledged leftovers of a
+ *   crash between rename and journal append; they are removed.
+ */
+import { promises as fsp } from 'node:fs';
+import { AppendLog, writeFileDurable } from '../../store/atomic.js';
+import { decodeJournal, encodeRecord, type JournalRecord } from '../../store/mail/journal.js';
+import { readSnapshot, writeSnapshot, type Snapshot } from '../../store/mail/snapshot.js';
+import {
+  messagePath, indexFiles, placeFile, linkFile, removeFiles, listMessageUids, statMessage, exists, fsyncDir,
+} from '../../store/mail/files.js';
+import type { FolderRecord } from '../../store/mail/folders.js';
+import type { FolderInfo, FolderView, MessageMeta, FlagOp } from '../../common/mail.js';
+import { applyFlagOp, sameFlags } from '../../common/flags.js';
+
+/** A message ready to be committed: a sealed temp file to take over, or a file to hard-link. */
+export interface PreparedMessage {
+  tmp?: string;
+  linkFrom?: string;
+  size: number;
+  date: number;
+  flags: string[];
+  /** The MessageSummary as JSON, or null when it must be computed later. */
+  summary: string | null;
+}
+
+const MAX_EXPUNGED = 20_000;
+const COMPACT_MIN = 2_000;
+
+const isSeen = (flags: readonly string[]): boolean => flags.some((f) => f.toLowerCase() === '\\seen');
+
+/** The live index of one folder (also its lock-free FolderView). */
+export class FolderIndex implements FolderView {
+  readonly info: FolderInfo;
+  messages: MessageMeta[] = [];
+  /** Bytes of all messages in the folder. */
+  bytes = 0;
+  /** Set when the last open had to rebuild from the message files. */
+  rebuilt = false;
+  private readonly map = new Map<number, MessageMeta>();
+  private expunged: [number, number][] = [];
+  private journalRecords = 0;
+  private readonly log: AppendLog;
+  private readonly files: ReturnType<typeof indexFiles>;
+  private summaries: Map<number, string> | null = null;
+  private summariesLoading: Promise<Map<number, string>> | null = null;
+
+  private constructor(readonly dir: string, rec: FolderRecord) {
+    this.files = indexFiles(dir);
+    this.log = new AppendLog(this.files.journal);
+    this.info = {
+      id: rec.id, name: rec.name, specialUse: rec.specialUse, uidValidity: rec.uidValidity, uidNext: 1,
+      highestModseq: 1, total: 0, unread: 0, subscribed: rec.subscribed,
+    };
+  }
+
+  /** Load (and if needed repair) the index of a folder directory. Run inside the actor. */
+  static async open(dir: string, rec: FolderRecord): Promise<FolderIndex> {
+    const idx = new FolderIndex(dir, rec);
+    await fsp.mkdir(dir, { recursive: true });
+    await idx.load();
+    return idx;
+  }
+
+  /** Read-only load (no repair, journal not opened): for totals computed outside the actor. */
+  static async peek(dir: string, rec: FolderRecord): Promise<FolderIndex> {
+    const idx = new FolderIndex(dir, rec);
+    await idx.readState();
+    idx.recount();
+    return idx;
+  }
+
+  private async readState() {
+    const snap = await readSnapshot(this.files.snapshot);
+    if (snap && snap !== 'corrupt') this.reset(snap);
+    const buf = await fsp.readFile(this.files.journal).catch((e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT') return Buffer.alloc(0);
+      throw e;
+    });
+    const j = decodeJournal(buf);
+    for (const r of j.records) this.replay(r);
+    this.journalRecords = j.records.length;
+    return { snap, j };
+  }
+
+  private async load(): Promise<void> {
+    const { snap, j } = await this.readState();
+    let damaged = snap === 'corrupt';
+    if (j.damage === 'corrupt') damaged = true;
+    if (damaged) {
+      await this.rebuild(snap === 'corrupt');
+      return;
+    }
+    if (j.damage === 'torn') await fsp.truncate(this.files.journal, j.validBytes);
+    await this.removeLeftovers();
+    await this.log.open();
+    this.recount();
+  }
+
+  private reset(s: Snapshot): void {
+    this.info.uidNext = s.uidNext;
+    this.info.highestModseq = s.highestModseq;
+    this.expunged = s.expunged;
+    this.messages = s.messages;
+    this.map.clear();
+    for (const m of s.messages) this.map.set(m.uid, m);
+  }
+
+  private replay(r: JournalRecord): void {
+    if (r.modseq <= this.info.highestModseq) return;
+    this.info.highestModseq = r.modseq;
+    if (r.t === 'a') {
+      if (this.map.has(r.uid)) return;
+      const m: MessageMeta = { uid: r.uid, modseq: r.modseq, internalDate: r.date, size: r.size, flags: r.flags };
+      const last = this.messages[this.messages.length - 1];
+      this.messages.push(m);
+      if (last && last.uid > m.uid) this.messages.sort((a, b) => a.uid - b.uid);
+      this.map.set(m.uid, m);
+      if (r.uid >= this.info.uidNext) this.info.uidNext = r.uid + 1;
+    } else if (r.t === 'f') {
+      const m = this.map.get(r.uid);
+      if (m) {
+        m.flags = r.flags;
+        m.modseq = r.modseq;
+      }
+    } else {
+      const gone = new Set(r.uids.filter((u) => this.map.delete(u)));
+      if (gone.size) this.messages = this.messages.filter((m) => !gone.has(m.uid));
+      for (const u of r.uids) this.expunged.push([u, r.modseq]);
+    }
+  }
+
+  /** Reconcile the index with the message files, then write a fresh snapshot and journal. */
+  private async rebuild(snapshotLost: boolean): Promise<void> {
+    this.rebuilt = true;
+    const uids = await listMessageUids(this.dir);
+    const onDisk = new Set(uids);
+    for (const m of [...this.messages]) if (!onDisk.has(m.uid)) this.map.delete(m.uid);
+    this.messages = this.messages.filter((m) => onDisk.has(m.uid));
+    const modseq = this.info.highestModseq + 1;
+    for (const uid of uids) {
+      if (this.map.has(uid)) continue;
+      const st = await statMessage(messagePath(this.dir, uid));
+      if (!st) continue;
+      const m: MessageMeta = { uid, modseq, internalDate: st.mtimeMs, size: st.size, flags: [] };
+      this.map.set(uid, m);
+      this.messages.push(m);
+      if (uid >= this.info.uidNext) this.info.uidNext = uid + 1;
+    }
+    if (snapshotLost) this.expunged = [];
+    this.messages.sort((a, b) => a.uid - b.uid);
+    this.info.highestModseq = modseq;
+    await this.compact();
+    this.recount();
+  }
+
+  /** Remove `{uid}.eml` files at and above uidNext (never acknowledged). */
+  private async removeLeftovers(): Promise<void> {
+    const gone: string[] = [];
+    for (let uid = this.info.uidNext; await exists(messagePath(this.dir, uid)); uid++) gone.push(messagePath(this.dir, uid));
+    if (gone.length) await removeFiles(gone);
+  }
+
+  private recount(): void {
+    let bytes = 0;
+    let unread = 0;
+    for (const m of this.messages) {
+      bytes += m.size;
+      if (!isSeen(m.flags)) unread++;
+    }
+    this.bytes = bytes;
+    this.info.total = this.messages.length;
+    this.info.unread = unread;
+  }
+
+  /** Write the snapshot and start an empty journal (inside the actor, nothing in flight). */
+  async compact(): Promise<void> {
+    await this.log.close();
+    await writeSnapshot(this.files.snapshot, {
+      uidValidity: this.info.uidValidity, uidNext: this.info.uidNext, highestModseq: this.info.highestModseq,
+      expunged: this.expunged.slice(-MAX_EXPUNGED),
+    }, this.messages);
+    await writeFileDurable(this.files.journal, '');
+    this.journalRecords = 0;
+    this.expunged = this.expunged.slice(-MAX_EXPUNGED);
+    await this.compactSummaries();
+    await this.log.open();
+  }
+
+  private async maybeCompact(): Promise<void> {
+    if (this.journalRecords > Math.max(COMPACT_MIN, this.messages.length)) await this.compact();
+  }
+
+  /** FolderView: the message with this uid. */
+  byUid(uid: number): MessageMeta | undefined {
+    return this.map.get(uid);
+  }
+
+  /** FolderView: uids expunged with a modseq above `modseq` (bounded history of 20,000). */
+  expungedSince(modseq: number): number[] {
+    return this.expunged.filter(([, ms]) => ms > modseq).map(([uid]) => uid);
+  }
+
+  /** Path of a message file. */
+  file(uid: number): string {
+    return messagePath(this.dir, uid);
+  }
+
+  /** Take over prepared messages as new uids: place files, one dir fsync, one journal write. */
+  async commitAdds(items: PreparedMessage[]): Promise<MessageMeta[]> {
+    const placed: string[] = [];
+    const metas: MessageMeta[] = [];
+    let uid = this.info.uidNext;
+    let modseq = this.info.highestModseq;
+    try {
+      for (const it of items) {
+        const dest = messagePath(this.dir, uid);
+        if (it.linkFrom) await linkFile(it.linkFrom, dest);
+        else await placeFile(it.tmp!, dest);
+        placed.push(dest);
+        metas.push({ uid, modseq: ++modseq, internalDate: it.date, size: it.size, flags: it.flags });
+        uid++;
+      }
+      await fsyncDir(this.dir);
+      await this.appendSummaries(items.map((it, i) => [metas[i]!.uid, it.summary]));
+      await this.log.append(metas.map((m) => encodeRecord({ t: 'a', uid: m.uid, modseq: m.modseq, date: m.internalDate, size: m.size, flags: m.flags })).join(''));
+    } catch (err) {
+      await removeFiles(placed);
+      throw err;
+    }
+    for (const m of metas) {
+      this.messages.push(m);
+      this.map.set(m.uid, m);
+      this.bytes += m.size;
+      if (!isSeen(m.flags)) this.info.unread++;
+    }
+    this.info.total = this.messages.length;
+    this.info.uidNext = uid;
+    this.info.highestModseq = modseq;
+    this.journalRecords += metas.length;
+    await this.maybeCompact();
+    return metas;
+  }
+
+  /** Change flags (one journal line per changed message, one write); skips unchanged ones. */
+  async setFlags(uids: number[], op: FlagOp, flags: string[], unchangedSince?: number): Promise<{ changed: MessageMeta[]; modifiedFailed: number[] }> {
+    const modifiedFailed: number[] = [];
+    const recs: { m: MessageMeta; flags: string[]; modseq: number }[] = [];
+    let modseq = this.info.highestModseq;
+    for (const uid of uids) {
+      const m = this.map.get(uid);
+      if (!m) continue;
+      if (unchangedSince !== undefined && m.modseq > unchangedSince) {
+        modifiedFailed.push(uid);
+        continue;
+      }
+      const next = applyFlagOp(m.flags, op, flags);
+      if (sameFlags(next, m.flags)) continue;
+      recs.push({ m, flags: next, modseq: ++modseq });
+    }
+    if (recs.length === 0) return { changed: [], modifiedFailed };
+    await this.log.append(recs.map((r) => encodeRecord({ t: 'f', uid: r.m.uid, modseq: r.modseq, flags: r.flags })).join(''));
+    for (const r of recs) {
+      const wasSeen = isSeen(r.m.flags);
+      r.m.flags = r.flags;
+      r.m.modseq = r.modseq;
+      const seen = isSeen(r.flags);
+      if (wasSeen && !seen) this.info.unread++;
+      if (!wasSeen && seen) this.info.unread--;
+    }
+    this.info.highestModseq = modseq;
+    this.journalRecords += recs.length;
+    await this.maybeCompact();
+    return { changed: recs.map((r) => r.m), modifiedFailed };
+  }
+
+  /** Remove messages: journal line first, then the files. Answers the uids removed. */
+  async expunge(uids: number[]): Promise<{ uids: number[]; modseq: number }> {
+    const gone = [...new Set(uids)].filter((u) => this.map.has(u)).sort((a, b) => a - b);
+    if (gone.length === 0) return { uids: [], modseq: this.info.highestModseq };
+    const modseq = this.info.highestModseq + 1;
+    await this.log.append(encodeRecord({ t: 'x', modseq, uids: gone }));
+    const set = new Set(gone);
+    for (const u of gone) {
+      const m = this.map.get(u)!;
+      this.bytes -= m.size;
+      if (!isSeen(m.flags)) this.info.unread--;
+      this.map.delete(u);
+      this.expunged.push([u, modseq]);
+      this.summaries?.delete(u);
+    }
+    this.messages = this.messages.filter((m) => !set.has(m.uid));
+    this.info.total = this.messages.length;
+    this.info.highestModseq = modseq;
+    this.journalRecords += 1;
+    if (this.expunged.length > 2 * MAX_EXPUNGED) this.expunged = this.expunged.slice(-MAX_EXPUNGED);
+    await removeFiles(gone.map((u) => messagePath(this.dir, u)));
+    await this.maybeCompact();
+    return { uids: gone, modseq };
+  }
+
+  /** The stored summary JSON of a message, or undefined when missing (compute and `addSummary`). */
+  async summaryJson(uid: number): Promise<string | undefined> {
+    const map = await this.loadSummaries();
+    return map.get(uid);
+  }
+
+  /** Store a summary computed after the fact (not fsync'd: it can always be recomputed). */
+  async addSummary(uid: number, json: string): Promise<void> {
+    await this.appendSummaries([[uid, json]]);
+  }
+
+  private async appendSummaries(rows: [number, string | null][]): Promise<void> {
+    const lines = rows.filter((r) => r[1] !== null).map(([uid, json]) => `${uid} ${json}\n`);
+    if (lines.length === 0) return;
+    await fsp.appendFile(this.files.summaries, lines.join(''));
+    if (this.summaries) for (const [uid, json] of rows) if (json !== null) this.summaries.set(uid, json);
+  }
+
+  private loadSummaries(): Promise<Map<number, string>> {
+    if (this.summaries) return Promise.resolve(this.summaries);
+    this.summariesLoading ??= (async () => {
+      const text = await fsp.readFile(this.files.summaries, 'utf8').catch(() => '');
+      const map = new Map<number, string>();
+      for (const line of text.split('\n')) {
+        const sp = line.indexOf(' ');
+        if (sp <= 0) continue;
+        const uid = Number(line.slice(0, sp));
+        if (this.map.has(uid)) map.set(uid, line.slice(sp + 1));
+      }
+      this.summaries = map;
+      this.summariesLoading = null;
+      return map;
+    })();
+    return this.summariesLoading;
+  }
+
+  private async compactSummaries(): Promise<void> {
+    const st = await fsp.stat(this.files.summaries).catch(() => null);
+    if (!st) return;
+    const map = await this.loadSummaries();
+    const live = this.messages.filter((m) => map.has(m.uid)).map((m) => `${m.uid} ${map.get(m.uid)}\n`);
+    const liveBytes = live.reduce((n, l) => n + Buffer.byteLength(l), 0);
+    if (st.size > liveBytes * 1.5 + 4096) await writeFileDurable(this.files.summaries, live.join(''));
+  }
+
+  /** Rename in place (the directory keeps its id). */
+  rename(name: string): void {
+    this.info.name = name;
+  }
+
+  /** Close the journal. */
+  async close(): Promise<void> {
+    await this.log.close();
+  }
+}

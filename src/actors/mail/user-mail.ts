@@ -1,0 +1,177 @@
+/**
+ * One user's mail in memory: the folder list (`mail/folders.json`) and the open folder indexes.
+ * Lives in the user's actor (`actor.state`); every method that writes runs inside `mutate`.
+ * The special-use folders are created on first load, so accounts made any way have them.
+ */
+import { mailFoldersFile, mailFolderDir } from '../../store/layout.js';
+import { readFolderList, writeFolderList, type FolderList, type FolderRecord } from '../../store/mail/folders.js';
+import { makeFolderDir, removeFolderDir } from '../../store/mail/files.js';
+import { DEFAULT_FOLDERS, SEPARATOR, canonicalFolderName, isSameOrBelow } from '../../common/folder-name.js';
+import { ConflictError, NotFoundError, ValidationError } from '../../common/errors.js';
+import { splitAddress } from '../../common/names.js';
+import { FolderIndex } from './folder-index.js';
+
+/** The key of the UserMail in `actor.state`. */
+export const MAIL_STATE = 'mail';
+
+/** A user's folders and open indexes. */
+export class UserMail {
+  private readonly indexes = new Map<string, FolderIndex>();
+
+  private constructor(
+    private readonly root: string,
+    private readonly domain: string,
+    private readonly user: string,
+    private list: FolderList,
+  ) {}
+
+  /** Load the folder list, creating the mail store and special-use folders when missing. Inside `mutate`. */
+  static async load(root: string, userId: string): Promise<UserMail> {
+    const a = splitAddress(userId);
+    if (!a) throw new NotFoundError('User not found');
+    const path = mailFoldersFile(root, a.domain, a.user);
+    let list = await readFolderList(path);
+    const fresh = !list;
+    list ??= { v: 1, nextId: 1, lastUidValidity: 0, folders: [] };
+    const um = new UserMail(root, a.domain, a.user, list);
+    let changed = fresh;
+    for (const d of DEFAULT_FOLDERS) {
+      if (!um.find(d.name)) {
+        await um.addRecord(d.name, d.specialUse, false);
+        changed = true;
+      }
+    }
+    if (changed) await um.save();
+    return um;
+  }
+
+  /** Every folder record, in creation order. */
+  folders(): readonly FolderRecord[] {
+    return this.list.folders;
+  }
+
+  /** The record of a folder by name (INBOX case-insensitive), or undefined. */
+  find(name: string): FolderRecord | undefined {
+    const n = canonicalFolderName(name);
+    return this.list.folders.find((f) => f.name === n);
+  }
+
+  /** The record of a folder or NotFoundError. */
+  require(name: string): FolderRecord {
+    const rec = this.find(name);
+    if (!rec) throw new NotFoundError(`Folder not found: ${name}`);
+    return rec;
+  }
+
+  /** The index if it is open (lock-free readers use this). */
+  openIndex(id: string): FolderIndex | undefined {
+    return this.indexes.get(id);
+  }
+
+  /** Open (or get) a folder's index. Inside the actor. */
+  async index(rec: FolderRecord): Promise<FolderIndex> {
+    let idx = this.indexes.get(rec.id);
+    if (!idx) {
+      idx = await FolderIndex.open(this.dir(rec.id), rec);
+      this.indexes.set(rec.id, idx);
+    }
+    return idx;
+  }
+
+  /** The directory of a folder id. */
+  dir(id: string): string {
+    return mailFolderDir(this.root, this.domain, this.user, id);
+  }
+
+  private async addRecord(name: string, specialUse: string | null, save = true): Promise<FolderRecord> {
+    const id = String(this.list.nextId++);
+    const uidValidity = Math.max(Math.floor(Date.now() / 1000), this.list.lastUidValidity + 1) % 0xffffffff || 1;
+    this.list.lastUidValidity = uidValidity;
+    const rec: FolderRecord = { id, name, specialUse, subscribed: true, uidValidity };
+    await makeFolderDir(this.dir(id));
+    this.list.folders.push(rec);
+    if (save) await this.save();
+    return rec;
+  }
+
+  private save(): Promise<void> {
+    return writeFolderList(mailFoldersFile(this.root, this.domain, this.user), this.list);
+  }
+
+  /** Create a folder and any missing parents; answers the records created. ConflictError if it exists. */
+  async create(name: string, specialUse: string | null): Promise<FolderRecord[]> {
+    if (this.find(name)) throw new ConflictError(`Folder already exists: ${name}`);
+    const parts = name.split(SEPARATOR);
+    const made: FolderRecord[] = [];
+    for (let i = 1; i <= parts.length; i++) {
+      const n = parts.slice(0, i).join(SEPARATOR);
+      if (this.find(n)) continue;
+      made.push(await this.addRecord(n, i === parts.length ? specialUse : null, false));
+    }
+    await this.save();
+    return made;
+  }
+
+  /** Rename a folder and its children; answers [old, new] names. Special-use folders stay. */
+  async rename(from: string, to: string): Promise<[string, string][]> {
+    const rec = this.require(from);
+    if (rec.name === 'INBOX' || rec.specialUse) throw new ValidationError(`Folder ${rec.name} cannot be renamed`);
+    if (this.find(to)) throw new ConflictError(`Folder already exists: ${to}`);
+    if (isSameOrBelow(to, rec.name)) throw new ValidationError('Cannot rename a folder into itself');
+    const moved = this.list.folders.filter((f) => isSameOrBelow(f.name, rec.name));
+    const pairs: [string, string][] = moved.map((f) => [f.name, to + f.name.slice(rec.name.length)]);
+    const toParts = to.split(SEPARATOR);
+    const parents: string[] = [];
+    for (let i = 1; i < toParts.length; i++) {
+      const n = toParts.slice(0, i).join(SEPARATOR);
+      if (!this.find(n)) parents.push(n);
+    }
+    const before = this.list.folders.map((f) => ({ ...f }));
+    moved.forEach((f, i) => { f.name = pairs[i]![1]; });
+    try {
+      for (const p of parents) await this.addRecord(p, null, false);
+      await this.save();
+    } catch (err) {
+      this.list.folders = before;
+      throw err;
+    }
+    for (const f of moved) this.indexes.get(f.id)?.rename(f.name);
+    return pairs;
+  }
+
+  /** Delete one folder (children stay); its directory is removed after the list is saved. */
+  async remove(name: string): Promise<FolderRecord> {
+    const rec = this.require(name);
+    if (rec.name === 'INBOX' || rec.specialUse) throw new ValidationError(`Folder ${rec.name} cannot be deleted`);
+    this.list.folders = this.list.folders.filter((f) => f.id !== rec.id);
+    await this.save();
+    const idx = this.indexes.get(rec.id);
+    this.indexes.delete(rec.id);
+    await idx?.close();
+    await removeFolderDir(this.dir(rec.id));
+    return rec;
+  }
+
+  /** Set the subscription flag. */
+  async subscribe(name: string, subscribed: boolean): Promise<void> {
+    const rec = this.require(name);
+    if (rec.subscribed === subscribed) return;
+    rec.subscribed = subscribed;
+    await this.save();
+    const idx = this.indexes.get(rec.id);
+    if (idx) idx.info.subscribed = subscribed;
+  }
+
+  /** Bytes of every message of the user (opens every folder's index once). Inside the actor. */
+  async totalBytes(): Promise<number> {
+    let n = 0;
+    for (const rec of this.list.folders) n += (await this.index(rec)).bytes;
+    return n;
+  }
+
+  /** Close every open index. */
+  async close(): Promise<void> {
+    for (const idx of this.indexes.values()) await idx.close();
+    this.indexes.clear();
+  }
+}

@@ -1,0 +1,88 @@
+/** Message files: `{uid}.eml` in the folder's directory, immutable once placed. */
+import { promises as fsp, constants as fsc } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { fsyncDir } from '../atomic.js';
+
+/** The path of message `uid` in a folder directory. */
+export const messagePath = (dir: string, uid: number): string => join(dir, `${uid}.eml`);
+
+/** The index files of a folder directory. */
+export const indexFiles = (dir: string) => ({
+  snapshot: join(dir, 'index.snap'),
+  journal: join(dir, 'index.log'),
+  summaries: join(dir, 'summaries.jsonl'),
+});
+
+/** Write bytes to a new temp file in `tmpDir`, fsync'd; returns its path. */
+export async function writeTemp(tmpDir: string, data: Uint8Array): Promise<string> {
+  await fsp.mkdir(tmpDir, { recursive: true });
+  const path = join(tmpDir, `msg-${randomBytes(8).toString('hex')}.tmp`);
+  const fh = await fsp.open(path, 'wx', 0o600);
+  try {
+    await fh.writeFile(data);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  return path;
+}
+
+/** fsync an existing file (a temp file handed in by a front end), set its mtime, answer its size. */
+export async function sealTemp(path: string, mtimeMs: number): Promise<number> {
+  const fh = await fsp.open(path, fsc.O_RDWR);
+  try {
+    const when = new Date(mtimeMs);
+    await fh.utimes(when, when);
+    await fh.sync();
+    return (await fh.stat()).size;
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Move a temp file into place (same file system); the caller fsyncs the directory once per batch. */
+export const placeFile = (tmp: string, dest: string): Promise<void> => fsp.rename(tmp, dest);
+
+/** Hard-link an existing message file under a new name (COPY). */
+export const linkFile = (src: string, dest: string): Promise<void> => fsp.link(src, dest);
+
+/** Remove message files, ignoring ones already gone. */
+export async function removeFiles(paths: string[]): Promise<void> {
+  await Promise.all(paths.map((p) => fsp.rm(p, { force: true })));
+}
+
+/** The uids of the `{uid}.eml` files in a folder directory (for a rebuild). */
+export async function listMessageUids(dir: string): Promise<number[]> {
+  const names = await fsp.readdir(dir).catch(() => [] as string[]);
+  const uids: number[] = [];
+  for (const n of names) {
+    const m = /^([1-9][0-9]{0,9})\.eml$/.exec(n);
+    if (m) uids.push(Number(m[1]));
+  }
+  return uids.sort((a, b) => a - b);
+}
+
+/** size and mtime of a message file (mtime holds the INTERNALDATE), or null when gone. */
+export async function statMessage(path: string): Promise<{ size: number; mtimeMs: number } | null> {
+  try {
+    const st = await fsp.stat(path);
+    return { size: st.size, mtimeMs: Math.floor(st.mtimeMs) };
+  } catch {
+    return null;
+  }
+}
+
+/** True when a file exists. */
+export const exists = (path: string): Promise<boolean> => fsp.access(path).then(() => true, () => false);
+
+/** Create a folder directory durably. */
+export async function makeFolderDir(dir: string): Promise<void> {
+  await fsp.mkdir(dir, { recursive: true });
+  await fsyncDir(join(dir, '..'));
+}
+
+/** Remove a whole folder directory (after it left the folder list). */
+export const removeFolderDir = (dir: string): Promise<void> => fsp.rm(dir, { recursive: true, force: true });
+
+export { fsyncDir };

@@ -1,0 +1,74 @@
+/**
+ * A folder's index journal (`index.log`): one line per change, `{crc32 hex} {json}\n`.
+ * Every record carries the folder modseq it created, so replaying a journal over a snapshot
+ * skips what the snapshot already holds (compaction is crash-safe without a generation).
+ */
+import { crc32 } from 'node:zlib';
+
+/** One journal record. */
+export type JournalRecord =
+  /** message added: uid, modseq, internal date (ms), size, flags */
+  | { t: 'a'; uid: number; modseq: number; date: number; size: number; flags: string[] }
+  /** flags replaced */
+  | { t: 'f'; uid: number; modseq: number; flags: string[] }
+  /** messages expunged */
+  | { t: 'x'; modseq: number; uids: number[] };
+
+/** Encode one record as a journal line. */
+export function encodeRecord(r: JournalRecord): string {
+  const arr = r.t === 'a' ? ['a', r.uid, r.modseq, r.date, r.size, r.flags]
+    : r.t === 'f' ? ['f', r.uid, r.modseq, r.flags]
+    : ['x', r.modseq, r.uids];
+  const json = JSON.stringify(arr);
+  return `${crc32(json).toString(16).padStart(8, '0')} ${json}\n`;
+}
+
+/** What reading a journal found. */
+export interface JournalRead {
+  records: JournalRecord[];
+  /** Bytes of whole, valid lines (truncate a torn tail to this). */
+  validBytes: number;
+  /** `torn`: the last line is incomplete (a crash mid-append; safe to drop). `corrupt`: a complete line is bad. */
+  damage: null | 'torn' | 'corrupt';
+}
+
+function decodeLine(line: string): JournalRecord | null {
+  const sp = line.indexOf(' ');
+  if (sp !== 8) return null;
+  const json = line.slice(9);
+  if (crc32(json).toString(16).padStart(8, '0') !== line.slice(0, 8)) return null;
+  let a: unknown;
+  try {
+    a = JSON.parse(json);
+  } catch {
+    return null;
+  }
+  if (!Array.isArray(a)) return null;
+  const n = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+  const fl = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
+  if (a[0] === 'a' && n(a[1]) && n(a[2]) && n(a[3]) && n(a[4]) && fl(a[5])) {
+    return { t: 'a', uid: a[1], modseq: a[2], date: a[3], size: a[4], flags: a[5] };
+  }
+  if (a[0] === 'f' && n(a[1]) && n(a[2]) && fl(a[3])) return { t: 'f', uid: a[1], modseq: a[2], flags: a[3] };
+  if (a[0] === 'x' && n(a[1]) && Array.isArray(a[2]) && a[2].every(n)) return { t: 'x', modseq: a[1], uids: a[2] as number[] };
+  return null;
+}
+
+/** Parse a journal's bytes, stopping at the first damaged line. */
+export function decodeJournal(buf: Buffer): JournalRead {
+  const records: JournalRecord[] = [];
+  let pos = 0;
+  while (pos < buf.length) {
+    const nl = buf.indexOf(0x0a, pos);
+    if (nl < 0) return { records, validBytes: pos, damage: 'torn' };
+    const rec = decodeLine(buf.toString('utf8', pos, nl));
+    if (!rec) {
+      // a bad line that is the very last one may be a torn write padded by the file system
+      const last = nl === buf.length - 1;
+      return { records, validBytes: pos, damage: last ? 'torn' : 'corrupt' };
+    }
+    records.push(rec);
+    pos = nl + 1;
+  }
+  return { records, validBytes: pos, damage: null };
+}

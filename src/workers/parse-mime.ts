@@ -1,0 +1,75 @@
+/**
+ * Worker task `mime`: the MessageSummary of one message (envelope, body structure with byte
+ * offsets, preview, attachments, calendar parts, references), computed once at append time.
+ * Pure: reads the message file (or bytes) it is given, touches nothing else.
+ */
+import { readFile } from 'node:fs/promises';
+import type { MessageSummary, MimePart, AttachmentInfo } from '../common/mail.js';
+import { parseHeaders, first } from './mime/headers.js';
+import { envelopeOf, messageIds } from './mime/envelope.js';
+import { parsePart } from './mime/structure.js';
+import { partText, htmlToText } from './mime/text.js';
+
+/** A message file path or its bytes. */
+export type MimeInput = { file: string } | { data: Uint8Array };
+/** The summary. */
+export type MimeOutput = MessageSummary;
+
+const PREVIEW_CHARS = 200;
+
+interface Leaf {
+  part: MimePart;
+  section: string;
+}
+
+/** Leaves with their IMAP section numbers (not descending into message/rfc822). */
+function leaves(p: MimePart, section: string, out: Leaf[]): Leaf[] {
+  if (p.children) {
+    p.children.forEach((c, i) => leaves(c, section ? `${section}.${i + 1}` : String(i + 1), out));
+  } else out.push({ part: p, section: section || '1' });
+  return out;
+}
+
+function isAttachment(l: Leaf, bodyLeaf: Leaf | undefined): boolean {
+  const p = l.part;
+  if (p.disposition?.type === 'attachment') return true;
+  if (l === bodyLeaf) return false;
+  if (p.disposition?.params.filename || p.params.name) return true;
+  return p.type !== 'text' && p.type !== 'multipart';
+}
+
+/** Compute the summary of one message. */
+export function summarize(buf: Buffer): MessageSummary {
+  const h = parseHeaders(buf, 0, buf.length);
+  const body = parsePart(buf, 0, buf.length, 'text/plain', 0, h);
+  const all = leaves(body, '', []);
+  const plain = all.find((l) => l.part.type === 'text' && l.part.subtype === 'plain' && l.part.disposition?.type !== 'attachment');
+  const html = all.find((l) => l.part.type === 'text' && l.part.subtype === 'html' && l.part.disposition?.type !== 'attachment');
+  const bodyLeaf = plain ?? html;
+  let preview = '';
+  if (bodyLeaf) {
+    const text = partText(buf, bodyLeaf.part);
+    preview = (bodyLeaf === html ? htmlToText(text) : text).replace(/\s+/g, ' ').trim().slice(0, PREVIEW_CHARS);
+  }
+  const attachments: AttachmentInfo[] = all.filter((l) => isAttachment(l, bodyLeaf) && l !== html).map((l) => ({
+    section: l.section,
+    filename: l.part.disposition?.params.filename ?? l.part.params.name ?? `part-${l.section}`,
+    contentType: `${l.part.type}/${l.part.subtype}`,
+    size: l.part.size,
+  }));
+  const calendarParts = all.filter((l) => l.part.type === 'text' && l.part.subtype === 'calendar').map((l) => l.section);
+  return {
+    envelope: envelopeOf(h),
+    body,
+    preview,
+    attachments,
+    calendarParts,
+    references: messageIds(first(h, 'references')),
+  };
+}
+
+/** The task entry: read the input and summarize it. */
+export default async function parseMime(input: MimeInput): Promise<MimeOutput> {
+  const buf = 'file' in input ? await readFile(input.file) : Buffer.from(input.data.buffer, input.data.byteOffset, input.data.byteLength);
+  return summarize(buf);
+}
