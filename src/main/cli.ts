@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { loadConfig, ConfigError } from './config.js';
 import { createLogger } from './log.js';
 import { startServer } from './serve.js';
+import { queueCommand, dkimCommand } from './queue-cli.js';
 import { ActorRegistry } from '../actors/registry.js';
 import { ChangeBus } from '../actors/changes.js';
 import { AccountService } from '../services/accounts.js';
@@ -157,7 +158,7 @@ async function aliasCommand(config: Config, sub: string | undefined, p: Parsed):
 
 /** Extra commands other areas register (queue, dkim, verify, backup...). */
 export type CliCommand = (config: Config, p: { positional: string[]; flags: Map<string, string | true> }) => Promise<void>;
-const EXTRA: Record<string, CliCommand> = {};
+const EXTRA: Record<string, CliCommand> = { queue: queueCommand, dkim: dkimCommand };
 
 /** Run the CLI on `argv` (without node and script). */
 export async function main(argv: string[]): Promise<number> {

@@ -50,11 +50,9 @@ export function dkimDnsRecord(domain: string, privateKeyPem: string): string {
 /** The DKIM-Signature header block (CRLF-terminated) for a message, or '' when signing failed. */
 export async function dkimSignatureFor(input: Readable | Buffer, domain: string, privateKey: string): Promise<string> {
   const res = await dkimSign(input, {
-    signingDomain: domain,
-    selector: DKIM_SELECTOR,
-    privateKey,
     canonicalization: 'relaxed/relaxed',
-  });
-  if (res.errors.length > 0 || !res.signatures) return '';
+    signatureData: [{ signingDomain: domain, selector: DKIM_SELECTOR, privateKey }],
+  } as Parameters<typeof dkimSign>[1]);
+  if (res.errors.length > 0 || !res.signatures.trim()) return '';
   return res.signatures.endsWith('\r\n') ? res.signatures : `${res.signatures}\r\n`;
 }
