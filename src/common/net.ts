@@ -24,10 +24,31 @@ function v6ToBig(ip: string): bigint {
   return groups.reduce((acc, g) => (acc << 16n) + BigInt(parseInt(g || '0', 16)), 0n);
 }
 
-/** Normalise `::ffff:1.2.3.4` to `1.2.3.4`. */
+/**
+ * Canonical text of an address: `::ffff:1.2.3.4` and uWS's long form
+ * `0000:...:ffff:7f00:0001` become `1.2.3.4`; other IPv6 addresses are compressed (`::1`).
+ */
 export function normalizeIp(ip: string): string {
   const m = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
-  return m ? m[1]! : ip;
+  if (m) return m[1]!;
+  if (!isIPv6(ip)) return ip;
+  const n = v6ToBig(ip);
+  if (n >> 32n === 0xffffn) {
+    return [24n, 16n, 8n, 0n].map((sh) => String((n >> sh) & 0xffn)).join('.');
+  }
+  const groups: string[] = [];
+  for (let i = 7; i >= 0; i--) groups.push(((n >> BigInt(i * 16)) & 0xffffn).toString(16));
+  // Compress the longest run of zero groups.
+  let best = -1, bestLen = 0;
+  for (let i = 0; i < 8; ) {
+    if (groups[i] !== '0') { i++; continue; }
+    let j = i;
+    while (j < 8 && groups[j] === '0') j++;
+    if (j - i > bestLen) { best = i; bestLen = j - i; }
+    i = j;
+  }
+  if (bestLen < 2) return groups.join(':');
+  return `${groups.slice(0, best).join(':')}::${groups.slice(best + bestLen).join(':')}`;
 }
 
 /** True when `ip` lies in `cidr` (`127.0.0.0/8`, `::1/128`, or a bare address). */

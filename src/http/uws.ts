@@ -4,6 +4,7 @@ import type { HttpResponse, HttpRequest as UwsRequest, TemplatedApp, us_listen_s
 import { Readable } from 'node:stream';
 import { ClientGone, HttpError } from '../common/errors.js';
 import type { HttpRequest, Reply } from './types.js';
+import { normalizeIp } from '../common/net.js';
 
 /** What the front end asks of the rest of the server for every request. */
 export interface Dispatcher {
@@ -56,15 +57,76 @@ export function decodeSegments(rawPath: string): string[] {
   });
 }
 
-function readBody(res: HttpResponse, live: Live, state: BodyState, limit: number): Promise<Buffer> {
-  if (state.used) return Promise.reject(new Error('request body read twice'));
-  state.used = true;
+/**
+ * The request body, captured from the first moment: uWS drops body chunks that arrive before
+ * `onData` is attached, and handlers read the body only after awaiting auth. Chunks are copied
+ * and queued until a reader attaches; past 1 MiB queued, the socket is paused.
+ */
+class BodySource {
+  private queue: Buffer[] = [];
+  private queued = 0;
+  private ended = false;
+  private paused = false;
+  private sink: ((chunk: Buffer, isLast: boolean) => void) | null = null;
+  used = false;
+
+  constructor(private readonly res: HttpResponse, expectBody: boolean) {
+    if (!expectBody) {
+      this.ended = true;
+      return;
+    }
+    res.onData((chunk, isLast) => {
+      const copy = Buffer.from(chunk.slice(0));
+      if (this.sink) {
+        this.sink(copy, isLast);
+        return;
+      }
+      this.queue.push(copy);
+      this.queued += copy.byteLength;
+      if (isLast) this.ended = true;
+      else if (this.queued > 1024 * 1024 && !this.paused) {
+        this.paused = true;
+        res.pause();
+      }
+    });
+  }
+
+  /** Attach the one reader; queued chunks are replayed first. */
+  attach(sink: (chunk: Buffer, isLast: boolean) => void): void {
+    if (this.used) throw new Error('request body read twice');
+    this.used = true;
+    const queued = this.queue;
+    this.queue = [];
+    if (queued.length === 0 && this.ended) {
+      sink(Buffer.alloc(0), true);
+      return;
+    }
+    for (let i = 0; i < queued.length; i++) sink(queued[i]!, this.ended && i === queued.length - 1);
+    if (!this.ended) {
+      this.sink = sink;
+      if (this.paused) {
+        this.paused = false;
+        this.res.resume();
+      }
+    }
+  }
+
+  pause(): void {
+    this.res.pause();
+  }
+
+  resume(): void {
+    this.res.resume();
+  }
+}
+
+function readBody(live: Live, source: BodySource, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const parts: Buffer[] = [];
     let size = 0;
     let failed = false;
     live.onAbort.push(() => reject(new ClientGone()));
-    res.onData((chunk, isLast) => {
+    source.attach((chunk, isLast) => {
       if (failed) return;
       size += chunk.byteLength;
       if (size > limit) {
@@ -72,15 +134,13 @@ function readBody(res: HttpResponse, live: Live, state: BodyState, limit: number
         reject(new HttpError(413, 'Payload too large'));
         return;
       }
-      parts.push(Buffer.from(chunk.slice(0)));
+      if (chunk.byteLength) parts.push(chunk);
       if (isLast) resolve(Buffer.concat(parts, size));
     });
   });
 }
 
-function streamBody(res: HttpResponse, live: Live, state: BodyState, limit: number): Readable {
-  if (state.used) throw new Error('request body read twice');
-  state.used = true;
+function streamBody(live: Live, source: BodySource, limit: number): Readable {
   let size = 0;
   let paused = false;
   let ended = false;
@@ -88,14 +148,14 @@ function streamBody(res: HttpResponse, live: Live, state: BodyState, limit: numb
     read() {
       if (paused && !live.aborted && !ended) {
         paused = false;
-        res.resume();
+        source.resume();
       }
     },
   });
   live.onAbort.push(() => {
     if (!ended) stream.destroy(new ClientGone());
   });
-  res.onData((chunk, isLast) => {
+  source.attach((chunk, isLast) => {
     if (ended) return;
     size += chunk.byteLength;
     if (size > limit) {
@@ -103,20 +163,16 @@ function streamBody(res: HttpResponse, live: Live, state: BodyState, limit: numb
       stream.destroy(new HttpError(413, 'Payload too large'));
       return;
     }
-    const more = stream.push(Buffer.from(chunk.slice(0)));
+    const more = chunk.byteLength ? stream.push(chunk) : true;
     if (isLast) {
       ended = true;
       stream.push(null);
     } else if (!more && !paused) {
       paused = true;
-      res.pause();
+      source.pause();
     }
   });
   return stream;
-}
-
-interface BodyState {
-  used: boolean;
 }
 
 function writeHead(res: HttpResponse, r: Reply): void {
@@ -254,8 +310,10 @@ export async function startHttp(
     });
     const method = uwsReq.getCaseSensitiveMethod().toUpperCase();
     const rawPath = uwsReq.getUrl();
-    const ip = Buffer.from(res.getRemoteAddressAsText()).toString();
-    const state: BodyState = { used: false };
+    const ip = normalizeIp(Buffer.from(res.getRemoteAddressAsText()).toString());
+    const contentLength = headers['content-length'];
+    const expectBody = (contentLength !== undefined && contentLength !== '0') || headers['transfer-encoding'] !== undefined;
+    const source = new BodySource(res, expectBody);
     const request: HttpRequest = {
       method,
       rawPath,
@@ -267,8 +325,8 @@ export async function startHttp(
       params: {},
       rest: [],
       trailingSlash: rawPath.endsWith('/'),
-      body: (limit = DEFAULT_BODY_LIMIT) => readBody(res, live, state, limit),
-      stream: (limit = Number.MAX_SAFE_INTEGER) => streamBody(res, live, state, limit),
+      body: (limit = DEFAULT_BODY_LIMIT) => readBody(live, source, limit),
+      stream: (limit = Number.MAX_SAFE_INTEGER) => streamBody(live, source, limit),
       aborted: () => live.aborted,
       onAbort: (fn) => {
         if (live.aborted) fn();
@@ -283,7 +341,7 @@ export async function startHttp(
     const reply = (r: Reply) => {
       status = r.status;
       // A body the handler did not read must not be left half-received on a kept-alive link.
-      if (!state.used && (headers['content-length'] ?? '0') !== '0' && r.status >= 400) r.close = true;
+      if (!source.used && expectBody && r.status >= 400) r.close = true;
       send(res, live, method, r, done);
     };
     let settled = false;

@@ -37,7 +37,7 @@ export async function startTestServer(
     imap: { port: 0, tls_port: 0 },
     smtp: { port: 0, submission_port: 0, submissions_port: 0 },
     workers: { threads: 2 },
-    log: { level: 'error', requests: false },
+    log: { level: 'error', requests: !!process.env.RMAIL_TEST_LOG },
   };
   const config = buildConfig(merge(base, overrides));
   const log = process.env.RMAIL_TEST_LOG ? createLogger('debug') : silentLogger;

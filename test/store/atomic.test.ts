@@ -1,0 +1,42 @@
+import t from 'tap';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AppendLog, writeJsonDurable, readJson, withFileLock, writeFileDurable } from '../../src/store/atomic.js';
+
+t.test('durable JSON round trip leaves no temp files', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'rmail-atomic-'));
+  const p = join(dir, 'sub', 'x.json');
+  await writeJsonDurable(p, { a: 1 });
+  await writeJsonDurable(p, { a: 2 });
+  t.same(await readJson(p), { a: 2 });
+  t.equal(await readJson(join(dir, 'none.json')), undefined);
+  t.same(readdirSync(join(dir, 'sub')), ['x.json']);
+  await writeFileDurable(join(dir, 'b.bin'), Buffer.from([0, 1, 2]));
+  t.same([...readFileSync(join(dir, 'b.bin'))], [0, 1, 2]);
+});
+
+t.test('AppendLog batches concurrent appends and keeps them all', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'rmail-log-'));
+  const log = new AppendLog(join(dir, 'j.log'));
+  await log.open();
+  await Promise.all(Array.from({ length: 500 }, (_, i) => log.append(`line ${i}\n`)));
+  await log.close();
+  const lines = readFileSync(join(dir, 'j.log'), 'utf8').trim().split('\n');
+  t.equal(lines.length, 500);
+  t.equal(new Set(lines).size, 500);
+});
+
+t.test('withFileLock serialises holders', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'rmail-lock-'));
+  const lockPath = join(dir, '.lock');
+  let inside = 0;
+  let max = 0;
+  await Promise.all(Array.from({ length: 5 }, () => withFileLock(lockPath, async () => {
+    inside++;
+    max = Math.max(max, inside);
+    await new Promise((r) => setTimeout(r, 5));
+    inside--;
+  })));
+  t.equal(max, 1);
+});
