@@ -1,14 +1,14 @@
 import t from 'tap';
 import { readFileSync } from 'node:fs';
-import { startTestServer } from '../../helpers/server.js';
+import { mailHarness } from '../../helpers/mail.js';
 
 const MSG = (subject: string, body = 'hello') =>
   Buffer.from(`From: Alice <alice@example.com>\r\nTo: bob@example.com\r\nSubject: ${subject}\r\nDate: Mon, 1 Jan 2024 10:00:00 +0000\r\nMessage-ID: <${subject}@x>\r\n\r\n${body}\r\n`);
 
 t.test('default folders, append, flags, expunge, copy, move', async (t) => {
-  const s = await startTestServer(t);
-  await s.addUser('alice@example.com', 'pw');
-  const mail = s.services.mail;
+  const s = await mailHarness(t);
+  await s.addUser('alice@example.com');
+  const mail = s.mail;
   const id = 'alice@example.com';
   const folders = await mail.listFolders(id);
   t.same(folders.map((f) => f.name), ['INBOX', 'Drafts', 'Sent', 'Trash', 'Junk', 'Archive']);
@@ -50,9 +50,9 @@ t.test('default folders, append, flags, expunge, copy, move', async (t) => {
 });
 
 t.test('folders: nested create, rename with messages, delete rules', async (t) => {
-  const s = await startTestServer(t);
-  await s.addUser('alice@example.com', 'pw');
-  const mail = s.services.mail;
+  const s = await mailHarness(t);
+  await s.addUser('alice@example.com');
+  const mail = s.mail;
   const id = 'alice@example.com';
   const info = await mail.createFolder(id, 'Projects/2024/Q1');
   t.equal(info.name, 'Projects/2024/Q1');
@@ -83,23 +83,23 @@ t.test('folders: nested create, rename with messages, delete rules', async (t) =
 });
 
 t.test('quota refusal writes nothing', async (t) => {
-  const s = await startTestServer(t);
-  await s.addUser('q@example.com', 'pw', { quota_mb: 1 });
-  const mail = s.services.mail;
+  const s = await mailHarness(t);
+  await s.addUser('q@example.com', { quota_mb: 1 });
+  const mail = s.mail;
   const big = Buffer.concat([MSG('big', 'x'.repeat(700 * 1024))]);
   await mail.append('q@example.com', 'INBOX', { data: big });
   await t.rejects(mail.append('q@example.com', 'INBOX', { data: big }), { name: 'QuotaError' });
   await t.rejects(mail.copy('q@example.com', 'INBOX', [1], 'Archive'), { name: 'QuotaError' });
   t.equal((await mail.folder('q@example.com', 'INBOX')).info.total, 1);
   t.equal((await mail.folder('q@example.com', 'Archive')).info.total, 0);
-  await s.services.quota.addDrive('q@example.com', 400 * 1024);
+  await s.quota.addDrive('q@example.com', 400 * 1024);
   await t.rejects(mail.append('q@example.com', 'Drafts', { data: MSG('small', 'y'.repeat(10_000)) }), { name: 'QuotaError' });
 });
 
 t.test('50 concurrent appenders and flag changers on one folder', async (t) => {
-  const s = await startTestServer(t);
-  await s.addUser('c@example.com', 'pw');
-  const mail = s.services.mail;
+  const s = await mailHarness(t);
+  await s.addUser('c@example.com');
+  const mail = s.mail;
   const id = 'c@example.com';
   const results = await Promise.all(Array.from({ length: 50 }, async (_, i) => {
     const uids: number[] = [];
