@@ -12,6 +12,7 @@ import { QuotaService } from '../services/quota.js';
 import { DeliveryService } from '../services/delivery.js';
 import { OutboundService } from '../services/outbound.js';
 import { startSmtpServers } from '../smtp/server.js';
+import { startImapServers } from '../imap/server.js';
 import type { Services } from '../services/index.js';
 import { startHttpServer } from '../http/server.js';
 import { ensureTls, type TlsPair } from './tls.js';
@@ -95,6 +96,9 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     const smtp = await startSmtpServers(services, tls, host);
     Object.assign(ports, smtp.ports);
     stoppers.push(() => smtp.close());
+    const imap = await startImapServers(services, tls, host);
+    Object.assign(ports, imap.ports);
+    stoppers.push(() => imap.close());
   } catch (err) {
     for (const stop of stoppers.reverse()) await stop().catch(() => {});
     throw err;

@@ -1,0 +1,244 @@
+/**
+ * FETCH / UID FETCH set atts [(CHANGEDSINCE n [VANISHED])] (RFC 3501 6.4.5, 6.4.8; RFC 3516
+ * BINARY; RFC 7162 3.1.4 and 3.2.6). ENVELOPE / BODYSTRUCTURE come pre-encoded from the stored
+ * summary (cached per message); sections are byte ranges of the message file, streamed in
+ * pieces with backpressure when large. A non-PEEK body fetch sets \Seen first and reports FLAGS.
+ */
+import { promises as fsp, type promises } from 'node:fs';
+import { ImapError } from '../../common/errors.js';
+import type { MessageMeta, MessageSummary } from '../../common/mail.js';
+import type { Args } from '../parser.js';
+import { parseNumber } from '../parser.js';
+import type { Session } from '../connection.js';
+import { parseFetchAtts, type FetchAtt, type SectionAtt } from '../parse-fetch.js';
+import { bodyStructure, envelope, flagList, internalDate } from '../encode.js';
+import { remember, type Encoded } from '../context.js';
+import { decodeTransfer, findPart, readRange, sectionPiece, type Piece } from '../fetch-body.js';
+import { resolveUids } from '../sequence.js';
+import { uidSetText } from '../uidset.js';
+import { selectFromSet, parseSequenceSet } from '../parser.js';
+import { SELECTED, type CommandSpec } from './types.js';
+
+type FileHandle = promises.FileHandle;
+
+const STREAM_CHUNK = 256 * 1024;
+
+interface Plan {
+  atts: FetchAtt[];
+  uid: boolean;
+  modseq: boolean;
+  needSummary: boolean;
+  needEncoded: boolean;
+  needFile: boolean;
+  markSeen: boolean;
+}
+
+function plan(atts: FetchAtt[], uidMode: boolean, readOnly: boolean, changedSince: boolean): Plan {
+  let needSummary = false;
+  let needEncoded = false;
+  let needFile = false;
+  let markSeen = false;
+  let modseq = changedSince;
+  let uid = uidMode;
+  for (const a of atts) {
+    if (a.kind === 'simple') {
+      if (a.name === 'UID') uid = true;
+      else if (a.name === 'MODSEQ') modseq = true;
+      else if (a.name === 'ENVELOPE' || a.name === 'BODYSTRUCTURE' || a.name === 'BODY') needEncoded = true;
+      else if (a.name.startsWith('RFC822') && a.name !== 'RFC822.SIZE') {
+        needFile = true;
+        if (a.name !== 'RFC822') needSummary = true;
+        if (a.name !== 'RFC822.HEADER') markSeen = true;
+      }
+    } else {
+      needFile = true;
+      if (a.part.length > 0 || a.spec !== '' || a.binary) needSummary = true;
+      if (!a.peek && !a.sizeOnly) markSeen = true;
+    }
+  }
+  return { atts, uid, modseq, needSummary, needEncoded, needFile, markSeen: markSeen && !readOnly };
+}
+
+async function encodedFor(s: Session, uid: number, summary: () => Promise<MessageSummary>): Promise<Encoded> {
+  const key = `${s.userId}\0${s.box.view.info.id}\0${uid}`;
+  let e = s.ctx.cache.get(key);
+  if (!e) {
+    const sum = await summary();
+    e = { envelope: envelope(sum.envelope), bodystructure: bodyStructure(sum.body, true), body: bodyStructure(sum.body, false) };
+    remember(s.ctx, key, e);
+  }
+  return e;
+}
+
+/** Write one message's FETCH response. */
+async function fetchOne(s: Session, p: Plan, seq: number, m: MessageMeta, addFlags: boolean): Promise<void> {
+  const box = s.box;
+  const mail = s.ctx.services.mail;
+  let sum: MessageSummary | null = null;
+  const summary = async (): Promise<MessageSummary> => (sum ??= await mail.summary(s.userId, box.name, m.uid));
+  let fh: FileHandle | null = null;
+  const out = s.out;
+  let head = `* ${seq} FETCH (`;
+  let sep = '';
+  const push = (text: string): void => {
+    head += sep + text;
+    sep = ' ';
+  };
+  if (p.uid) push(`UID ${m.uid}`);
+  try {
+    if (p.needFile) fh = await fsp.open(mail.messageFile(s.userId, box.name, m.uid), 'r');
+    for (const a of p.atts) {
+      if (a.kind === 'simple') {
+        switch (a.name) {
+          case 'UID': break;
+          case 'FLAGS': push(`FLAGS ${flagList(m.flags)}`); break;
+          case 'INTERNALDATE': push(`INTERNALDATE ${internalDate(m.internalDate)}`); break;
+          case 'RFC822.SIZE': push(`RFC822.SIZE ${m.size}`); break;
+          case 'MODSEQ': break;
+          case 'ENVELOPE': push(`ENVELOPE ${(await encodedFor(s, m.uid, summary)).envelope}`); break;
+          case 'BODYSTRUCTURE': push(`BODYSTRUCTURE ${(await encodedFor(s, m.uid, summary)).bodystructure}`); break;
+          case 'BODY': push(`BODY ${(await encodedFor(s, m.uid, summary)).body}`); break;
+          case 'RFC822': await literal('RFC822', { start: 0, end: m.size }, null); break;
+          case 'RFC822.HEADER': await literal('RFC822.HEADER', { start: 0, end: (await summary()).body.bodyStart }, null); break;
+          case 'RFC822.TEXT': await literal('RFC822.TEXT', { start: (await summary()).body.bodyStart, end: m.size }, null); break;
+        }
+      } else {
+        await section(a);
+      }
+    }
+    if (p.modseq) push(`MODSEQ (${m.modseq})`);
+    if (addFlags && !p.atts.some((a) => a.kind === 'simple' && a.name === 'FLAGS')) push(`FLAGS ${flagList(m.flags)}`);
+    out.write(`${head})\r\n`);
+  } finally {
+    await fh?.close();
+  }
+
+  async function section(a: SectionAtt): Promise<void> {
+    const root = p.needSummary ? (await summary()).body : null;
+    let piece: Piece = root ? await sectionPiece(fh!, root, a, m.size) : { start: 0, end: m.size };
+    if (a.binary && piece && root) {
+      const part = a.part.length ? findPart(root, a.part) : root;
+      if (part && part.type !== 'multipart' && /^(base64|quoted-printable)$/i.test(part.encoding)) {
+        piece = { data: decodeTransfer(await readRange(fh!, piece as { start: number; end: number }), part.encoding) };
+      }
+    }
+    if (a.sizeOnly) {
+      const size = !piece ? 0 : 'data' in piece ? piece.data.length : piece.end - piece.start;
+      push(`${a.label} ${size}`);
+      return;
+    }
+    await literal(a.label, piece, a.partial, a.binary);
+  }
+
+  async function literal(label: string, piece: Piece, partial: SectionAtt['partial'], binary = false): Promise<void> {
+    if (!piece) {
+      push(`${label} NIL`);
+      return;
+    }
+    let data: Buffer | null = 'data' in piece ? piece.data : null;
+    let start = 'data' in piece ? 0 : piece.start;
+    let end = 'data' in piece ? piece.data.length : Math.min(piece.end, m.size);
+    if (partial) {
+      const len = end - start;
+      const from = Math.min(partial.start, len);
+      const to = Math.min(from + partial.length, len);
+      if (data) data = data.subarray(from, to);
+      end = start + to;
+      start += from;
+    }
+    const size = data ? data.length : Math.max(0, end - start);
+    if (!data && size <= STREAM_CHUNK) data = await readRange(fh!, { start, end });
+    const eight = binary && data && data.includes(0) ? '~' : '';
+    push(`${label} ${eight}{${size}}\r\n`);
+    sep = '';
+    out.write(head);
+    head = '';
+    if (data) {
+      out.write(data);
+    } else {
+      for (let off = start; off < end; off += STREAM_CHUNK) {
+        out.write(await readRange(fh!, { start: off, end: Math.min(end, off + STREAM_CHUNK) }));
+        await out.maybeDrain();
+      }
+    }
+    sep = ' ';
+  }
+}
+
+function parseModifiers(s: Session, args: Args, uidMode: boolean): { changedSince: number | null; vanished: boolean } {
+  const mods = args.optionalList();
+  args.end();
+  let changedSince: number | null = null;
+  let vanished = false;
+  if (!mods) return { changedSince, vanished };
+  for (let i = 0; i < mods.length; i++) {
+    const t = mods[i]!;
+    const w = t.t === 'atom' ? t.v.toUpperCase() : '';
+    if (w === 'CHANGEDSINCE') {
+      const n = mods[++i];
+      changedSince = parseNumber(n?.t === 'atom' ? n.v : '', 'modseq');
+    } else if (w === 'VANISHED') {
+      if (!uidMode || !s.enabled.has('QRESYNC')) throw new ImapError('BAD', 'VANISHED needs UID FETCH and QRESYNC');
+      vanished = true;
+    } else throw new ImapError('BAD', 'Unknown FETCH modifier');
+  }
+  if (vanished && changedSince === null) throw new ImapError('BAD', 'VANISHED needs CHANGEDSINCE');
+  if (changedSince !== null) s.enabled.add('CONDSTORE');
+  return { changedSince, vanished };
+}
+
+async function fetch(s: Session, args: Args, uidMode: boolean): Promise<void> {
+  const setText = args.atom('sequence set');
+  const atts = parseFetchAtts(args.next('fetch attributes'));
+  const { changedSince, vanished } = parseModifiers(s, args, uidMode);
+  const box = s.box;
+  const uids = resolveUids(box, setText, uidMode);
+  const p = plan(atts, uidMode, box.readOnly, changedSince !== null);
+  if (vanished) {
+    const set = parseSequenceSet(setText);
+    const gone = [...box.view.expungedSince(changedSince!)].sort((a, b) => a - b);
+    const hit = set === '$' ? [] : selectFromSet(set, gone, box.view.info.uidNext);
+    if (hit.length) s.out.line(`* VANISHED (EARLIER) ${uidSetText(hit)}`);
+  }
+  const seen = new Set<number>();
+  if (p.markSeen) {
+    const toMark = uids.filter((u) => {
+      const m = box.view.byUid(u);
+      return m && !m.flags.includes('\\Seen');
+    });
+    if (toMark.length) {
+      await s.ctx.services.mail.setFlags(s.userId, box.name, toMark, 'add', ['\\Seen']);
+      for (const u of toMark) {
+        seen.add(u);
+        box.pendingFlags.delete(u);
+      }
+    }
+  }
+  const view = box.view;
+  let count = 0;
+  for (const uid of uids) {
+    const m = view.byUid(uid);
+    if (!m) continue;
+    if (changedSince !== null && m.modseq <= changedSince) continue;
+    const seq = box.seqOf(uid);
+    if (!seq) continue;
+    await fetchOne(s, p, seq, m, seen.has(uid));
+    if (p.needFile || ++count % 200 === 0) await s.out.maybeDrain();
+  }
+}
+
+/** FETCH */
+export const fetchCommand: CommandSpec = {
+  name: 'FETCH',
+  states: SELECTED,
+  noExpunge: true,
+  run: (s, args) => fetch(s, args, false),
+};
+
+/** UID FETCH */
+export const uidFetchCommand: CommandSpec = {
+  name: 'UID FETCH',
+  states: SELECTED,
+  noExpunge: true,
+  run: (s, args) => fetch(s, args, true),
+};

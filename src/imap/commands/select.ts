@@ -1,0 +1,99 @@
+/**
+ * SELECT / EXAMINE mailbox [(CONDSTORE | QRESYNC (uidvalidity modseq [known-uids]))]
+ * (RFC 3501 6.3.1-2, RFC 7162 3.1.8 and 3.2.5). Selecting again first reports `[CLOSED]`.
+ * With QRESYNC and a matching UIDVALIDITY the client gets VANISHED (EARLIER) and the FETCH of
+ * every message changed since its modseq.
+ */
+import { ImapError } from '../../common/errors.js';
+import type { Args } from '../parser.js';
+import { parseNumber, parseSequenceSet, selectFromSet } from '../parser.js';
+import type { Session } from '../connection.js';
+import { flagList } from '../encode.js';
+import { decodeMailbox } from '../mailbox-name.js';
+import { Selected } from '../selected.js';
+import { uidSetText } from '../uidset.js';
+import { AUTHED, type CommandSpec } from './types.js';
+
+const FLAGS = ['\\Answered', '\\Flagged', '\\Deleted', '\\Seen', '\\Draft', '$Forwarded', '$MDNSent', '$Junk', '$NotJunk'];
+
+interface Qresync {
+  uidValidity: number;
+  modseq: number;
+  known: ReturnType<typeof parseSequenceSet> | null;
+}
+
+function parseParams(s: Session, args: Args): Qresync | null {
+  const params = args.optionalList();
+  args.end();
+  if (!params) return null;
+  let q: Qresync | null = null;
+  for (let i = 0; i < params.length; i++) {
+    const p = params[i]!;
+    const w = p.t === 'atom' ? p.v.toUpperCase() : '';
+    if (w === 'CONDSTORE') s.enabled.add('CONDSTORE');
+    else if (w === 'QRESYNC') {
+      if (!s.enabled.has('QRESYNC')) throw new ImapError('BAD', 'QRESYNC is not enabled');
+      const list = params[++i];
+      if (!list || list.t !== 'list' || list.v.length < 2) throw new ImapError('BAD', 'Bad QRESYNC parameters');
+      const [v, m, known] = list.v.map((t) => (t.t === 'atom' ? t.v : ''));
+      q = {
+        uidValidity: parseNumber(v!, 'uidvalidity'),
+        modseq: parseNumber(m!, 'modseq'),
+        known: known ? parseSequenceSet(known) : null,
+      };
+    } else throw new ImapError('BAD', 'Unknown SELECT parameter');
+  }
+  return q;
+}
+
+async function select(s: Session, args: Args, readOnly: boolean): Promise<string> {
+  const name = decodeMailbox(args.astring('mailbox'));
+  const q = parseParams(s, args);
+  if (s.selected) {
+    s.selected = null;
+    s.state = 'auth';
+    s.out.line('* OK [CLOSED] Previous mailbox closed');
+  }
+  const view = await s.ctx.services.mail.folder(s.userId, name);
+  const box = new Selected(view.info.name, view, readOnly);
+  const info = view.info;
+  const out = s.out;
+  out.line(`* FLAGS ${flagList(FLAGS)}`);
+  out.line(`* OK [PERMANENTFLAGS ${readOnly ? '()' : flagList([...FLAGS, '\\*'])}] Flags permitted`);
+  out.line(`* ${box.uids.length} EXISTS`);
+  out.line('* 0 RECENT');
+  const firstUnseen = view.messages.findIndex((m) => !m.flags.includes('\\Seen'));
+  if (firstUnseen >= 0) out.line(`* OK [UNSEEN ${firstUnseen + 1}] First unseen`);
+  out.line(`* OK [UIDVALIDITY ${info.uidValidity}] UIDs valid`);
+  out.line(`* OK [UIDNEXT ${info.uidNext}] Predicted next UID`);
+  out.line(`* OK [HIGHESTMODSEQ ${info.highestModseq}] Highest`);
+  if (q && q.uidValidity === info.uidValidity) resync(s, box, q);
+  s.selected = box;
+  s.state = 'selected';
+  return `[${readOnly ? 'READ-ONLY' : 'READ-WRITE'}] ${readOnly ? 'EXAMINE' : 'SELECT'} completed`;
+}
+
+function resync(s: Session, box: Selected, q: Qresync): void {
+  let gone = box.view.expungedSince(q.modseq);
+  if (q.known && q.known !== '$') gone = selectFromSet(q.known, [...gone].sort((a, b) => a - b), box.view.info.uidNext);
+  if (gone.length) s.out.line(`* VANISHED (EARLIER) ${uidSetText(gone)}`);
+  const msgs = box.view.messages;
+  for (let i = 0; i < msgs.length; i++) {
+    const m = msgs[i]!;
+    if (m.modseq > q.modseq) s.out.line(`* ${i + 1} FETCH (UID ${m.uid} FLAGS ${flagList(m.flags)} MODSEQ (${m.modseq}))`);
+  }
+}
+
+/** SELECT */
+export const selectCommand: CommandSpec = {
+  name: 'SELECT',
+  states: AUTHED,
+  run: (s, args) => select(s, args, false),
+};
+
+/** EXAMINE */
+export const examineCommand: CommandSpec = {
+  name: 'EXAMINE',
+  states: AUTHED,
+  run: (s, args) => select(s, args, true),
+};

@@ -1,0 +1,46 @@
+/** STATUS mailbox (items) (RFC 3501 6.3.10, RFC 7162 HIGHESTMODSEQ); also used by LIST-STATUS. */
+import { ImapError } from '../../common/errors.js';
+import type { FolderInfo } from '../../common/mail.js';
+import type { Tok } from '../parser.js';
+import { decodeMailbox, encodeMailbox } from '../mailbox-name.js';
+import { AUTHED, type CommandSpec } from './types.js';
+
+const ITEMS = new Set(['MESSAGES', 'RECENT', 'UIDNEXT', 'UIDVALIDITY', 'UNSEEN', 'HIGHESTMODSEQ']);
+
+/** Validate a STATUS item list. */
+export function parseStatusItems(toks: Tok[]): string[] {
+  if (toks.length === 0) throw new ImapError('BAD', 'Empty STATUS item list');
+  return toks.map((t) => {
+    const v = t.t === 'atom' ? t.v.toUpperCase() : '';
+    if (!ITEMS.has(v)) throw new ImapError('BAD', 'Unknown STATUS item');
+    return v;
+  });
+}
+
+/** The `* STATUS` line for a folder. */
+export function statusLine(info: FolderInfo, items: string[]): string {
+  const vals = items.map((item) => {
+    switch (item) {
+      case 'MESSAGES': return `MESSAGES ${info.total}`;
+      case 'RECENT': return 'RECENT 0';
+      case 'UIDNEXT': return `UIDNEXT ${info.uidNext}`;
+      case 'UIDVALIDITY': return `UIDVALIDITY ${info.uidValidity}`;
+      case 'UNSEEN': return `UNSEEN ${info.unread}`;
+      default: return `HIGHESTMODSEQ ${info.highestModseq}`;
+    }
+  });
+  return `* STATUS ${encodeMailbox(info.name)} (${vals.join(' ')})`;
+}
+
+/** STATUS */
+export const status: CommandSpec = {
+  name: 'STATUS',
+  states: AUTHED,
+  async run(s, args) {
+    const name = decodeMailbox(args.astring('mailbox'));
+    const items = parseStatusItems(args.list('status items'));
+    args.end();
+    const view = await s.ctx.services.mail.folder(s.userId, name);
+    s.out.line(statusLine(view.info, items));
+  },
+};

@@ -1,0 +1,164 @@
+/**
+ * Evaluate a SEARCH key tree over the selected folder (RFC 3501 6.4.4). Flags, sizes, dates and
+ * uids come from the in-memory index; address and subject keys from the stored envelope; HEADER
+ * reads the header block and BODY / TEXT the transfer-decoded text parts of the message file.
+ * Matching is case-insensitive substring matching, as the RFC asks.
+ */
+import { promises as fsp } from 'node:fs';
+import libmime from 'libmime';
+import type { EnvelopeAddress, MessageMeta, MessageSummary, MimePart } from '../common/mail.js';
+import type { SearchKey } from './parse-search.js';
+import type { Session } from './connection.js';
+import { decodeTransfer } from './fetch-body.js';
+import { selectFromSet, type SeqRange } from './parser.js';
+
+interface Needs {
+  summary: boolean;
+  file: boolean;
+}
+
+function needs(k: SearchKey, n: Needs): Needs {
+  switch (k.k) {
+    case 'header':
+      if (['from', 'to', 'cc', 'bcc', 'subject'].includes(k.field)) n.summary = true;
+      else n.file = n.summary = true;
+      break;
+    case 'body': case 'text': n.file = n.summary = true; break;
+    case 'date': if (k.sent) n.summary = true; break;
+    case 'not': needs(k.key, n); break;
+    case 'or': needs(k.a, n); needs(k.b, n); break;
+    case 'and': for (const x of k.keys) needs(x, n); break;
+    default: break;
+  }
+  return n;
+}
+
+/** One message being tested; the summary and file are loaded on first use. */
+interface Item {
+  m: MessageMeta;
+  seq: number;
+  summary: MessageSummary | null;
+  raw: Buffer | null;
+}
+
+const fold = (s: string): string => s.toLowerCase();
+
+function addrText(list: EnvelopeAddress[]): string {
+  return list.map((a) => `${a.name ?? ''} <${a.mailbox ?? ''}@${a.host ?? ''}>`).join(', ');
+}
+
+function dayOf(ms: number): number {
+  const d = new Date(ms);
+  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate());
+}
+
+function headerValues(raw: Buffer, bodyStart: number, field: string): string[] {
+  const text = raw.subarray(0, bodyStart).toString('utf8').replace(/\r?\n[ \t]+/g, ' ');
+  const out: string[] = [];
+  for (const line of text.split(/\r?\n/)) {
+    const i = line.indexOf(':');
+    if (i > 0 && line.slice(0, i).trim().toLowerCase() === field) {
+      out.push(libmime.decodeWords(line.slice(i + 1).trim()));
+    }
+  }
+  return out;
+}
+
+function bodyText(raw: Buffer, part: MimePart): string {
+  if (part.children?.length) return part.children.map((c) => bodyText(raw, c)).join('\n');
+  if (part.message) return bodyText(raw, part.message.body);
+  if (part.type !== 'text') return '';
+  return decodeTransfer(raw.subarray(part.bodyStart, part.end), part.encoding).toString('utf8');
+}
+
+/** Test one key against one message. */
+function test(k: SearchKey, it: Item, ctx: { uidSets: Map<SearchKey, Set<number>> }): boolean {
+  const m = it.m;
+  switch (k.k) {
+    case 'all': return true;
+    case 'flag': return m.flags.some((f) => f.toLowerCase() === k.flag.toLowerCase()) === k.set;
+    case 'new': case 'recent': return false; // \Recent is not kept: no session ever sees a message first
+    case 'old': return true;
+    case 'size': return k.larger ? m.size > k.n : m.size < k.n;
+    case 'modseq': return m.modseq >= k.n;
+    case 'uid': case 'seq': return ctx.uidSets.get(k)!.has(m.uid);
+    case 'not': return !test(k.key, it, ctx);
+    case 'or': return test(k.a, it, ctx) || test(k.b, it, ctx);
+    case 'and': return k.keys.every((x) => test(x, it, ctx));
+    case 'date': {
+      let ms = m.internalDate;
+      if (k.sent) {
+        const d = it.summary?.envelope.date ? Date.parse(it.summary.envelope.date) : NaN;
+        ms = Number.isNaN(d) ? m.internalDate : d;
+      }
+      const day = dayOf(ms);
+      return k.op === 'before' ? day < k.ms : k.op === 'on' ? day === k.ms : day >= k.ms;
+    }
+    case 'header': {
+      const e = it.summary?.envelope;
+      const want = fold(k.value);
+      if (e && k.field === 'subject') return fold(e.subject ?? '').includes(want);
+      if (e && (k.field === 'from' || k.field === 'to' || k.field === 'cc' || k.field === 'bcc')) {
+        return fold(addrText(e[k.field])).includes(want);
+      }
+      if (!it.raw || !it.summary) return false;
+      const vals = headerValues(it.raw, it.summary.body.bodyStart, k.field);
+      return want === '' ? vals.length > 0 : vals.some((v) => fold(v).includes(want));
+    }
+    case 'body': case 'text': {
+      if (!it.raw || !it.summary) return false;
+      const want = fold(k.value);
+      if (k.k === 'text' && fold(it.raw.subarray(0, it.summary.body.bodyStart).toString('utf8')).includes(want)) return true;
+      return fold(bodyText(it.raw, it.summary.body)).includes(want);
+    }
+  }
+}
+
+function collectSets(k: SearchKey, s: Session, out: Map<SearchKey, Set<number>>): void {
+  if (k.k === 'uid' || k.k === 'seq') {
+    if (k.set === '$') {
+      out.set(k, new Set());
+      return;
+    }
+    const box = s.box;
+    const uids = k.k === 'uid' ? selectFromSet(k.set, box.uids, box.lastUid) : safeSeq(s, k.set);
+    out.set(k, new Set(uids));
+  } else if (k.k === 'not') collectSets(k.key, s, out);
+  else if (k.k === 'or') {
+    collectSets(k.a, s, out);
+    collectSets(k.b, s, out);
+  } else if (k.k === 'and') for (const x of k.keys) collectSets(x, s, out);
+}
+
+function safeSeq(s: Session, set: SeqRange[]): number[] {
+  const uids = s.box.uids;
+  const n = uids.length;
+  const out = new Set<number>();
+  for (const r of set) {
+    const a = r.from || n;
+    const b = r.to || n;
+    for (let q = Math.max(1, Math.min(a, b)); q <= Math.min(n, Math.max(a, b)); q++) out.add(uids[q - 1]!);
+  }
+  return [...out];
+}
+
+/** The uids (ascending) of the selected folder's messages matching `key`. */
+export async function runSearch(s: Session, key: SearchKey): Promise<MessageMeta[]> {
+  const box = s.box;
+  const need = needs(key, { summary: false, file: false });
+  const uidSets = new Map<SearchKey, Set<number>>();
+  collectSets(key, s, uidSets);
+  const mail = s.ctx.services.mail;
+  const out: MessageMeta[] = [];
+  for (let i = 0; i < box.uids.length; i++) {
+    const m = box.view.byUid(box.uids[i]!);
+    if (!m) continue;
+    const it: Item = { m, seq: i + 1, summary: null, raw: null };
+    if (need.summary) it.summary = await mail.summary(s.userId, box.name, m.uid).catch(() => null);
+    if (need.file) {
+      it.raw = await fsp.readFile(mail.messageFile(s.userId, box.name, m.uid)).catch(() => null);
+    }
+    if (test(key, it, { uidSets })) out.push(m);
+  }
+  return out;
+}
