@@ -4,8 +4,8 @@
  * `action=send` builds the message (nodemailer's MailComposer) and hands it to the shared
  * submission path (send.ts); `action=draft` saves it to Drafts with \Draft.
  */
-import MailComposer from 'nodemailer/lib/mail-composer/index.js';
-import addressparser from 'nodemailer/lib/addressparser/index.js';
+import MailComposer from 'nodemailer/lib/mail-composer';
+import addressparser from 'nodemailer/lib/addressparser';
 import { HttpError } from '../../../common/errors.js';
 import type { Reply } from '../../types.js';
 import { type WebContext, type WebRequest, redirect } from '../web.js';

@@ -92,7 +92,7 @@ export function head(base: string, title: string): string {
 export function layout(d: LayoutData): string {
   const notice = d.notice ? `<p class="notice" role="status">${esc(d.notice)}</p>` : '';
   return `${head(d.base, d.title)}<body class="section-${d.section}">`
-    + `<a class="skip-link" href="#content">Skip to content</a>${topbar(d)}`
+    + topbar(d)
     + `<div class="layout">${sidebar(d)}<main class="content" id="content">${notice}${d.content}</main></div>`
     + `</body></html>`;
 }
