@@ -7,6 +7,7 @@ import { registerAliasRoutes } from './api/aliases.js';
 import { registerWebmailRoutes } from './webmail/index.js';
 import { registerDocsRoutes } from './docs.js';
 import { registerCaldavRoutes } from './caldav/index.js';
+import { registerDriveRoutes } from './drive/index.js';
 
 /** Register the routes of every area. */
 export function registerRoutes(router: Router, services: Services): void {
@@ -16,4 +17,5 @@ export function registerRoutes(router: Router, services: Services): void {
   registerWebmailRoutes(router, services);
   registerDocsRoutes(router, services);
   registerCaldavRoutes(router, services);
+  registerDriveRoutes(router, services);
 }

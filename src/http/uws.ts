@@ -262,7 +262,7 @@ function send(res: HttpResponse, live: Live, method: string, r: Reply, done: () 
     if (method === 'HEAD' || r.status === 304 || r.status === 204) {
       const len = r.body instanceof Readable ? (r.length ?? 0) : body === undefined ? 0 : Buffer.byteLength(body);
       if (method === 'HEAD' && r.status !== 204 && r.status !== 304) res.writeHeader('content-length', String(len));
-      res.endWithoutBody(undefined, r.close ?? false);
+      res.endWithoutBody(); // no argument: with one, this uWS build writes a bogus Content-Length
     } else {
       res.end(body ?? '', r.close ?? false);
     }

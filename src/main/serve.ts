@@ -9,6 +9,7 @@ import { AuthService } from '../services/auth.js';
 import { CalendarService } from '../services/calendar.js';
 import { MailService } from '../services/mail.js';
 import { QuotaService } from '../services/quota.js';
+import { DriveService } from '../services/drive.js';
 import { DeliveryService } from '../services/delivery.js';
 import { OutboundService } from '../services/outbound.js';
 import { startSmtpServers } from '../smtp/server.js';
@@ -62,7 +63,9 @@ export function createServices(config: Config, log: Logger): Services {
   };
   const calendar = new CalendarService(config.mail_root, actors, changes, pool, log);
   accounts.onCreate.push((id) => calendar.ensureDefaults(id));
-  return { config, log, actors, changes, pool, accounts, auth, mail, quota, delivery, outbound, calendar };
+  const drive = new DriveService(config.mail_root, actors, changes, quota, config.public_url);
+  accounts.onDelete.push(async (id) => { await drive.shares.removeAll(id); await drive.forget(id); });
+  return { config, log, actors, changes, pool, accounts, auth, mail, quota, delivery, outbound, calendar, drive };
 }
 
 /** Start every enabled listener on `config`. */

@@ -8,6 +8,7 @@ import type { AccountService } from './accounts.js';
 import type { CalendarService } from './calendar.js';
 import type { MailService } from './mail.js';
 import type { QuotaService } from './quota.js';
+import type { DriveService } from './drive.js';
 import type { DeliveryService } from './delivery.js';
 import type { OutboundService } from './outbound.js';
 
@@ -29,4 +30,6 @@ export interface Services {
   delivery: DeliveryService;
   /** The durable relay queue: `enqueue(from, recipients, raw)` (src/services/outbound.ts). */
   outbound: OutboundService;
+  /** Users' drives, shares and WebDAV locks (src/services/drive.ts). */
+  drive: DriveService;
 }

@@ -1,0 +1,141 @@
+/**
+ * Resolve a `/drive/...` request to the drive it acts on (reference.md "Drive", "Share access"):
+ * a first segment shaped like a live share UID is public access to that share (no auth; the
+ * `{name}` segment is decorative but validated; the disk path is always target_path +
+ * DrivePath-validated subpath); anything else needs a principal (401) and is the caller's own
+ * drive. Also: WebDAV lock/If checks and href building shared by every method.
+ */
+import { HttpError, NotFoundError } from '../../common/errors.js';
+import { checkDrivePath, checkShareName, isShareUid, parseDrivePath, MAX_DEPTH } from '../../common/drive-path.js';
+import { parseIfHeader, submittedTokens, type IfList } from '../../common/dav-if.js';
+import { decodeSegments } from '../uws.js';
+import type { ShareRecord } from '../../store/shares.js';
+import type { ChildEntry } from '../../store/drive.js';
+import type { Services } from '../../services/index.js';
+import type { HttpRequest } from '../types.js';
+
+/** What a drive request acts on. */
+export interface DriveTarget {
+  /** The drive owner. */
+  userId: string;
+  /** Components in the owner's drive. */
+  parts: string[];
+  /** Components relative to the URL base (the share root for shares). */
+  sub: string[];
+  /** The URL prefix that `sub` hangs from: `/drive` or `/drive/{uid}/{name}`. */
+  base: string;
+  share?: ShareRecord;
+}
+
+/** Resolve the request's target (400 for a bad path, 401 without credentials, 404 for a dead share). */
+export async function resolveTarget(req: HttpRequest, s: Services): Promise<DriveTarget> {
+  const rest = req.rest;
+  const first = rest[0];
+  if (first !== undefined && isShareUid(first)) {
+    const share = await s.drive.shares.resolve(first);
+    if (share) {
+      const name = rest[1] ?? share.name;
+      checkShareName(name);
+      const sub = checkDrivePath(rest.slice(2));
+      const parts = [...parseDrivePath(share.target_path), ...sub];
+      if (parts.length > MAX_DEPTH) throw new HttpError(400, `Path deeper than ${MAX_DEPTH} components`);
+      return { userId: share.owner, parts, sub, base: `/drive/${first}/${encodeURIComponent(name)}`, share };
+    }
+    if (!req.principal) throw new NotFoundError('Share not found');
+  }
+  if (!req.principal) throw new HttpError(401, req.headers['authorization'] ? 'Invalid credentials' : 'Authentication required');
+  const parts = checkDrivePath(rest);
+  return { userId: req.principal.id, parts, sub: parts, base: '/drive' };
+}
+
+/** 403 unless the target is the owner's own drive or the share grants `letter`. */
+export function need(t: DriveTarget, letter: 'R' | 'C' | 'U' | 'D'): void {
+  if (t.share && !t.share.permissions.includes(letter)) {
+    throw new HttpError(403, `This share does not allow this (needs ${letter})`);
+  }
+}
+
+/** 403 for operations never allowed through a share link. */
+export function ownerOnly(t: DriveTarget, what: string): void {
+  if (t.share) throw new HttpError(403, `${what} is not allowed on shared resources`);
+}
+
+/** The URL path of `sub` under the target's base (each segment percent-encoded). */
+export function hrefOf(t: DriveTarget, sub: readonly string[], dir: boolean): string {
+  const path = [t.base, ...sub.map(encodeURIComponent)].join('/');
+  return dir ? `${path}/` : path;
+}
+
+/** The owner-drive components named by a Destination header (400 when it is not under /drive/). */
+export function destinationOf(req: HttpRequest): string[] {
+  const raw = req.headers['destination'];
+  if (!raw) throw new HttpError(400, 'Destination header required');
+  let path: string;
+  try {
+    path = new URL(raw, 'http://localhost').pathname;
+  } catch {
+    throw new HttpError(400, 'Bad Destination header');
+  }
+  const segs = decodeSegments(path);
+  if (segs[0] !== 'drive') throw new HttpError(502, 'Destination is not on this drive');
+  return checkDrivePath(segs.slice(1));
+}
+
+/** The ETag of an entry (content hash for files; mtime-based for directories). */
+export const etagOf = (e: ChildEntry): string => (e.type === 'file' ? e.etag : `"d${Math.round(e.mtime * 10000).toString(36)}"`);
+
+/** Parsed If header (undefined when absent). */
+export function ifLists(req: HttpRequest): IfList[] | undefined {
+  const h = req.headers['if'];
+  return h === undefined ? undefined : parseIfHeader(h);
+}
+
+/** The lock tokens the client submitted (If header state tokens and Lock-Token). */
+export function tokensOf(req: HttpRequest): Set<string> {
+  const lists = ifLists(req);
+  const out = lists ? submittedTokens(lists) : new Set<string>();
+  const lt = req.headers['lock-token'];
+  if (lt) out.add(lt.trim().replace(/^<|>$/g, ''));
+  return out;
+}
+
+/**
+ * Enforce WebDAV locks and the If header for a write to `parts` (and everything under it when
+ * `recursive`): 423 when a lock applies whose token was not submitted, 412 when the If header
+ * evaluates false.
+ */
+export async function checkWrite(req: HttpRequest, s: Services, t: DriveTarget, parts: readonly string[], recursive: boolean): Promise<void> {
+  const path = parts.join('/');
+  const tokens = tokensOf(req);
+  s.drive.locks.assertWritable(t.userId, path, tokens, recursive);
+  if (parts.length > 0) s.drive.locks.assertWritable(t.userId, parts.slice(0, -1).join('/'), tokens, false);
+  await checkIf(req, s, t, parts);
+}
+
+/** 412 unless the If header (when present) has a list that is true. */
+export async function checkIf(req: HttpRequest, s: Services, t: DriveTarget, parts: readonly string[]): Promise<void> {
+  const lists = ifLists(req);
+  if (!lists) return;
+  const entry = await s.drive.stat(t.userId, parts);
+  for (const list of lists) {
+    let target = parts;
+    let e: ChildEntry | undefined = entry;
+    if (list.resource !== undefined) {
+      try {
+        const segs = decodeSegments(new URL(list.resource, 'http://localhost').pathname);
+        target = segs[0] === 'drive' ? checkDrivePath(segs.slice(1)) : [];
+      } catch {
+        continue;
+      }
+      e = await s.drive.stat(t.userId, target);
+    }
+    const held = new Set(s.drive.locks.covering(t.userId, target.join('/')).map((l) => l.token));
+    const etag = e ? etagOf(e) : undefined;
+    const ok = list.conditions.every((c) => {
+      const hit = c.token !== undefined ? held.has(c.token) : c.etag === etag;
+      return c.not ? !hit : hit;
+    });
+    if (ok) return;
+  }
+  throw new HttpError(412, 'Precondition failed (If header)');
+}

@@ -1,0 +1,75 @@
+/**
+ * GET / HEAD /drive/{path} (reference.md "Drive" endpoints): a directory gives its JSON listing
+ * (CONTRACT.md shape); a file streams with ETag, If-None-Match (304) and single-range Range
+ * (206 / 416). A directory share opened by a browser (text/html in Accept) is redirected to the
+ * webmail file manager (reference.md "Webmail UI for sharing").
+ */
+import { Readable } from 'node:stream';
+import { HttpError, NotFoundError } from '../../common/errors.js';
+import { joinDrivePath } from '../../common/drive-path.js';
+import { etagMatches } from '../../services/drive.js';
+import { json } from '../reply.js';
+import { resolveTarget, need, etagOf } from './context.js';
+import type { Services } from '../../services/index.js';
+import type { HttpRequest, Reply } from '../types.js';
+
+/** Parse `bytes=a-b` against `size`: the inclusive range, null to ignore, or 416. */
+export function parseRange(header: string | undefined, size: number): { start: number; end: number } | null {
+  if (!header) return null;
+  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (!m || (m[1] === '' && m[2] === '')) return null;
+  let start: number;
+  let end: number;
+  if (m[1] === '') {
+    const n = Number(m[2]);
+    if (n === 0) throw rangeError(size);
+    start = Math.max(0, size - n);
+    end = size - 1;
+  } else {
+    start = Number(m[1]);
+    end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
+    if (m[2] !== '' && Number(m[2]) < start) return null;
+  }
+  if (start >= size) throw rangeError(size);
+  return { start, end };
+}
+
+const rangeError = (size: number) => new HttpError(416, 'Range not satisfiable', { 'content-range': `bytes */${size}` });
+
+/** GET and HEAD. */
+export async function getHandler(req: HttpRequest, s: Services): Promise<Reply> {
+  const t = await resolveTarget(req, s);
+  need(t, 'R');
+  const e = await s.drive.stat(t.userId, t.parts);
+  if (!e) throw new NotFoundError('Not found');
+  if (e.type === 'dir') {
+    const accept = req.headers['accept'] ?? '';
+    if (t.share && accept.includes('text/html')) {
+      const loc = `/webmail${t.base}${t.sub.map((p) => `/${encodeURIComponent(p)}`).join('')}`;
+      return { status: 302, headers: { location: loc } };
+    }
+    const listing = await s.drive.list(t.userId, t.parts);
+    listing.path = joinDrivePath(t.sub);
+    return json(200, listing, { etag: etagOf(e) });
+  }
+  const headers: Record<string, string> = {
+    etag: e.etag,
+    'content-type': e.content_type,
+    'accept-ranges': 'bytes',
+    'last-modified': new Date(e.mtime * 1000).toUTCString(),
+    'x-content-type-options': 'nosniff',
+    'content-security-policy': 'sandbox',
+  };
+  const inm = req.headers['if-none-match'];
+  if (inm !== undefined && etagMatches(inm, e.etag)) return { status: 304, headers: { etag: e.etag } };
+  const ifRange = req.headers['if-range'];
+  const range = ifRange === undefined || ifRange === e.etag ? parseRange(req.headers['range'], e.size) : null;
+  const head = req.method === 'HEAD';
+  if (range) {
+    headers['content-range'] = `bytes ${range.start}-${range.end}/${e.size}`;
+    const length = range.end - range.start + 1;
+    return { status: 206, headers, body: head ? Readable.from([]) : s.drive.read(t.userId, t.parts, range), length };
+  }
+  if (e.size === 0) return { status: 200, headers, body: head ? Readable.from([]) : '', length: 0 };
+  return { status: 200, headers, body: head ? Readable.from([]) : s.drive.read(t.userId, t.parts), length: e.size };
+}

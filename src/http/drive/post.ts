@@ -1,0 +1,87 @@
+/**
+ * POST /drive/{path} (reference.md "Drive"): `?action=mkdir` creates {path} and its parents
+ * (needs C through a share); a multipart/form-data body stores each `filename=` part at
+ * {path}/{filename}, where the filename may hold `/` (webkitdirectory folder uploads) and every
+ * component is validated by DrivePath before anything is written (needs U through a share).
+ */
+import busboy from 'busboy';
+import { PassThrough } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { HttpError, ValidationError } from '../../common/errors.js';
+import { joinDrivePath, parseDrivePath, MAX_DEPTH } from '../../common/drive-path.js';
+import { json } from '../reply.js';
+import { resolveTarget, need, checkWrite, type DriveTarget } from './context.js';
+import type { Services } from '../../services/index.js';
+import type { HttpRequest, Reply } from '../types.js';
+
+/** POST. */
+export async function postHandler(req: HttpRequest, s: Services): Promise<Reply> {
+  const t = await resolveTarget(req, s);
+  if (req.query.get('action') === 'mkdir') {
+    need(t, 'C');
+    if (t.parts.length === 0) return json(200, { path: '', type: 'dir', created: false });
+    await checkWrite(req, s, t, t.parts, false);
+    const created = await s.drive.mkdir(t.userId, t.parts, true);
+    return json(created ? 201 : 200, { path: joinDrivePath(t.sub), type: 'dir', created });
+  }
+  if (req.query.has('action')) throw new HttpError(400, 'Unknown action');
+  const ct = req.headers['content-type'] ?? '';
+  if (!ct.toLowerCase().startsWith('multipart/form-data')) {
+    throw new HttpError(415, 'POST needs ?action=mkdir or a multipart/form-data body');
+  }
+  need(t, 'U');
+  const dir = await s.drive.stat(t.userId, t.parts);
+  if (dir?.type === 'file') throw new HttpError(409, 'Upload target is a file');
+  return json(201, { uploaded: await receive(req, s, t) });
+}
+
+interface Uploaded {
+  path: string;
+  size: number;
+  etag: string;
+}
+
+/** Run busboy over the request stream; files are stored one after another, in order. */
+async function receive(req: HttpRequest, s: Services, t: DriveTarget): Promise<Uploaded[]> {
+  const bb = busboy({ headers: req.headers, preservePath: true, limits: { fields: 100, parts: 10_000 } });
+  const out: Uploaded[] = [];
+  let chain: Promise<void> = Promise.resolve();
+  let failure: unknown;
+  bb.on('file', (_field, file, info) => {
+    let rel: string[];
+    try {
+      if (!info.filename) throw new ValidationError('A file part needs a filename');
+      rel = parseDrivePath(info.filename);
+      if (rel.length === 0) throw new ValidationError('Empty filename');
+      if (t.parts.length + rel.length > MAX_DEPTH) throw new ValidationError(`Path deeper than ${MAX_DEPTH} components`);
+    } catch (err) {
+      failure ??= err;
+      file.resume();
+      return;
+    }
+    // Hand the part over through a PassThrough so busboy's backpressure holds while queued.
+    const body = new PassThrough();
+    file.pipe(body);
+    chain = chain.then(async () => {
+      if (failure) {
+        file.resume();
+        body.resume();
+        return;
+      }
+      const parts = [...t.parts, ...rel];
+      try {
+        await checkWrite(req, s, t, parts, false);
+        const r = await s.drive.upload(t.userId, parts, body, { parents: true });
+        out.push({ path: joinDrivePath([...t.sub, ...rel]), size: r.entry.size, etag: r.entry.etag });
+      } catch (err) {
+        failure ??= err;
+        file.unpipe(body);
+        file.resume();
+      }
+    });
+  });
+  await pipeline(req.stream(), bb);
+  await chain;
+  if (failure) throw failure;
+  return out;
+}

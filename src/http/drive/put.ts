@@ -1,0 +1,31 @@
+/**
+ * PUT /drive/{path} (reference.md "Drive"): create or overwrite a file, streaming the body to a
+ * temp file while hashing; missing parents are created. Honors If-Match, If-None-Match: *,
+ * WebDAV locks and If. Through a share: creating needs C, overwriting needs U.
+ * 201 with the file's JSON when created, 200 when overwritten.
+ */
+import { HttpError } from '../../common/errors.js';
+import { joinDrivePath } from '../../common/drive-path.js';
+import { json } from '../reply.js';
+import { resolveTarget, checkWrite } from './context.js';
+import type { Services } from '../../services/index.js';
+import type { HttpRequest, Reply } from '../types.js';
+
+/** PUT. */
+export async function putHandler(req: HttpRequest, s: Services): Promise<Reply> {
+  const t = await resolveTarget(req, s);
+  if (t.sub.length === 0 && t.share === undefined) throw new HttpError(405, 'Cannot PUT the drive root');
+  if (req.headers['content-range']) throw new HttpError(400, 'Content-Range is not supported on PUT');
+  await checkWrite(req, s, t, t.parts, false);
+  const len = req.headers['content-length'];
+  const r = await s.drive.upload(t.userId, t.parts, req.stream(), {
+    parents: true,
+    ifMatch: req.headers['if-match'],
+    ifNoneMatch: req.headers['if-none-match'],
+    mayCreate: t.share ? t.share.permissions.includes('C') : undefined,
+    mayOverwrite: t.share ? t.share.permissions.includes('U') : undefined,
+    expectedSize: len !== undefined && /^\d+$/.test(len) ? Number(len) : undefined,
+  });
+  const { props: _p, ...entry } = r.entry;
+  return json(r.created ? 201 : 200, { path: joinDrivePath(t.sub), name: t.parts[t.parts.length - 1], ...entry }, { etag: r.entry.etag });
+}

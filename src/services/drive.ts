@@ -1,0 +1,310 @@
+/**
+ * DriveService: every user's drive (reference.md "Drive"), used by the HTTP drive routes and
+ * the webmail drive pages. Reads go straight to the store; every write is one turn of the
+ * owner's actor (`mutate`), after which quota and change listeners are told.
+ *
+ * Paths are arrays of components already validated by DrivePath (src/common/drive-path.ts).
+ * Uploads stream to a temp file while hashing (SHA-256) outside the actor; only the rename and
+ * index updates run in the actor turn. A failed or aborted upload leaves nothing behind.
+ */
+import { promises as fsp, createReadStream } from 'node:fs';
+import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { DriveStore, type ChildEntry, type DirIndex, type FileEntry } from '../store/drive.js';
+import { HttpError, NotFoundError } from '../common/errors.js';
+import { splitAddress } from '../common/names.js';
+import { contentTypeOf } from '../common/content-type.js';
+import { joinDrivePath } from '../common/drive-path.js';
+import type { ActorRegistry } from '../actors/registry.js';
+import type { ChangeBus } from '../actors/changes.js';
+import type { QuotaService } from './quota.js';
+import { DriveShares } from './drive-shares.js';
+import { DriveLocks } from './drive-locks.js';
+
+/** One child in a directory listing (CONTRACT.md shape). */
+export type ListingChild = { name: string } & Omit<ChildEntry, 'props'>;
+
+/** `GET /drive/{dir}` / `PROPFIND` JSON for a directory (CONTRACT.md). */
+export interface DirListing {
+  path: string;
+  type: 'dir';
+  ctag: number;
+  mtime: number;
+  self_files: number;
+  self_dirs: number;
+  self_bytes: number;
+  total_files: number;
+  total_dirs: number;
+  total_bytes: number;
+  children: ListingChild[];
+}
+
+/** PROPFIND JSON for a file. */
+export type FileInfo = { path: string; name: string } & Omit<FileEntry, 'props'>;
+
+/** Conditions and permissions for an upload. */
+export interface UploadOptions {
+  /** Create missing parent directories (PUT, multipart) or refuse with 409. */
+  parents: boolean;
+  /** Raw If-Match / If-None-Match header values. */
+  ifMatch?: string;
+  ifNoneMatch?: string;
+  /** Share gating: may a new file be created / an existing one overwritten (default true). */
+  mayCreate?: boolean;
+  mayOverwrite?: boolean;
+  /** Content-Length when known (lets quota refuse before reading the body). */
+  expectedSize?: number;
+}
+
+/** Result of an upload. */
+export interface UploadResult {
+  created: boolean;
+  entry: FileEntry;
+}
+
+/** True when an ETag list header (`*` or `"a", W/"b"`) matches `etag`. */
+export function etagMatches(header: string, etag: string | undefined): boolean {
+  if (etag === undefined) return false;
+  if (header.trim() === '*') return true;
+  return header.split(',').map((s) => s.trim().replace(/^W\//, '')).includes(etag);
+}
+
+/** Throw 412 when If-Match / If-None-Match fail for the current entry. */
+export function checkPreconditions(entry: ChildEntry | undefined, ifMatch?: string, ifNoneMatch?: string): void {
+  const etag = entry?.type === 'file' ? entry.etag : undefined;
+  if (ifMatch !== undefined && !(ifMatch.trim() === '*' ? entry !== undefined : etagMatches(ifMatch, etag))) {
+    throw new HttpError(412, 'Precondition failed (If-Match)');
+  }
+  if (ifNoneMatch !== undefined && (ifNoneMatch.trim() === '*' ? entry !== undefined : etagMatches(ifNoneMatch, etag))) {
+    throw new HttpError(412, 'Precondition failed (If-None-Match)');
+  }
+}
+
+/** The drive of every user. */
+export class DriveService {
+  private readonly stores = new Map<string, DriveStore>();
+  /** Public share links (create, list, get, update, revoke, resolve). */
+  readonly shares: DriveShares;
+  /** WebDAV class 2 locks (in memory). */
+  readonly locks = new DriveLocks();
+
+  constructor(
+    private readonly root: string,
+    private readonly actors: ActorRegistry,
+    private readonly changes: ChangeBus,
+    private readonly quota: QuotaService,
+    publicUrl: string,
+  ) {
+    this.shares = new DriveShares(root, actors, this, publicUrl);
+  }
+
+  /** The store of `userId` (cached). */
+  store(userId: string): DriveStore {
+    let s = this.stores.get(userId);
+    if (!s) {
+      const a = splitAddress(userId);
+      if (!a) throw new NotFoundError('User not found');
+      s = new DriveStore(this.root, a.domain, a.user);
+      this.stores.set(userId, s);
+    }
+    return s;
+  }
+
+  /** The entry at `parts` or undefined (the root is always a directory). */
+  stat(userId: string, parts: readonly string[]): Promise<ChildEntry | undefined> {
+    return this.store(userId).stat(parts);
+  }
+
+  /** A directory's raw index (undefined when not a directory). */
+  index(userId: string, parts: readonly string[]): Promise<DirIndex | undefined> {
+    return this.store(userId).readIndex(parts);
+  }
+
+  /** The JSON listing of a directory (NotFoundError when it is not one). */
+  async list(userId: string, parts: readonly string[]): Promise<DirListing> {
+    const idx = await this.store(userId).readIndex(parts);
+    if (!idx) throw new NotFoundError('Not found');
+    return toListing(joinDrivePath(parts), idx);
+  }
+
+  /** File metadata as PROPFIND gives it (NotFoundError when absent or a directory). */
+  async fileInfo(userId: string, parts: readonly string[]): Promise<FileInfo> {
+    const e = await this.stat(userId, parts);
+    if (!e || e.type !== 'file') throw new NotFoundError('Not found');
+    const { props: _p, ...rest } = e;
+    return { path: joinDrivePath(parts), name: parts[parts.length - 1]!, ...rest };
+  }
+
+  /** A read stream of a file's bytes [start, end] (inclusive). */
+  read(userId: string, parts: readonly string[], range?: { start: number; end: number }): Readable {
+    return createReadStream(this.store(userId).path(parts), range);
+  }
+
+  /** Stream `body` into the file at `parts`: hash while writing, then commit in the actor turn. */
+  async upload(userId: string, parts: readonly string[], body: Readable, opts: UploadOptions): Promise<UploadResult> {
+    if (parts.length === 0) throw new HttpError(405, 'Cannot write to the drive root');
+    const store = this.store(userId);
+    await store.init();
+    const before = await store.stat(parts);
+    this.gate(before, opts);
+    const usage = await this.quota.usage(userId);
+    const allowed = usage.limit - usage.used + (before?.type === 'file' ? before.size : 0);
+    if (opts.expectedSize !== undefined && opts.expectedSize > allowed) throw overQuota();
+    const tmp = store.tempFile();
+    try {
+      const { size, etag } = await streamToFile(body, tmp, allowed);
+      const meta = { size, etag, content_type: contentTypeOf(parts[parts.length - 1]!) };
+      let delta = 0;
+      const created = await this.actors.user(userId).mutate(() => store.locked(async () => {
+        const cur = await store.stat(parts);
+        this.gate(cur, opts);
+        delta = size - (cur?.type === 'file' ? cur.size : 0);
+        await this.quota.check(userId, delta);
+        return store.commitFile(parts, tmp, meta, opts.parents);
+      }));
+      await this.after(userId, parts, delta);
+      const entry = (await store.stat(parts)) as FileEntry;
+      return { created, entry };
+    } finally {
+      await fsp.rm(tmp, { force: true });
+    }
+  }
+
+  private gate(entry: ChildEntry | undefined, opts: UploadOptions): void {
+    if (entry?.type === 'dir') throw new HttpError(405, 'A directory exists at that path');
+    checkPreconditions(entry, opts.ifMatch, opts.ifNoneMatch);
+    if (entry && opts.mayOverwrite === false) throw new HttpError(403, 'This share does not allow overwriting files');
+    if (!entry && opts.mayCreate === false) throw new HttpError(403, 'This share does not allow creating files');
+  }
+
+  /** Create directory `parts` (and parents when `parents`); false when it already existed. */
+  async mkdir(userId: string, parts: readonly string[], parents: boolean): Promise<boolean> {
+    if (parts.length === 0) return false;
+    const store = this.store(userId);
+    const made = await this.actors.user(userId).mutate(() => store.locked(() => store.mkdir(parts, parents)));
+    if (made) await this.after(userId, parts, 0);
+    return made;
+  }
+
+  /** Delete a file or a directory recursively. */
+  async remove(userId: string, parts: readonly string[]): Promise<void> {
+    const store = this.store(userId);
+    let bytes = 0;
+    await this.actors.user(userId).mutate(() => store.locked(async () => {
+      const e = await store.stat(parts);
+      if (e?.type === 'dir') bytes = (await store.readIndex(parts))?.total_bytes ?? 0;
+      else if (e) bytes = e.size;
+      await store.remove(parts);
+    }));
+    this.locks.dropUnder(userId, parts);
+    await this.after(userId, parts, -bytes);
+  }
+
+  /** Move `src` to `dst`; with `overwrite` an existing destination is replaced. Returns whether dst was new. */
+  async move(userId: string, src: readonly string[], dst: readonly string[], overwrite: boolean): Promise<boolean> {
+    return this.transfer(userId, src, dst, overwrite, 'move', false);
+  }
+
+  /** Copy `src` to `dst` (directories recursively unless `shallow`). Returns whether dst was new. */
+  async copy(userId: string, src: readonly string[], dst: readonly string[], overwrite: boolean, shallow: boolean): Promise<boolean> {
+    return this.transfer(userId, src, dst, overwrite, 'copy', shallow);
+  }
+
+  private async transfer(userId: string, src: readonly string[], dst: readonly string[], overwrite: boolean, op: 'move' | 'copy', shallow: boolean): Promise<boolean> {
+    if (src.length === 0) throw new HttpError(403, `Cannot ${op} the drive root`);
+    if (dst.length === 0) throw new HttpError(403, 'Destination cannot be the drive root');
+    const same = src.length === dst.length && src.every((p, i) => p === dst[i]);
+    if (same) throw new HttpError(403, 'Source and destination are the same');
+    if (dst.length > src.length && src.every((p, i) => p === dst[i])) throw new HttpError(409, 'Cannot copy or move a directory into itself');
+    const store = this.store(userId);
+    let added = 0;
+    let replaced = 0;
+    const created = await this.actors.user(userId).mutate(() => store.locked(async () => {
+      const entry = await store.stat(src);
+      if (!entry) throw new NotFoundError('Not found');
+      const existing = await store.stat(dst);
+      if (existing && !overwrite) throw new HttpError(412, 'Destination exists and Overwrite is F');
+      const srcBytes = entry.type === 'file' ? entry.size : (await store.readIndex(src))?.total_bytes ?? 0;
+      if (existing) {
+        replaced = existing.type === 'file' ? existing.size : (await store.readIndex(dst))?.total_bytes ?? 0;
+        if (op === 'copy') await this.quota.check(userId, srcBytes - replaced);
+        await store.remove(dst);
+      } else if (op === 'copy') await this.quota.check(userId, srcBytes);
+      if (op === 'move') await store.move(src, dst);
+      else {
+        await store.copy(src, dst, shallow);
+        added = shallow ? 0 : srcBytes;
+      }
+      return !existing;
+    }));
+    if (op === 'move') this.locks.dropUnder(userId, src);
+    await this.after(userId, dst, added - replaced);
+    return created;
+  }
+
+  /** Set and remove WebDAV dead properties on the entry at `parts`. */
+  async setProps(userId: string, parts: readonly string[], set: Record<string, string>, remove: string[]): Promise<void> {
+    const store = this.store(userId);
+    await this.actors.user(userId).mutate(() => store.locked(() => store.setProps(parts, set, remove)));
+    await this.after(userId, parts, 0);
+  }
+
+  private async after(userId: string, parts: readonly string[], deltaBytes: number): Promise<void> {
+    if (deltaBytes !== 0) await this.quota.addDrive(userId, deltaBytes);
+    this.changes.publish(userId, { type: 'drive-changed', path: joinDrivePath(parts) });
+  }
+
+  /** Drop the cached store of a deleted user. */
+  async forget(userId: string): Promise<void> {
+    const s = this.stores.get(userId);
+    this.stores.delete(userId);
+    await s?.close();
+  }
+
+  /** Close every lock file. */
+  async close(): Promise<void> {
+    await Promise.all([...this.stores.values()].map((s) => s.close()));
+    this.stores.clear();
+  }
+}
+
+/** The CONTRACT.md listing of a directory index. */
+export function toListing(path: string, idx: DirIndex): DirListing {
+  const children: ListingChild[] = Object.entries(idx.children)
+    .sort(([a, ea], [b, eb]) => (ea.type === eb.type ? (a < b ? -1 : a > b ? 1 : 0) : ea.type === 'dir' ? -1 : 1))
+    .map(([name, e]) => {
+      const { props: _p, ...rest } = e;
+      return { name, ...rest };
+    });
+  return {
+    path, type: 'dir', ctag: idx.ctag, mtime: idx.mtime,
+    self_files: idx.self_files, self_dirs: idx.self_dirs, self_bytes: idx.self_bytes,
+    total_files: idx.total_files, total_dirs: idx.total_dirs, total_bytes: idx.total_bytes, children,
+  };
+}
+
+/** 413 that also closes the connection (the rest of the upload is never read). */
+const overQuota = (): HttpError => new HttpError(413, 'Quota exceeded');
+
+/** Write `body` to `tmp` (fsync'd), hashing as it goes; QuotaError past `limit` bytes. */
+async function streamToFile(body: Readable, tmp: string, limit: number): Promise<{ size: number; etag: string }> {
+  const hash = createHash('sha256');
+  const fh = await fsp.open(tmp, 'w', 0o600);
+  let size = 0;
+  try {
+    for await (const chunk of body) {
+      const buf = chunk as Buffer;
+      size += buf.byteLength;
+      if (size > limit) {
+        body.destroy();
+        throw overQuota();
+      }
+      hash.update(buf);
+      await fh.write(buf, 0, buf.byteLength);
+    }
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  return { size, etag: `"${hash.digest('hex').slice(0, 32)}"` };
+}

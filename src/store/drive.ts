@@ -1,0 +1,427 @@
+/**
+ * One user's drive on disk (reference.md "Drive" storage layout): `drive/_meta.json` and
+ * `drive/files/` where every directory holds `_index.json` with self counters (this level) and
+ * total counters (recursive). Every write updates the indexes from the leaf up to the root and
+ * then `_meta.json`, so any directory's totals are an O(1) read.
+ *
+ * Invariants: callers pass components already validated by DrivePath; every index and file is
+ * written temp + fsync + rename + dir fsync; writers hold the user's actor (and `_index.lock`).
+ * Uploads are streamed to `drive/.upload-*.tmp` (outside `files/`), so an aborted upload never
+ * shows in the tree.
+ */
+import { promises as fsp } from 'node:fs';
+import { join, dirname, sep } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { writeJsonDurable, readJson, fsyncDir, FileLock } from './atomic.js';
+import { driveDir, driveFilesDir, driveMetaFile, driveIndexLock } from './layout.js';
+import { ConflictError, NotFoundError, HttpError } from '../common/errors.js';
+
+/** A file's entry in its directory's `_index.json`. */
+export interface FileEntry {
+  type: 'file';
+  size: number;
+  etag: string;
+  mtime: number;
+  content_type: string;
+  /** WebDAV dead properties: `{ns}name` -> XML value fragment. */
+  props?: Record<string, string>;
+}
+
+/** A sub-directory's entry in its parent's `_index.json`. */
+export interface DirEntry {
+  type: 'dir';
+  mtime: number;
+  props?: Record<string, string>;
+}
+
+/** One child entry. */
+export type ChildEntry = FileEntry | DirEntry;
+
+/** `_index.json` of one directory. */
+export interface DirIndex {
+  version: 1;
+  name: string;
+  ctag: number;
+  mtime: number;
+  self_files: number;
+  self_dirs: number;
+  self_bytes: number;
+  total_files: number;
+  total_dirs: number;
+  total_bytes: number;
+  children: Record<string, ChildEntry>;
+  /** Dead properties of the drive root (other directories keep theirs in the parent's entry). */
+  props?: Record<string, string>;
+}
+
+/** `drive/_meta.json`. */
+export interface DriveMeta {
+  ctag: number;
+  sync_token: number;
+  total_files: number;
+  total_dirs: number;
+  total_bytes: number;
+}
+
+/** A change of recursive totals. */
+export interface Delta {
+  files: number;
+  dirs: number;
+  bytes: number;
+}
+
+const INDEX = '_index.json';
+const now = (): number => Math.round(Date.now() * 10) / 10000;
+
+/** A fresh, empty directory index. */
+export const emptyIndex = (name: string, mtime = now()): DirIndex => ({
+  version: 1, name, ctag: 1, mtime,
+  self_files: 0, self_dirs: 0, self_bytes: 0, total_files: 0, total_dirs: 0, total_bytes: 0, children: {},
+});
+
+/** The recursive totals an entry contributes to its ancestors. */
+export async function entryTotals(store: DriveStore, parts: string[], entry: ChildEntry): Promise<Delta> {
+  if (entry.type === 'file') return { files: 1, dirs: 0, bytes: entry.size };
+  const idx = await store.readIndex(parts);
+  return { files: idx?.total_files ?? 0, dirs: (idx?.total_dirs ?? 0) + 1, bytes: idx?.total_bytes ?? 0 };
+}
+
+/** Reads and durable writes of one user's drive. */
+export class DriveStore {
+  readonly drive: string;
+  readonly files: string;
+  readonly metaFile: string;
+  private readonly lock: FileLock;
+  private ready = false;
+
+  constructor(root: string, domain: string, user: string) {
+    this.drive = driveDir(root, domain, user);
+    this.files = driveFilesDir(root, domain, user);
+    this.metaFile = driveMetaFile(root, domain, user);
+    this.lock = new FileLock(driveIndexLock(root, domain, user));
+  }
+
+  /** The absolute path of `parts`; never outside `files/` (asserted, on top of DrivePath). */
+  path(parts: readonly string[]): string {
+    const p = join(this.files, ...parts);
+    if (p !== this.files && !p.startsWith(this.files + sep)) throw new HttpError(400, 'Path escapes the drive');
+    return p;
+  }
+
+  /** A fresh upload temp file name (outside the tree, same file system). */
+  tempFile(): string {
+    return join(this.drive, `.upload-${randomBytes(8).toString('hex')}.tmp`);
+  }
+
+  /** Read a directory's index (`undefined` when the directory does not exist). */
+  async readIndex(parts: readonly string[]): Promise<DirIndex | undefined> {
+    const idx = await readJson<DirIndex>(join(this.path(parts), INDEX)).catch((err) => {
+      if ((err as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
+      throw err;
+    });
+    if (!idx && parts.length === 0) return emptyIndex('');
+    return idx;
+  }
+
+  /** The drive's `_meta.json` (zeros before the first write). */
+  async readMeta(): Promise<DriveMeta> {
+    return (await readJson<DriveMeta>(this.metaFile)) ?? { ctag: 0, sync_token: 0, total_files: 0, total_dirs: 0, total_bytes: 0 };
+  }
+
+  /** The entry at `parts` (a synthetic dir entry for the root), or undefined. */
+  async stat(parts: readonly string[]): Promise<ChildEntry | undefined> {
+    if (parts.length === 0) {
+      const root = await this.readIndex([]);
+      return { type: 'dir', mtime: root!.mtime, props: root!.props };
+    }
+    const parent = await this.readIndex(parts.slice(0, -1));
+    return parent?.children[parts[parts.length - 1]!];
+  }
+
+  /** Create `drive/files/` with its root index and `_meta.json` if missing. */
+  async init(): Promise<void> {
+    if (this.ready) return;
+    await fsp.mkdir(this.files, { recursive: true });
+    if ((await readJson(join(this.files, INDEX))) === undefined) {
+      await writeJsonDurable(join(this.files, INDEX), emptyIndex(''));
+      await fsyncDir(dirname(this.files));
+    }
+    if ((await readJson(this.metaFile)) === undefined) await writeJsonDurable(this.metaFile, await this.readMeta());
+    this.ready = true;
+  }
+
+  /** Run one index mutation holding `drive/files/_index.lock`. */
+  async locked<T>(fn: () => Promise<T>): Promise<T> {
+    await this.init();
+    await this.lock.acquire();
+    try {
+      return await fn();
+    } finally {
+      this.lock.release();
+    }
+  }
+
+  /**
+   * Load the indexes from the root down to `dirParts`, let `edit` change the leaf (returning the
+   * change of recursive totals), then write leaf to root and `_meta.json`.
+   */
+  async update(dirParts: readonly string[], edit: (leaf: DirIndex) => Delta | Promise<Delta>): Promise<DirIndex> {
+    const chain: DirIndex[] = [];
+    for (let i = 0; i <= dirParts.length; i++) {
+      const idx = await this.readIndex(dirParts.slice(0, i));
+      if (!idx) throw new ConflictError('Parent directory does not exist');
+      chain.push(idx);
+    }
+    const leaf = chain[chain.length - 1]!;
+    const delta = await edit(leaf);
+    const t = now();
+    leaf.mtime = t;
+    for (let i = chain.length - 1; i >= 0; i--) {
+      const idx = chain[i]!;
+      idx.ctag += 1;
+      idx.total_files += delta.files;
+      idx.total_dirs += delta.dirs;
+      idx.total_bytes += delta.bytes;
+      if (i < chain.length - 1) {
+        const child = idx.children[dirParts[i]!];
+        if (child && i === chain.length - 2) child.mtime = t;
+      }
+      await writeJsonDurable(join(this.path(dirParts.slice(0, i)), INDEX), idx);
+    }
+    const meta = await this.readMeta();
+    const root = chain[0]!;
+    await writeJsonDurable(this.metaFile, {
+      ctag: meta.ctag + 1, sync_token: meta.sync_token + 1,
+      total_files: root.total_files, total_dirs: root.total_dirs, total_bytes: root.total_bytes,
+    } satisfies DriveMeta);
+    return leaf;
+  }
+
+  /** Create directory `parts` (parents too when `parents`); false when it already exists. */
+  async mkdir(parts: readonly string[], parents: boolean): Promise<boolean> {
+    const existing = await this.stat(parts);
+    if (existing?.type === 'dir') return false;
+    if (existing) throw new ConflictError('A file exists at that path');
+    const parentParts = parts.slice(0, -1);
+    const parent = await this.stat(parentParts);
+    if (parent?.type === 'file') throw new ConflictError('A parent path is a file');
+    if (!parent) {
+      if (!parents) throw new ConflictError('Parent directory does not exist');
+      await this.mkdir(parentParts, true);
+    }
+    const name = parts[parts.length - 1]!;
+    const dir = this.path(parts);
+    const t = now();
+    await fsp.mkdir(dir);
+    await writeJsonDurable(join(dir, INDEX), emptyIndex(name, t));
+    await fsyncDir(dirname(dir));
+    await this.update(parentParts, (leaf) => {
+      leaf.children[name] = { type: 'dir', mtime: t };
+      leaf.self_dirs += 1;
+      return { files: 0, dirs: 1, bytes: 0 };
+    });
+    return true;
+  }
+
+  /**
+   * Move the finished upload `tmp` to `parts` (creating parents when `parents`) and index it.
+   * Returns whether the file is new.
+   */
+  async commitFile(parts: readonly string[], tmp: string, meta: { size: number; etag: string; content_type: string }, parents: boolean): Promise<boolean> {
+    const parentParts = parts.slice(0, -1);
+    const name = parts[parts.length - 1]!;
+    const parent = await this.stat(parentParts);
+    if (parent?.type === 'file') throw new ConflictError('A parent path is a file');
+    if (!parent) {
+      if (!parents) throw new ConflictError('Parent directory does not exist');
+      await this.mkdir(parentParts, true);
+    }
+    const target = this.path(parts);
+    let created = true;
+    await this.update(parentParts, async (leaf) => {
+      const old = leaf.children[name];
+      if (old?.type === 'dir') throw new HttpError(405, 'A directory exists at that path');
+      await fsp.rename(tmp, target);
+      await fsyncDir(dirname(target));
+      created = !old;
+      leaf.children[name] = { type: 'file', size: meta.size, etag: meta.etag, mtime: now(), content_type: meta.content_type, ...(old?.props ? { props: old.props } : {}) };
+      leaf.self_files += old ? 0 : 1;
+      leaf.self_bytes += meta.size - (old?.size ?? 0);
+      return { files: old ? 0 : 1, dirs: 0, bytes: meta.size - (old?.size ?? 0) };
+    });
+    return created;
+  }
+
+  /** Delete a file or (recursively) a directory; NotFoundError when absent. */
+  async remove(parts: readonly string[]): Promise<ChildEntry> {
+    if (parts.length === 0) throw new HttpError(403, 'The drive root cannot be deleted');
+    const entry = await this.stat(parts);
+    if (!entry) throw new NotFoundError('Not found');
+    const totals = await entryTotals(this, [...parts], entry);
+    const name = parts[parts.length - 1]!;
+    const target = this.path(parts);
+    await this.update(parts.slice(0, -1), async (leaf) => {
+      if (entry.type === 'dir') {
+        const trash = join(this.drive, `.trash-${randomBytes(8).toString('hex')}.tmp`);
+        await fsp.rename(target, trash);
+        await fsyncDir(dirname(target));
+        await fsp.rm(trash, { recursive: true, force: true });
+        leaf.self_dirs -= 1;
+      } else {
+        await fsp.rm(target, { force: true });
+        await fsyncDir(dirname(target));
+        leaf.self_files -= 1;
+        leaf.self_bytes -= entry.size;
+      }
+      delete leaf.children[name];
+      return { files: -totals.files, dirs: -totals.dirs, bytes: -totals.bytes };
+    });
+    return entry;
+  }
+
+  /** Rename `src` to `dst` (the destination parent must exist and `dst` must not). */
+  async move(src: readonly string[], dst: readonly string[]): Promise<void> {
+    const entry = await this.stat(src);
+    if (!entry) throw new NotFoundError('Not found');
+    const totals = await entryTotals(this, [...src], entry);
+    const dstParent = await this.stat(dst.slice(0, -1));
+    if (dstParent?.type !== 'dir') throw new ConflictError('Destination parent directory does not exist');
+    const srcName = src[src.length - 1]!;
+    const dstName = dst[dst.length - 1]!;
+    await fsp.rename(this.path(src), this.path(dst));
+    await fsyncDir(dirname(this.path(src)));
+    await fsyncDir(dirname(this.path(dst)));
+    if (entry.type === 'dir') {
+      const own = await this.readIndex(dst);
+      if (own) {
+        own.name = dstName;
+        await writeJsonDurable(join(this.path(dst), INDEX), own);
+      }
+    }
+    await this.update(src.slice(0, -1), (leaf) => {
+      delete leaf.children[srcName];
+      if (entry.type === 'dir') leaf.self_dirs -= 1;
+      else {
+        leaf.self_files -= 1;
+        leaf.self_bytes -= entry.size;
+      }
+      return { files: -totals.files, dirs: -totals.dirs, bytes: -totals.bytes };
+    });
+    await this.update(dst.slice(0, -1), (leaf) => {
+      leaf.children[dstName] = { ...entry, mtime: entry.mtime };
+      if (entry.type === 'dir') leaf.self_dirs += 1;
+      else {
+        leaf.self_files += 1;
+        leaf.self_bytes += entry.size;
+      }
+      return totals;
+    });
+  }
+
+  /** Copy `src` to `dst` (a directory recursively unless `shallow`); the destination must not exist. */
+  async copy(src: readonly string[], dst: readonly string[], shallow: boolean): Promise<void> {
+    const entry = await this.stat(src);
+    if (!entry) throw new NotFoundError('Not found');
+    const dstParent = await this.stat(dst.slice(0, -1));
+    if (dstParent?.type !== 'dir') throw new ConflictError('Destination parent directory does not exist');
+    const dstName = dst[dst.length - 1]!;
+    let totals: Delta;
+    if (entry.type === 'file') {
+      await copyFileDurable(this.path(src), this.path(dst));
+      totals = { files: 1, dirs: 0, bytes: entry.size };
+    } else {
+      totals = await this.copyTree(src, dst, dstName, shallow);
+    }
+    await this.update(dst.slice(0, -1), (leaf) => {
+      leaf.children[dstName] = { ...entry, mtime: now() };
+      if (entry.type === 'dir') leaf.self_dirs += 1;
+      else {
+        leaf.self_files += 1;
+        leaf.self_bytes += entry.size;
+      }
+      return totals;
+    });
+  }
+
+  private async copyTree(src: readonly string[], dst: readonly string[], name: string, shallow: boolean): Promise<Delta> {
+    const idx = (await this.readIndex(src)) ?? emptyIndex(name);
+    const dir = this.path(dst);
+    await fsp.mkdir(dir);
+    const out: DirIndex = shallow
+      ? { ...emptyIndex(name), props: idx.props }
+      : { ...idx, name, ctag: 1, mtime: now(), children: {} };
+    if (!shallow) {
+      for (const [child, e] of Object.entries(idx.children)) {
+        if (e.type === 'file') await copyFileDurable(this.path([...src, child]), this.path([...dst, child]));
+        else await this.copyTree([...src, child], [...dst, child], child, false);
+        out.children[child] = { ...e };
+      }
+    }
+    await writeJsonDurable(join(dir, INDEX), out);
+    await fsyncDir(dirname(dir));
+    return { files: out.total_files, dirs: out.total_dirs + 1, bytes: out.total_bytes };
+  }
+
+  /** Set and remove dead properties of the entry at `parts`. */
+  async setProps(parts: readonly string[], set: Record<string, string>, remove: string[]): Promise<void> {
+    const apply = (target: { props?: Record<string, string> }) => {
+      const props = { ...(target.props ?? {}) };
+      for (const k of remove) delete props[k];
+      Object.assign(props, set);
+      if (Object.keys(props).length) target.props = props;
+      else delete target.props;
+    };
+    if (parts.length === 0) {
+      await this.update([], (leaf) => {
+        apply(leaf);
+        return { files: 0, dirs: 0, bytes: 0 };
+      });
+      return;
+    }
+    const name = parts[parts.length - 1]!;
+    await this.update(parts.slice(0, -1), (leaf) => {
+      const e = leaf.children[name];
+      if (!e) throw new NotFoundError('Not found');
+      apply(e);
+      return { files: 0, dirs: 0, bytes: 0 };
+    });
+  }
+
+  /** Close the lock file. */
+  async close(): Promise<void> {
+    await this.lock.close();
+  }
+}
+
+/** Copy a file to `dst` through a temp name, fsync'd, renamed into place. */
+async function copyFileDurable(src: string, dst: string): Promise<void> {
+  const tmp = join(dirname(dst), `.copy-${randomBytes(6).toString('hex')}.tmp`);
+  await fsp.copyFile(src, tmp);
+  const fh = await fsp.open(tmp, 'r+');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  await fsp.rename(tmp, dst);
+  await fsyncDir(dirname(dst));
+}
+
+/** Totals of a fresh walk of the tree (ignores `_*` and `*.tmp`), for checks and rebuilds. */
+export async function walkTotals(dir: string): Promise<{ files: number; dirs: number; bytes: number }> {
+  const out = { files: 0, dirs: 0, bytes: 0 };
+  for (const d of await fsp.readdir(dir, { withFileTypes: true })) {
+    if (d.name.startsWith('_') || d.name.endsWith('.tmp')) continue;
+    const p = join(dir, d.name);
+    if (d.isDirectory()) {
+      const sub = await walkTotals(p);
+      out.files += sub.files;
+      out.dirs += sub.dirs + 1;
+      out.bytes += sub.bytes;
+    } else {
+      out.files += 1;
+      out.bytes += (await fsp.stat(p)).size;
+    }
+  }
+  return out;
+}
