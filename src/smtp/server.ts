@@ -28,7 +28,7 @@ function options(services: Services, l: Listener, tls: { key: Buffer; cert: Buff
   return {
     ...smtpHandlers(services, l.mode),
     name: config.hostname,
-    banner: 'rmail ESMTP',
+    banner: 'rmail',
     secure: l.secure,
     key: tls.key,
     cert: tls.cert,
