@@ -1,0 +1,34 @@
+import t from 'tap';
+import { startTestServer } from '../../helpers/server.js';
+import { request, login } from '../../helpers/http.js';
+
+t.test('alias rules: list, add, delete, validation, resolution', async (t) => {
+  const s = await startTestServer(t);
+  await s.addUser('admin@example.com', 'adminpw', { admin: true });
+  await s.addUser('bob@example.com', 'bobpw');
+  const admin = await login(s.url, 'admin@example.com', 'adminpw');
+  const bob = await login(s.url, 'bob@example.com', 'bobpw');
+  const u = `${s.url}/aliases`;
+  t.equal((await request(u)).status, 401);
+  t.same((await request(u, { token: bob })).json.aliases, []);
+  t.equal((await request(u, { method: 'POST', token: bob, body: { pattern: 'x', target: 'bob' } })).status, 403, 'users cannot add');
+  const add = await request(u, { method: 'POST', token: admin, body: { pattern: 'sales-.*', target: 'bob' } });
+  t.equal(add.status, 201);
+  t.equal(add.json.pattern, 'sales-.*');
+  t.equal((await request(u, { method: 'POST', token: admin, body: { pattern: 'sales-.*', target: 'bob' } })).status, 409);
+  t.equal((await request(u, { method: 'POST', token: admin, body: { pattern: '(', target: 'bob' } })).status, 400, 'bad regex');
+  t.equal((await request(u, { method: 'POST', token: admin, body: { pattern: 'x', target: 'Not Valid' } })).status, 400, 'bad target');
+  t.equal((await request(u, { method: 'POST', token: admin, body: { target: 'bob' } })).status, 400, 'no pattern');
+  t.same((await request(u, { token: bob })).json.aliases, [{ pattern: 'sales-.*', target: 'bob' }]);
+  const resolved = await s.services.accounts.resolve('sales-eu', 'example.com');
+  t.equal(resolved?.username, 'bob');
+  t.equal(await s.services.accounts.resolve('nobody', 'example.com'), undefined);
+  t.equal(await s.services.accounts.resolve('bob', 'elsewhere.net'), undefined);
+  t.equal((await request(`${u}/${encodeURIComponent('sales-.*')}`, { method: 'DELETE', token: bob })).status, 403);
+  t.equal((await request(`${u}/${encodeURIComponent('sales-.*')}`, { method: 'DELETE', token: admin })).status, 200);
+  t.equal((await request(`${u}/${encodeURIComponent('sales-.*')}`, { method: 'DELETE', token: admin })).status, 404);
+  t.same((await request(u, { token: bob })).json.aliases, []);
+  const slash = await request(u, { method: 'POST', token: admin, body: { pattern: 'a/b', target: 'bob' } });
+  t.equal(slash.status, 201);
+  t.equal((await request(`${u}/${encodeURIComponent('a/b')}`, { method: 'DELETE', token: admin })).status, 200, 'encoded %2F stays inside its segment');
+});
