@@ -39,6 +39,7 @@ export const userInfo = (r: AccountRecord): UserInfo => ({
 /** Accounts and aliases of every domain under one mail root. */
 export class AccountService {
   private readonly cache = new Map<string, { rec: AccountRecord | undefined; at: number }>();
+  private readonly aliasCache = new Map<string, { rules: AliasRule[]; at: number }>();
   /** Run after a user is created (mail folders, default calendar, drive). */
   readonly onCreate: UserHook[] = [];
   /** Run after a user is deleted (drop caches, shares). */
@@ -171,9 +172,14 @@ export class AccountService {
     return out;
   }
 
-  /** The domain's alias rules. */
-  aliases(domain: string): Promise<AliasRule[]> {
-    return readAliases(this.root, checkDomain(domain));
+  /** The domain's alias rules (cached for 2 s, dropped on every write here). */
+  async aliases(domain: string): Promise<AliasRule[]> {
+    const d = checkDomain(domain);
+    const hit = this.aliasCache.get(d);
+    if (hit && Date.now() - hit.at < CACHE_MS) return hit.rules;
+    const rules = await readAliases(this.root, d);
+    this.aliasCache.set(d, { rules, at: Date.now() });
+    return rules;
   }
 
   /** Add an alias rule (pattern must compile; target must be a valid local username). */
@@ -196,6 +202,7 @@ export class AccountService {
       if (rules.some((r) => r.pattern === pattern)) throw new ConflictError('Alias already exists');
       await writeAliases(this.root, d, [...rules, rule]);
     });
+    this.aliasCache.delete(d);
     return rule;
   }
 
@@ -208,6 +215,7 @@ export class AccountService {
       if (rest.length === rules.length) throw new NotFoundError('Alias not found');
       await writeAliases(this.root, d, rest);
     });
+    this.aliasCache.delete(d);
   }
 
   /**
@@ -220,7 +228,7 @@ export class AccountService {
     const l = local.toLowerCase();
     const direct = await this.get(l, d);
     if (direct) return direct;
-    for (const rule of await readAliases(this.root, d)) {
+    for (const rule of await this.aliases(d)) {
       let re: RegExp;
       try {
         re = new RegExp(`^(?:${rule.pattern})$`, 'i');
