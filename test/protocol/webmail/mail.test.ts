@@ -151,6 +151,21 @@ t.test('mail screens: selectors, detail, actions, CSRF', async (t) => {
   t.ok(drafts.messages[0]!.flags.includes('\\Draft'));
   const badTo = await c.post('/webmail/compose', { csrf, action: 'send', to: 'not an address', subject: 'x', body: 'y' });
   t.equal(badTo.status, 400);
+  await s.addUser('bob@example.com', 'pw-bob');
+  const sent = await c.post('/webmail/compose', {
+    csrf, action: 'send', to: 'Bob <bob@example.com>', cc: '', subject: 'Re: Message number 10', body: 'Thanks!\n> quoted',
+    in_reply_to: '<msg-10@remote.example>', references: '<msg-10@remote.example>',
+  });
+  t.equal(sent.status, 303, 'send redirects');
+  t.equal(sent.headers.get('location'), `${base}/webmail/Sent`);
+  const bobInbox = await mail.folder('bob@example.com', 'INBOX');
+  t.equal(bobInbox.messages.length, 1, 'local recipient got it');
+  const bobSum = await mail.summary('bob@example.com', 'INBOX', bobInbox.messages[0]!.uid);
+  t.equal(bobSum.envelope.inReplyTo, '<msg-10@remote.example>', 'In-Reply-To kept');
+  t.equal(bobSum.envelope.subject, 'Re: Message number 10');
+  t.equal((await mail.folder(id, 'Sent')).messages.length, 1, 'copy in Sent');
+  const unknown = await c.post('/webmail/compose', { csrf, action: 'send', to: 'nobody@example.com', subject: 'x', body: 'y' });
+  t.equal(unknown.status, 400, 'unknown local recipient refused');
   const composeNoToken = await c.post('/webmail/compose', { action: 'draft', to: 'bob@example.com' });
   t.equal(composeNoToken.status, 403);
 

@@ -1,8 +1,8 @@
 /**
  * GET /webmail/compose[?mode=reply|reply-all|forward&folder=F&uid=N]: the compose form, filled
  * for a reply (quoted, In-Reply-To/References kept) or a forward. POST /webmail/compose with
- * `action=send` builds the message (nodemailer's MailComposer) and hands it to the shared
- * submission path (send.ts); `action=draft` saves it to Drafts with \Draft.
+ * `action=send` hands the fields to the shared submission path of POST /messages/send (send.ts);
+ * `action=draft` builds the message (nodemailer's MailComposer) and saves it to Drafts with \Draft.
  */
 import MailComposer from 'nodemailer/lib/mail-composer';
 import addressparser from 'nodemailer/lib/addressparser';
@@ -65,7 +65,7 @@ export async function buildMessage(from: string, f: URLSearchParams, to: string[
   const refs = (f.get('references') ?? '').split(/\s+/).filter((r) => MSGID.test(r)).slice(-50);
   const messageId = `<${crypto.randomUUID()}@${hostname}>`;
   const composer = new MailComposer({
-    from, to, cc, bcc, subject: (f.get('subject') ?? '').slice(0, 998), text: (f.get('body') ?? '').replace(/\r?\n/g, '\r\n'),
+    from, to, cc, bcc, subject: (f.get('subject') ?? '').replace(/[\r\n]+/g, ' ').slice(0, 998), text: (f.get('body') ?? '').replace(/\r?\n/g, '\r\n'),
     messageId, date: new Date(), inReplyTo: MSGID.test(inReplyTo) ? inReplyTo : undefined,
     references: refs.length ? refs : undefined,
   });
@@ -96,8 +96,12 @@ export async function composeSubmit(ctx: WebContext, w: WebRequest): Promise<Rep
     });
     return shellPage(ctx, w, { title: 'Compose', section: 'mail', folders: list, content }, { status: 400 });
   }
-  const { raw } = await buildMessage(w.principal.id, f, to, cc, bcc, ctx.services.config.hostname);
-  await submitMessage(ctx.services, w.principal.id, [...to, ...cc, ...bcc], raw);
+  const inReplyTo = (f.get('in_reply_to') ?? '').trim();
+  const references = (f.get('references') ?? '').split(/\s+/).filter((r) => MSGID.test(r)).slice(-50).join(' ');
+  await submitMessage(ctx.services, w.principal, {
+    to, cc, bcc, subject: (f.get('subject') ?? '').replace(/[\r\n]+/g, ' ').slice(0, 998), body: f.get('body') ?? '',
+    inReplyTo: MSGID.test(inReplyTo) ? inReplyTo : undefined, references: references || undefined,
+  });
   const sent = specialFolder(list, '\\Sent', 'Sent');
   return redirect(`${ctx.base}/webmail/${encodeURIComponent(sent)}`);
 }
