@@ -1,0 +1,26 @@
+/** imapflow clients against a test server (self-signed TLS accepted, logs off). */
+import { ImapFlow } from 'imapflow';
+
+/** Connect and log in with imapflow; closed at teardown. */
+export async function flow(
+  t: { teardown(fn: () => unknown): void },
+  port: number,
+  user: string,
+  pass: string,
+  opts: { secure?: boolean; qresync?: boolean } = {},
+): Promise<ImapFlow> {
+  const c = new ImapFlow({
+    host: '127.0.0.1',
+    port,
+    secure: opts.secure ?? false,
+    auth: { user, pass },
+    logger: false,
+    tls: { rejectUnauthorized: false },
+    qresync: opts.qresync ?? false,
+    disableAutoIdle: true,
+  });
+  c.on('error', () => {});
+  await c.connect();
+  t.teardown(() => c.logout().catch(() => c.close()));
+  return c;
+}
