@@ -3,6 +3,7 @@ import type { Bench, Row } from './types.js';
 
 const BENCHES: Record<string, () => Promise<{ run: Bench }>> = {
   http: () => import('./http.js'),
+  webmail: () => import('./webmail.js'),
 };
 
 function fmt(n: number | undefined, digits = 1): string {

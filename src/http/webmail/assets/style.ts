@@ -22,7 +22,7 @@ a:focus-visible,button:focus-visible,input:focus-visible,select:focus-visible,te
 .folder-item a{display:flex;justify-content:space-between;padding:5px 8px;border-radius:6px;color:var(--ink);text-decoration:none}
 .folder-item[data-depth="1"] a{padding-left:20px}.folder-item[data-depth="2"] a{padding-left:32px}
 .folder-item.active a{background:var(--sel);font-weight:600}.folder-item a:hover{background:#eef1f4}
-.count{font-size:12px;color:var(--unread);font-weight:600}.count.zero{visibility:hidden}
+.count{margin-left:6px;font-size:12px;color:var(--unread);font-weight:600}.count.zero{visibility:hidden}
 .side-links{margin-top:16px;border-top:1px solid var(--line);padding-top:8px}.side-links a{display:block;padding:4px 8px;color:var(--muted)}
 .content{flex:1;min-width:0;padding:16px;background:var(--panel)}
 .notice{background:#fff8c5;border:1px solid #d4a72c;padding:6px 10px;border-radius:6px}
@@ -37,9 +37,10 @@ table.messages{width:100%;border-collapse:collapse;table-layout:fixed}
 .message-row td{padding:7px 6px;border-bottom:1px solid #eaeef2;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
 .message-row:hover{background:#f6f8fa}.message-row:has(input.row-check:checked){background:var(--sel)}
 .message-row.unread .message-from,.message-row.unread .message-subject{font-weight:700}
-.col-check{width:34px}.col-star{width:30px;color:#8c959f}.col-star.flagged{color:var(--star)}.col-from{width:26%}.col-date{width:90px;text-align:right;color:var(--muted)}
+.col-check{width:34px}.col-star{width:30px;color:#8c959f}.col-star.flagged{color:var(--star)}.col-from{width:26%}.col-date{width:108px;text-align:right;color:var(--muted)}
 .col-subject a{color:var(--ink);text-decoration:none;display:block;overflow:hidden;text-overflow:ellipsis}
 .message-preview{color:var(--muted);font-weight:400}
+.has-attachment{font-size:11px;border:1px solid var(--line);border-radius:4px;padding:0 4px;color:var(--muted);font-weight:400}
 .page-info{color:var(--muted);font-size:14px}.pagination{display:flex;gap:8px;margin-top:10px}
 .pagination a,.pagination span{padding:4px 10px;border:1px solid var(--line);border-radius:6px;text-decoration:none}
 .pagination span{color:#aab}
@@ -70,7 +71,7 @@ table.messages{width:100%;border-collapse:collapse;table-layout:fixed}
  .folder-list{display:flex;gap:4px;overflow-x:auto}.folder-item a{white-space:nowrap}
  .side-links{display:flex;gap:8px;margin-top:6px;padding-top:6px;overflow-x:auto}
  .compose-button{display:inline-block;margin:0 0 6px}
- .col-from{width:34%}.col-date{width:58px}.col-star{width:24px}.col-check{width:28px}
+ .col-from{width:34%}.col-date{width:70px}.col-star{width:30px}.col-check{width:30px}
  .message-preview{display:none}
  .content{padding:10px}.topbar{gap:8px;padding:6px 10px}.account{margin-left:0}
  .search-form{margin-left:0;width:100%}.search-form input{flex:1}

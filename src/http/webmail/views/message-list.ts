@@ -58,7 +58,7 @@ export function messageRow(base: string, folder: string, r: RowData, now = Date.
     + `<td class="col-star${flagged ? ' flagged' : ''}"><span class="star" aria-label="${flagged ? 'Starred' : 'Not starred'}">${flagged ? '★' : '☆'}</span></td>`
     + `<td class="col-from"><span class="message-from" title="${esc(r.fromAddress)}">${esc(r.from || r.fromAddress || '(unknown)')}</span></td>`
     + `<td class="col-subject"><a class="message-link" href="${href}"><span class="message-subject">${esc(subject)}</span>`
-    + `${r.hasAttachments ? ' <span class="has-attachment" aria-label="has attachments">📎</span>' : ''}`
+    + `${r.hasAttachments ? ' <span class="has-attachment" title="Has attachments">att</span>' : ''}`
     + `${r.preview ? ` <span class="message-preview">– ${esc(r.preview)}</span>` : ''}</a></td>`
     + `<td class="col-date"><time class="message-date" datetime="${isoDate(r.date)}" title="${esc(longDate(r.date))}">${esc(shortDate(r.date, now))}</time></td></tr>`;
 }
