@@ -29,7 +29,7 @@ export async function run(args: string[]): Promise<Row[]> {
       note: `${Math.round((authed.rps / trivial.rps) * 100)}% of trivial${authed.errors ? `; ${authed.errors} errors` : ''}`,
     });
     const login = await wrk(`${base}/auth/login`, {
-      connections: 64, seconds, method: 'POST',
+      connections: 64, seconds: Math.max(seconds, 15), timeoutS: 30, method: 'POST',
       body: JSON.stringify({ username: 'bench@example.com', password: 'benchpw' }),
       headers: { 'content-type': 'application/json' },
     });

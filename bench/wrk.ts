@@ -25,14 +25,14 @@ export function haveWrk(): boolean {
 const toMs = (v: string, unit: string): number => Number(v) * (unit === 'us' ? 0.001 : unit === 's' ? 1000 : 1);
 
 /** Run wrk for `seconds` with `connections`; `method`/`body`/`headers` go into a Lua script. */
-export function wrk(url: string, opts: { connections: number; seconds: number; threads?: number; method?: string; body?: string; headers?: Record<string, string> }): Promise<WrkResult> {
+export function wrk(url: string, opts: { connections: number; seconds: number; threads?: number; timeoutS?: number; method?: string; body?: string; headers?: Record<string, string> }): Promise<WrkResult> {
   const dir = mkdtempSync(join(tmpdir(), 'rmail-wrk-'));
   const script = join(dir, 'req.lua');
   const lines = [`wrk.method = ${JSON.stringify(opts.method ?? 'GET')}`];
   if (opts.body) lines.push(`wrk.body = ${JSON.stringify(opts.body)}`);
   for (const [k, v] of Object.entries(opts.headers ?? {})) lines.push(`wrk.headers[${JSON.stringify(k)}] = ${JSON.stringify(v)}`);
   writeFileSync(script, lines.join('\n') + '\n');
-  const args = ['-t', String(opts.threads ?? 2), '-c', String(opts.connections), '-d', `${opts.seconds}s`, '--latency', '-s', script, url];
+  const args = ['-t', String(opts.threads ?? 2), '-c', String(opts.connections), '-d', `${opts.seconds}s`, '--timeout', `${opts.timeoutS ?? 2}s`, '--latency', '-s', script, url];
   return new Promise((resolve, reject) => {
     const c = spawn('wrk', args);
     let out = '';

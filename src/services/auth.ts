@@ -26,6 +26,8 @@ export class AuthService {
   private readonly failures = new Map<string, { count: number; lockedUntil: number }>();
   private readonly basicCache = new Map<string, { id: string; expires: number }>();
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
+  /** Tokens already verified: signature checks are deterministic, so only expiry is re-checked. */
+  private readonly verified = new Map<string, { sub: string; exp: number }>();
 
   constructor(
     private readonly config: Config,
@@ -133,15 +135,29 @@ export class AuthService {
 
   /** Verify a JWT (HS256 only) and load the current account; null when invalid or expired. */
   async verifyToken(token: string): Promise<Principal | null> {
+    const now = Math.floor(Date.now() / 1000);
+    const hit = this.verified.get(token);
+    if (hit) {
+      if (hit.exp > now) return this.currentPrincipal(hit.sub);
+      this.verified.delete(token);
+      return null;
+    }
     let sub: string | undefined;
+    let exp: number | undefined;
     try {
       const { payload } = await jwtVerify(token, this.secret, { algorithms: ['HS256'] });
       sub = payload.sub;
+      exp = payload.exp;
     } catch (err) {
       if (err instanceof joseErrors.JOSEError || err instanceof TypeError) return null;
       throw err;
     }
-    return sub ? this.currentPrincipal(sub) : null;
+    if (!sub) return null;
+    if (exp !== undefined) {
+      if (this.verified.size >= 10_000) this.verified.clear();
+      this.verified.set(token, { sub, exp });
+    }
+    return this.currentPrincipal(sub);
   }
 
   /** The principal for `user@domain` as the account is now (null when gone). Disabled: 403. */
