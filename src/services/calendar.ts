@@ -221,7 +221,7 @@ export class CalendarService {
       throw err;
     }
     this.changes.publish(userId, { type: 'calendar-changed', calendar: cal, uid: info.uid });
-    if (opts.schedule !== false && cal !== SCHEDULE_INBOX) this.notify({ userId, calendar: cal, name, text, previous });
+    if (opts.schedule !== false) this.notify({ userId, calendar: cal, name, text, previous });
     return { etag, created };
   }
 
@@ -238,7 +238,17 @@ export class CalendarService {
       await store.commitDelete(name);
     });
     this.changes.publish(userId, { type: 'calendar-changed', calendar: cal });
-    if (opts.schedule !== false && cal !== SCHEDULE_INBOX) this.notify({ userId, calendar: cal, name, previous });
+    if (opts.schedule !== false) this.notify({ userId, calendar: cal, name, previous });
+  }
+
+  /** The calendar and resource name holding `uid` (Schedule-Inbox first), or undefined. */
+  async findByUid(userId: string, uid: string): Promise<{ cal: string; name: string } | undefined> {
+    const names = await this.names(userId);
+    for (const cal of [SCHEDULE_INBOX, ...names.filter((n) => n !== SCHEDULE_INBOX)]) {
+      const name = (await this.get(userId, cal))?.nameOfUid(uid);
+      if (name !== undefined) return { cal, name };
+    }
+    return undefined;
   }
 
   private notify(w: CalendarWrite): void {
