@@ -7,6 +7,7 @@ import { WorkerPool } from '../workers/pool.js';
 import { AccountService } from '../services/accounts.js';
 import { AuthService } from '../services/auth.js';
 import { CalendarService } from '../services/calendar.js';
+import { PreferencesService } from '../services/preferences.js';
 import { ImipService } from '../services/imip.js';
 import { MailService } from '../services/mail.js';
 import { QuotaService } from '../services/quota.js';
@@ -65,9 +66,10 @@ export function createServices(config: Config, log: Logger): Services {
   const calendar = new CalendarService(config.mail_root, actors, changes, pool, log);
   accounts.onCreate.push((id) => calendar.ensureDefaults(id));
   new ImipService({ log, calendar, mail, delivery, outbound }).attach();
-  const drive = new DriveService(config.mail_root, actors, changes, quota, config.public_url);
+  const drive = new DriveService(config.mail_root, actors, changes, quota, () => config.public_url);
   accounts.onDelete.push(async (id) => { await drive.shares.removeAll(id); await drive.forget(id); });
-  return { config, log, actors, changes, pool, accounts, auth, mail, quota, delivery, outbound, calendar, drive };
+  const preferences = new PreferencesService(config.mail_root, actors);
+  return { config, log, actors, changes, pool, accounts, auth, mail, quota, delivery, outbound, calendar, drive, preferences };
 }
 
 /** Start every enabled listener on `config`. */

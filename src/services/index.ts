@@ -11,6 +11,7 @@ import type { QuotaService } from './quota.js';
 import type { DriveService } from './drive.js';
 import type { DeliveryService } from './delivery.js';
 import type { OutboundService } from './outbound.js';
+import type { PreferencesService } from './preferences.js';
 
 /** Everything a handler may use. Each area adds its service here. */
 export interface Services {
@@ -32,4 +33,6 @@ export interface Services {
   outbound: OutboundService;
   /** Users' drives, shares and WebDAV locks (src/services/drive.ts). */
   drive: DriveService;
+  /** Webmail preferences, preferences.json (src/services/preferences.ts). */
+  preferences: PreferencesService;
 }
