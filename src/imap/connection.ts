@@ -197,7 +197,9 @@ export class Session {
       return;
     }
     if (!spec.states.includes(this.state)) {
-      const why = this.state === 'notauth' ? 'Log in first' : this.state === 'auth' ? 'Select a mailbox first' : 'Not allowed now';
+      const why = this.state === 'notauth' ? 'Log in first'
+        : spec.states.includes('notauth') ? 'Already authenticated'
+        : 'Select a mailbox first';
       this.out.line(`${cmd.tag} BAD ${why}`);
       return;
     }

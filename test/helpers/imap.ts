@@ -35,7 +35,7 @@ export class RawImap {
   }
 
   /** Wait until the buffer matches `re` (or timeout); returns the buffer and clears it up to the match. */
-  async waitFor(re: RegExp, ms = 3000): Promise<string> {
+  async waitFor(re: RegExp, ms = 10_000): Promise<string> {
     const deadline = Date.now() + ms;
     for (;;) {
       const m = re.exec(this.buf);
