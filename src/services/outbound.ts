@@ -123,8 +123,9 @@ export class OutboundService {
     return [...this.entries.values()].map((e) => structuredClone(e));
   }
 
-  /** Retry every queued message now; resolves when the attempts started now have finished. */
+  /** Retry every queued message now; resolves when attempts in flight and those started now have finished. */
   async flush(): Promise<void> {
+    await Promise.all([...this.running.values()]);
     const now = new Date().toISOString();
     for (const e of this.entries.values()) e.next_attempt = now;
     this.tick();
