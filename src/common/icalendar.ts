@@ -21,6 +21,8 @@ export interface ResourceInfo {
   start: number | null;
   end: number | null;
   recurring: boolean;
+  /** True when some component carries a VALARM (the reminder scan looks only at these). */
+  alarm: boolean;
 }
 
 /** One occurrence: UTC ms bounds, the RECURRENCE-ID (UTC ms) for recurring events, its component. */
@@ -85,7 +87,8 @@ export function validateResource(text: string): { cal: Component; info: Resource
   const masters = items.filter((c) => !c.hasProperty('recurrence-id'));
   if (masters.length > 1) throw new ValidationError('More than one master component for the UID');
   for (const c of items) checkDates(c);
-  return { cal, info: { uid, component: kind.toUpperCase(), ...rangeOf(cal), recurring: items.some(isRecurringItem) } };
+  const alarm = items.some((c) => c.getAllSubcomponents('valarm').length > 0);
+  return { cal, info: { uid, component: kind.toUpperCase(), ...rangeOf(cal), recurring: items.some(isRecurringItem), alarm } };
 }
 
 function checkDates(c: Component): void {
@@ -307,6 +310,54 @@ export function limitRecurrenceSet(cal: Component, rangeStart: number, rangeEnd:
     if (b && !overlaps(b.start, b.end, rangeStart, rangeEnd)) c.removeSubcomponent(o);
   }
   return c.toString() + '\r\n';
+}
+
+/** One alarm firing: the instance it belongs to and the trigger time (UTC ms). */
+export interface AlarmFiring {
+  uid: string;
+  summary: string;
+  location: string;
+  start: number;
+  allDay: boolean;
+  recurrenceId: number | null;
+  alarm: number;
+  trigger: number;
+}
+
+const ALARM_MARGIN = 8 * DAY;
+
+/**
+ * VALARM triggers falling in [from, to): relative (RELATED=START or END, on every instance of
+ * a recurring event) and absolute DATE-TIME triggers (once).
+ */
+export function alarmsIn(cal: Component, from: number, to: number): AlarmFiring[] {
+  const out: AlarmFiring[] = [];
+  const seenAbsolute = new Set<string>();
+  for (const inst of instancesIn(cal, from - ALARM_MARGIN, to + ALARM_MARGIN)) {
+    const c = inst.item;
+    c.getAllSubcomponents('valarm').forEach((a, i) => {
+      const p = a.getFirstProperty('trigger');
+      if (!p) return;
+      const v = p.getFirstValue();
+      let trigger: number;
+      if (v instanceof ICAL.Duration) {
+        const related = String(p.getParameter('related') ?? 'START').toUpperCase();
+        trigger = (related === 'END' ? inst.end : inst.start) + v.toSeconds() * 1000;
+      } else if (v instanceof ICAL.Time) {
+        trigger = timeToMs(v);
+        const k = `${i}:${trigger}`;
+        if (seenAbsolute.has(k)) return;
+        seenAbsolute.add(k);
+      } else return;
+      if (trigger < from || trigger >= to) return;
+      out.push({
+        uid: String(c.getFirstPropertyValue('uid') ?? ''), summary: String(c.getFirstPropertyValue('summary') ?? ''),
+        location: String(c.getFirstPropertyValue('location') ?? ''), start: inst.start, allDay: inst.allDay,
+        recurrenceId: inst.recurrenceId, alarm: i, trigger,
+      });
+    });
+  }
+  return out;
 }
 
 /** Mailto addresses of a property's values (ORGANIZER, ATTENDEE), lower-cased. */

@@ -9,6 +9,7 @@ import { AuthService } from '../services/auth.js';
 import { CalendarService } from '../services/calendar.js';
 import { PreferencesService } from '../services/preferences.js';
 import { ImipService } from '../services/imip.js';
+import { ReminderService } from '../services/reminders.js';
 import { MailService } from '../services/mail.js';
 import { QuotaService } from '../services/quota.js';
 import { DriveService } from '../services/drive.js';
@@ -84,6 +85,9 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     () => services.pool.close(),
     () => services.actors.close(),
   ];
+  const reminders = new ReminderService(services);
+  reminders.start();
+  stoppers.push(() => reminders.stop());
   const ports: Ports = { http: null, imap: null, imaps: null, smtp: null, submission: null, submissions: null };
   const host = config.listen_host;
   try {

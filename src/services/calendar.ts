@@ -293,9 +293,20 @@ export class CalendarService {
     return (await this.evaluate(store.dir, names, { data: 'none', freebusy: range })).busy;
   }
 
+  /** VALARM triggers in [start, end) across one calendar (only resources flagged with alarms). */
+  async alarms(userId: string, cal: string, range: { start: number; end: number }): Promise<ExpandOutput['alarms']> {
+    const store = await this.require(userId, cal);
+    const margin = 8 * 86_400_000;
+    const names = Object.entries(store.index.events)
+      .filter(([, m]) => m.alarm !== false && hintOverlaps(m, { start: range.start - margin, end: range.end + margin }))
+      .map(([n]) => n);
+    if (names.length === 0) return [];
+    return (await this.evaluate(store.dir, names, { data: 'none', alarms: range })).alarms;
+  }
+
   /** Run the expansion task over files in batches across the pool. */
   private async evaluate(dir: string, names: string[], base: Omit<import('../workers/expand-rrule.js').ExpandInput, 'items'>): Promise<ExpandOutput> {
-    const out: ExpandOutput = { results: [], busy: [] };
+    const out: ExpandOutput = { results: [], busy: [], alarms: [] };
     const batches: string[][] = [];
     for (let i = 0; i < names.length; i += BATCH) batches.push(names.slice(i, i + BATCH));
     const parts = await Promise.all(batches.map(async (batch) => {
@@ -309,6 +320,7 @@ export class CalendarService {
     for (const p of parts) {
       out.results.push(...p.results);
       out.busy.push(...p.busy);
+      out.alarms.push(...p.alarms);
     }
     return out;
   }

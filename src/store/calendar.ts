@@ -40,6 +40,8 @@ export interface EventMeta {
   /** Last instance end; null when unbounded or unknown. */
   end: number | null;
   recurring: boolean;
+  /** The resource has a VALARM (absent in indexes written before the field existed). */
+  alarm?: boolean;
 }
 
 /** index.json */

@@ -3,7 +3,7 @@
  * (recurrences expanded), the calendar-data form (full, expand, limit-recurrence-set) and
  * free-busy periods. Pure function of plain data (ical.js through common/).
  */
-import { parseCalendar, expandCalendar, limitRecurrenceSet, instancesIn } from '../common/icalendar.js';
+import { parseCalendar, expandCalendar, limitRecurrenceSet, instancesIn, alarmsIn, type AlarmFiring } from '../common/icalendar.js';
 import { matchFilter, type CompFilter } from '../common/caldav-filter.js';
 
 /** One resource to evaluate. */
@@ -21,20 +21,27 @@ export interface ExpandInput {
   range?: { start: number; end: number };
   /** Free-busy: collect busy periods over this range instead of matching. */
   freebusy?: { start: number; end: number };
+  /** Reminders: collect VALARM triggers in this range instead of matching. */
+  alarms?: { start: number; end: number };
 }
 
 /** Per-resource result; `busy` periods for free-busy. */
 export interface ExpandOutput {
   results: { name: string; match: boolean; data?: string; error?: string }[];
   busy: { start: number; end: number; type: 'BUSY' | 'BUSY-TENTATIVE' | 'BUSY-UNAVAILABLE' }[];
+  alarms: (AlarmFiring & { name: string })[];
 }
 
 /** Evaluate the batch; a resource that fails to parse never matches and never breaks the batch. */
 export default function expand(input: ExpandInput): ExpandOutput {
-  const out: ExpandOutput = { results: [], busy: [] };
+  const out: ExpandOutput = { results: [], busy: [], alarms: [] };
   for (const it of input.items) {
     try {
       const cal = parseCalendar(it.ics);
+      if (input.alarms) {
+        for (const a of alarmsIn(cal, input.alarms.start, input.alarms.end)) out.alarms.push({ ...a, name: it.name });
+        continue;
+      }
       if (input.freebusy) {
         collectBusy(cal, input.freebusy, out.busy);
         continue;

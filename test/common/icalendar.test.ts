@@ -35,7 +35,7 @@ t.test('validation rejects bad resources with a reason', async (t) => {
   ];
   for (const [text, re] of rows) t.throws(() => validateResource(text), re);
   const ok = validateResource(wrap('BEGIN:VEVENT\r\nUID:a\r\nDTSTART:20260101T100000Z\r\nDTEND:20260101T110000Z\r\nEND:VEVENT\r\n'));
-  t.same(ok.info, { uid: 'a', component: 'VEVENT', start: D('2026-01-01T10:00:00Z'), end: D('2026-01-01T11:00:00Z'), recurring: false });
+  t.same(ok.info, { uid: 'a', component: 'VEVENT', start: D('2026-01-01T10:00:00Z'), end: D('2026-01-01T11:00:00Z'), recurring: false, alarm: false });
 });
 
 t.test('DST-crossing weekly recurrence keeps wall-clock time (VTIMEZONE and bare IANA TZID)', async (t) => {
