@@ -43,11 +43,11 @@ export class DriveShares {
     private readonly root: string,
     private readonly actors: ActorRegistry,
     private readonly drive: DriveService,
-    private readonly publicUrl: string,
+    private readonly publicUrl: () => string,
   ) {}
 
   private view(r: ShareRecord): ShareView {
-    return { ...r, url: `${this.publicUrl.replace(/\/$/, '')}/drive/${r.uid}/${encodeURIComponent(r.name)}` };
+    return { ...r, url: `${this.publicUrl().replace(/\/$/, '')}/drive/${r.uid}/${encodeURIComponent(r.name)}` };
   }
 
   /** Create a share of an existing file or folder (not the root). */

@@ -93,7 +93,7 @@ export class DriveService {
     private readonly actors: ActorRegistry,
     private readonly changes: ChangeBus,
     private readonly quota: QuotaService,
-    publicUrl: string,
+    publicUrl: () => string,
   ) {
     this.shares = new DriveShares(root, actors, this, publicUrl);
   }

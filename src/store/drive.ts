@@ -197,28 +197,39 @@ export class DriveStore {
     return leaf;
   }
 
-  /** Create directory `parts` (parents too when `parents`); false when it already exists. */
+  /**
+   * Create directory `parts` (missing parents too when `parents`); false when it already exists.
+   * The new directories' indexes are written bottom-up, then one leaf-to-root update of the
+   * deepest existing ancestor: O(depth) writes however many levels are created.
+   */
   async mkdir(parts: readonly string[], parents: boolean): Promise<boolean> {
     const existing = await this.stat(parts);
     if (existing?.type === 'dir') return false;
     if (existing) throw new ConflictError('A file exists at that path');
-    const parentParts = parts.slice(0, -1);
-    const parent = await this.stat(parentParts);
-    if (parent?.type === 'file') throw new ConflictError('A parent path is a file');
-    if (!parent) {
-      if (!parents) throw new ConflictError('Parent directory does not exist');
-      await this.mkdir(parentParts, true);
+    let k = parts.length - 1;
+    for (; k > 0; k--) {
+      const e = await this.stat(parts.slice(0, k));
+      if (e?.type === 'dir') break;
+      if (e) throw new ConflictError('A parent path is a file');
     }
-    const name = parts[parts.length - 1]!;
-    const dir = this.path(parts);
+    if (!parents && k < parts.length - 1) throw new ConflictError('Parent directory does not exist');
     const t = now();
-    await fsp.mkdir(dir);
-    await writeJsonDurable(join(dir, INDEX), emptyIndex(name, t));
-    await fsyncDir(dirname(dir));
-    await this.update(parentParts, (leaf) => {
-      leaf.children[name] = { type: 'dir', mtime: t };
+    for (let i = k + 1; i <= parts.length; i++) await fsp.mkdir(this.path(parts.slice(0, i)), { recursive: true });
+    for (let i = parts.length; i > k; i--) {
+      const idx = emptyIndex(parts[i - 1]!, t);
+      if (i < parts.length) {
+        idx.children[parts[i]!] = { type: 'dir', mtime: t };
+        idx.self_dirs = 1;
+        idx.total_dirs = parts.length - i;
+      }
+      const dir = this.path(parts.slice(0, i));
+      await writeJsonDurable(join(dir, INDEX), idx);
+      await fsyncDir(dirname(dir));
+    }
+    await this.update(parts.slice(0, k), (leaf) => {
+      leaf.children[parts[k]!] = { type: 'dir', mtime: t };
       leaf.self_dirs += 1;
-      return { files: 0, dirs: 1, bytes: 0 };
+      return { files: 0, dirs: parts.length - k, bytes: 0 };
     });
     return true;
   }

@@ -66,17 +66,21 @@ export function hrefOf(t: DriveTarget, sub: readonly string[], dir: boolean): st
   return dir ? `${path}/` : path;
 }
 
+/**
+ * The still-encoded path of an absolute URL or absolute path, without scheme, host, query or
+ * fragment. Not `new URL()`: it would resolve `%2e%2e` before DrivePath could refuse it.
+ */
+export function urlPath(raw: string): string {
+  const noHost = raw.trim().replace(/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i, '');
+  if (!noHost.startsWith('/')) throw new HttpError(400, 'Expected an absolute URL or path');
+  return noHost.replace(/[?#].*$/, '');
+}
+
 /** The owner-drive components named by a Destination header (400 when it is not under /drive/). */
 export function destinationOf(req: HttpRequest): string[] {
   const raw = req.headers['destination'];
   if (!raw) throw new HttpError(400, 'Destination header required');
-  let path: string;
-  try {
-    path = new URL(raw, 'http://localhost').pathname;
-  } catch {
-    throw new HttpError(400, 'Bad Destination header');
-  }
-  const segs = decodeSegments(path);
+  const segs = decodeSegments(urlPath(raw));
   if (segs[0] !== 'drive') throw new HttpError(502, 'Destination is not on this drive');
   return checkDrivePath(segs.slice(1));
 }
@@ -100,16 +104,16 @@ export function tokensOf(req: HttpRequest): Set<string> {
 }
 
 /**
- * Enforce WebDAV locks and the If header for a write to `parts` (and everything under it when
- * `recursive`): 423 when a lock applies whose token was not submitted, 412 when the If header
- * evaluates false.
+ * Enforce the If header and WebDAV locks for a write to `parts` (and everything under it when
+ * `recursive`): 412 when the If header evaluates false, then 423 when a lock applies whose
+ * token was not submitted.
  */
 export async function checkWrite(req: HttpRequest, s: Services, t: DriveTarget, parts: readonly string[], recursive: boolean): Promise<void> {
+  await checkIf(req, s, t, parts);
   const path = parts.join('/');
   const tokens = tokensOf(req);
   s.drive.locks.assertWritable(t.userId, path, tokens, recursive);
   if (parts.length > 0) s.drive.locks.assertWritable(t.userId, parts.slice(0, -1).join('/'), tokens, false);
-  await checkIf(req, s, t, parts);
 }
 
 /** 412 unless the If header (when present) has a list that is true. */
@@ -122,7 +126,7 @@ export async function checkIf(req: HttpRequest, s: Services, t: DriveTarget, par
     let e: ChildEntry | undefined = entry;
     if (list.resource !== undefined) {
       try {
-        const segs = decodeSegments(new URL(list.resource, 'http://localhost').pathname);
+        const segs = decodeSegments(urlPath(list.resource));
         target = segs[0] === 'drive' ? checkDrivePath(segs.slice(1)) : [];
       } catch {
         continue;
