@@ -338,7 +338,7 @@ export class CalendarService {
       since = seq;
     }
     const changed = Object.entries(ix.events).filter(([, m]) => m.seq > since);
-    const deleted = since === 0 ? [] : Object.entries(ix.tombstones).filter(([, s]) => s > since).map(([n]) => n);
+    const deleted = token.trim() === '' ? [] : Object.entries(ix.tombstones).filter(([, s]) => s > since).map(([n]) => n);
     return { changed, deleted, token: ix.sync_token };
   }
 }
