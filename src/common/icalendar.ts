@@ -72,6 +72,16 @@ export const itemsOf = (cal: Component): Component[] =>
  * METHOD, parseable dates, at most one master; RECURRENCE-ID overrides stay in the same file.
  */
 export function validateResource(text: string): { cal: Component; info: ResourceInfo } {
+  try {
+    return validateParsed(text);
+  } catch (err) {
+    // ical.js decodes values lazily and throws plain Errors for bad ones (`DTSTART:2024`).
+    if (err instanceof ValidationError) throw err;
+    throw new ValidationError(`Invalid iCalendar data: ${(err as Error).message}`);
+  }
+}
+
+function validateParsed(text: string): { cal: Component; info: ResourceInfo } {
   const cal = parseCalendar(text);
   if (cal.getFirstProperty('method')) throw new ValidationError('Calendar object resources must not contain METHOD');
   const items = itemsOf(cal);
@@ -102,7 +112,8 @@ function checkDates(c: Component): void {
     throw new ValidationError('VEVENT may not have both DTEND and DURATION');
   }
   const rr = c.getFirstProperty('rrule');
-  if (rr && !(rr.getFirstValue() instanceof ICAL.Recur)) throw new ValidationError('Invalid RRULE');
+  const rv = rr?.getFirstValue();
+  if (rr && (!(rv instanceof ICAL.Recur) || !rv.freq)) throw new ValidationError('Invalid RRULE (FREQ is required)');
   if (rr && !c.hasProperty('dtstart')) throw new ValidationError('RRULE needs DTSTART');
 }
 
