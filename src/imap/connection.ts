@@ -261,23 +261,27 @@ export class Session {
     this.onUpdate?.();
   }
 
-  /** Upgrade the connection to TLS in place (STARTTLS, RFC 3501 6.2.1). */
-  async startTls(): Promise<void> {
-    this.input.discard();
+  /**
+   * Answer `okLine` and upgrade the connection to TLS in place (STARTTLS, RFC 3501 6.2.1). The
+   * plaintext reader is detached before the OK goes out, so the client's first handshake bytes
+   * reach TLS and nothing sent in plaintext leaks into the secure session.
+   */
+  async startTls(okLine: string): Promise<void> {
     const plain = this.socket;
-    plain.removeAllListeners('data');
-    plain.removeAllListeners('end');
-    plain.removeAllListeners('close');
+    this.input.detach();
+    this.input.discard();
+    await this.out.flush();
+    plain.write(`${okLine}\r\n`);
     const tls = new TLSSocket(plain, { isServer: true, secureContext: this.ctx.tls });
+    this.socket = tls;
+    this.input.attach(tls);
+    this.out.attach(tls);
     await new Promise<void>((resolve, reject) => {
       tls.once('secure', resolve);
       tls.once('error', reject);
       tls.once('close', () => reject(new Error('closed during TLS handshake')));
     });
     tls.on('error', () => tls.destroy());
-    this.socket = tls;
-    this.input.attach(tls);
-    this.out.attach(tls);
     this.secure = true;
   }
 

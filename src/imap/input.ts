@@ -23,11 +23,14 @@ export class Input {
     this.attach(socket);
   }
 
-  /** Read from a new socket (the TLS one after STARTTLS); unread plaintext is dropped. */
+  private detachFn: (() => void) | null = null;
+
+  /** Read from a new socket (the TLS one after STARTTLS). */
   attach(socket: Socket): void {
+    this.detach();
     this.socket = socket;
     this.paused = false;
-    socket.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer): void => {
       this.chunks.push(chunk);
       this.size += chunk.length;
       if (this.size > this.highWater && !this.paused) {
@@ -35,10 +38,24 @@ export class Input {
         socket.pause();
       }
       this.wake();
-    });
-    socket.on('end', () => this.finish());
-    socket.on('close', () => this.finish());
-    socket.on('error', () => this.finish());
+    };
+    const onEnd = (): void => this.finish();
+    socket.on('data', onData);
+    socket.on('end', onEnd);
+    socket.on('close', onEnd);
+    socket.on('error', onEnd);
+    this.detachFn = () => {
+      socket.off('data', onData);
+      socket.off('end', onEnd);
+      socket.off('close', onEnd);
+      socket.off('error', onEnd);
+    };
+  }
+
+  /** Stop reading from the current socket (before STARTTLS hands it to TLS). */
+  detach(): void {
+    this.detachFn?.();
+    this.detachFn = null;
   }
 
   /** Drop unread bytes (STARTTLS must not carry plaintext into the TLS session). */

@@ -85,7 +85,7 @@ export async function startImapServers(
     log.info('listening', { service: 'imap', host, port: ports.imap, tls: 'starttls' });
   }
   if (want.tls_port !== null) {
-    const secure = new TlsServer({ secureContext: ctx.tls }, (s) => accept(s, true));
+    const secure = new TlsServer({ key: tlsPair.key, cert: tlsPair.cert }, (s) => accept(s, true));
     secure.on('tlsClientError', () => {});
     ports.imaps = await listen(secure, host, want.tls_port);
     servers.push(secure);

@@ -10,10 +10,8 @@ export const starttls: CommandSpec = {
     args.end();
     if (s.secure) throw new ImapError('BAD', 'TLS is already active');
     if (s.input.buffered > 0) throw new ImapError('BAD', 'No pipelining after STARTTLS');
-    s.out.line(`${cmd.tag} OK Begin TLS negotiation now`);
-    await s.out.flush();
     try {
-      await s.startTls();
+      await s.startTls(`${cmd.tag} OK Begin TLS negotiation now`);
     } catch {
       s.state = 'logout';
     }
