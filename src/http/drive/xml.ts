@@ -31,7 +31,13 @@ export function parseXml(body: string): XmlElement {
   if (/<!DOCTYPE|<!ENTITY/i.test(body)) throw new HttpError(400, 'DOCTYPE and entities are not allowed');
   const valid = XMLValidator.validate(body);
   if (valid !== true) throw new HttpError(400, `Malformed XML: ${valid.err.msg}`);
-  const raw = parser.parse(body) as Raw[];
+  let raw: Raw[];
+  try {
+    raw = parser.parse(body) as Raw[];
+  } catch (err) {
+    // fast-xml-parser throws plain Errors for limits such as its maximum nesting depth.
+    throw new HttpError(400, `Malformed XML: ${(err as Error).message}`);
+  }
   const roots = raw.map((n) => convert(n, { xml: 'http://www.w3.org/XML/1998/namespace' })).filter((n): n is XmlElement => 'local' in n);
   if (roots.length !== 1) throw new HttpError(400, 'XML body must have one root element');
   return roots[0]!;
