@@ -2,7 +2,11 @@
 import type { Bench, Row } from './types.js';
 
 const BENCHES: Record<string, () => Promise<{ run: Bench }>> = {
+  caldav: () => import('./caldav.js'),
+  drive: () => import('./drive.js'),
   http: () => import('./http.js'),
+  smtp: () => import('./smtp.js'),
+  mailstore: () => import('./mailstore.js'),
   webmail: () => import('./webmail.js'),
 };
 

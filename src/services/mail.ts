@@ -21,7 +21,7 @@ import type {
 } from '../common/mail.js';
 import type { QuotaService } from './quota.js';
 import { UserMail, MAIL_STATE } from '../actors/mail/user-mail.js';
-import { FolderIndex, type PreparedMessage } from '../actors/mail/folder-index.js';
+import { FolderIndex, MAX_BATCH, type PreparedMessage } from '../actors/mail/folder-index.js';
 import { readFolderList } from '../store/mail/folders.js';
 import { writeTemp, sealTemp, messagePath } from '../store/mail/files.js';
 import { mailFoldersFile, mailFolderDir, tmpDir } from '../store/layout.js';
@@ -224,9 +224,10 @@ export class MailService {
     const date = opts.internalDate ?? Date.now();
     if (!Number.isFinite(date) || date < 0) throw new ValidationError('Invalid internal date');
     const idx = await this.index(userId, folder);
-    const tmp = 'data' in source ? await writeTemp(tmpDir(this.deps.config.mail_root), source.data) : source.file;
+    const when = Math.floor(date);
+    const tmp = 'data' in source ? await writeTemp(tmpDir(this.deps.config.mail_root), source.data, when) : source.file;
     try {
-      const size = await sealTemp(tmp, Math.floor(date));
+      const size = 'data' in source ? source.data.byteLength : await sealTemp(tmp, when);
       if (size > this.deps.config.smtp.max_message_bytes) throw new QuotaError('Message too large');
       const summary = await this.deps.pool.run('mime', { file: tmp });
       return await this.enqueue(userId, idx.info.id, { tmp, size, date: Math.floor(date), flags, summary: JSON.stringify(summary) });
@@ -256,9 +257,12 @@ export class MailService {
 
   /** One actor turn committing every queued append of a folder: shared dir fsync and journal write. */
   private async drain(userId: string, folderId: string, key: string, q: AppendQueue): Promise<void> {
-    q.scheduled = false;
-    const batch = q.items.splice(0);
-    if (q.items.length === 0 && this.queues.get(key) === q) this.queues.delete(key);
+    const batch = q.items.splice(0, MAX_BATCH);
+    if (q.items.length > 0) void this.actor(userId).mutate(() => this.drain(userId, folderId, key, q)).catch(() => undefined);
+    else {
+      q.scheduled = false;
+      if (this.queues.get(key) === q) this.queues.delete(key);
+    }
     if (batch.length === 0) return;
     try {
       const um = await this.inside(userId);
@@ -341,7 +345,8 @@ export class MailService {
       for (const m of metas) {
         items.push({ linkFrom: src.file(m.uid), size: m.size, date: m.internalDate, flags: [...m.flags], summary: (await src.summaryJson(m.uid)) ?? null });
       }
-      const added = await dst.commitAdds(items);
+      const added: MessageMeta[] = [];
+      for (let i = 0; i < items.length; i += MAX_BATCH) added.push(...(await dst.commitAdds(items.slice(i, i + MAX_BATCH))));
       this.touched(userId, bytes);
       for (const m of added) this.deps.changes.publish(userId, { type: 'message-added', folder: dst.info.name, uid: m.uid, modseq: m.modseq });
       if (move) {

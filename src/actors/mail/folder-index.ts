@@ -36,6 +36,8 @@ export interface PreparedMessage {
 
 const MAX_EXPUNGED = 20_000;
 const COMPACT_MIN = 2_000;
+/** The most messages one commit takes (the service splits bigger batches). */
+export const MAX_BATCH = 512;
 
 const isSeen = (flags: readonly string[]): boolean => flags.some((f) => f.toLowerCase() === '\\seen');
 
@@ -102,6 +104,7 @@ export class FolderIndex implements FolderView {
       return;
     }
     if (j.damage === 'torn') await fsp.truncate(this.files.journal, j.validBytes);
+    await this.dropMissingTail(j.records);
     await this.removeLeftovers();
     await this.log.open();
     this.recount();
@@ -164,6 +167,22 @@ export class FolderIndex implements FolderView {
     this.recount();
   }
 
+  /**
+   * The last commit's files may not have reached the disk when its journal line did (the two
+   * fsyncs run together; neither was acknowledged). Drop trailing added messages without a file.
+   */
+  private async dropMissingTail(records: JournalRecord[]): Promise<void> {
+    const gone = new Set<number>();
+    for (let i = records.length - 1, n = 0; i >= 0 && n < MAX_BATCH; i--, n++) {
+      const r = records[i]!;
+      if (r.t !== 'a') break;
+      if (this.map.has(r.uid) && !(await exists(messagePath(this.dir, r.uid)))) gone.add(r.uid);
+    }
+    if (gone.size === 0) return;
+    for (const u of gone) this.map.delete(u);
+    this.messages = this.messages.filter((m) => !gone.has(m.uid));
+  }
+
   /** Remove `{uid}.eml` files at and above uidNext (never acknowledged). */
   private async removeLeftovers(): Promise<void> {
     const gone: string[] = [];
@@ -224,16 +243,24 @@ export class FolderIndex implements FolderView {
     let modseq = this.info.highestModseq;
     try {
       for (const it of items) {
-        const dest = messagePath(this.dir, uid);
-        if (it.linkFrom) await linkFile(it.linkFrom, dest);
-        else await placeFile(it.tmp!, dest);
-        placed.push(dest);
         metas.push({ uid, modseq: ++modseq, internalDate: it.date, size: it.size, flags: it.flags });
         uid++;
       }
-      await fsyncDir(this.dir);
-      await this.appendSummaries(items.map((it, i) => [metas[i]!.uid, it.summary]));
-      await this.log.append(metas.map((m) => encodeRecord({ t: 'a', uid: m.uid, modseq: m.modseq, date: m.internalDate, size: m.size, flags: m.flags })).join(''));
+      const moves = await Promise.allSettled(items.map(async (it, i) => {
+        const dest = messagePath(this.dir, metas[i]!.uid);
+        if (it.linkFrom) await linkFile(it.linkFrom, dest);
+        else await placeFile(it.tmp!, dest);
+        placed.push(dest);
+      }));
+      const failed = moves.find((m): m is PromiseRejectedResult => m.status === 'rejected');
+      if (failed) throw failed.reason;
+      // The directory fsync and the journal write run together: the ack waits for both, and
+      // a journal line whose file did not survive a crash is dropped on open (dropMissingTail).
+      await Promise.all([
+        fsyncDir(this.dir),
+        this.appendSummaries(items.map((it, i) => [metas[i]!.uid, it.summary])),
+        this.log.append(metas.map((m) => encodeRecord({ t: 'a', uid: m.uid, modseq: m.modseq, date: m.internalDate, size: m.size, flags: m.flags })).join('')),
+      ]);
     } catch (err) {
       await removeFiles(placed);
       throw err;

@@ -14,16 +14,28 @@ export const indexFiles = (dir: string) => ({
   summaries: join(dir, 'summaries.jsonl'),
 });
 
-/** Write bytes to a new temp file in `tmpDir`, fsync'd; returns its path. */
-export async function writeTemp(tmpDir: string, data: Uint8Array): Promise<string> {
-  await fsp.mkdir(tmpDir, { recursive: true });
+/** Write bytes to a new temp file in `tmpDir` with mtime `mtimeMs`, fsync'd; returns its path. */
+export async function writeTemp(tmpDir: string, data: Uint8Array, mtimeMs: number): Promise<string> {
   const path = join(tmpDir, `msg-${randomBytes(8).toString('hex')}.tmp`);
-  const fh = await fsp.open(path, 'wx', 0o600);
+  let fh: fsp.FileHandle;
+  try {
+    fh = await fsp.open(path, 'wx', 0o600);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    await fsp.mkdir(tmpDir, { recursive: true });
+    fh = await fsp.open(path, 'wx', 0o600);
+  }
   try {
     await fh.writeFile(data);
+    const when = new Date(mtimeMs);
+    await fh.utimes(when, when);
     await fh.sync();
-  } finally {
+  } catch (err) {
     await fh.close();
+    await fsp.rm(path, { force: true });
+    throw err;
+  } finally {
+    await fh.close().catch(() => undefined);
   }
   return path;
 }
