@@ -10,6 +10,7 @@ import { registerWebmailRoutes } from './webmail/index.js';
 import { registerDocsRoutes } from './docs.js';
 import { registerCaldavRoutes } from './caldav/index.js';
 import { registerDriveRoutes } from './drive/index.js';
+import { registerAutoconfigRoutes } from './autoconfig.js';
 
 /** Register the routes of every area. */
 export function registerRoutes(router: Router, services: Services): void {
@@ -22,4 +23,5 @@ export function registerRoutes(router: Router, services: Services): void {
   registerDocsRoutes(router, services);
   registerCaldavRoutes(router, services);
   registerDriveRoutes(router, services);
+  registerAutoconfigRoutes(router, services);
 }

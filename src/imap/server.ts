@@ -91,6 +91,11 @@ export async function startImapServers(
     servers.push(secure);
     log.info('listening', { service: 'imaps', host, port: ports.imaps, tls: true });
   }
+  // Port 0 picks a free port: describe the real ones (autoconfig reads the config).
+  if (!opts.ports) {
+    if (services.config.imap.port === 0) services.config.imap.port = ports.imap;
+    if (services.config.imap.tls_port === 0) services.config.imap.tls_port = ports.imaps;
+  }
   return {
     ports,
     limits: ctx.limits,
