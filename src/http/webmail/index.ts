@@ -8,17 +8,20 @@
 import type { Router } from '../router.js';
 import type { Services } from '../../services/index.js';
 import { SessionManager } from './session.js';
+import { SearchIndex } from './search.js';
 import type { WebContext } from './web.js';
 import { registerAssetRoutes } from './pages/assets.js';
 import { registerLoginRoutes } from './pages/login.js';
 import { registerRegisterRoutes } from './pages/register.js';
 import { registerMailRoutes } from './pages/mail-routes.js';
+import { registerCalendarRoutes } from './pages/calendar.js';
 
 /** Register every webmail route. */
 export function registerWebmailRoutes(router: Router, services: Services): void {
   const ctx: WebContext = {
     services,
     sessions: new SessionManager(services.config),
+    search: new SearchIndex(),
     get base() {
       return services.config.public_url;
     },
@@ -26,5 +29,6 @@ export function registerWebmailRoutes(router: Router, services: Services): void 
   registerAssetRoutes(router);
   registerLoginRoutes(router, ctx);
   registerRegisterRoutes(router, ctx);
+  registerCalendarRoutes(router, ctx);
   registerMailRoutes(router, ctx);
 }

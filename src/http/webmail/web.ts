@@ -8,6 +8,7 @@ import type { Principal } from '../../services/auth.js';
 import type { HttpRequest, Reply } from '../types.js';
 import { HttpError, toHttp, isClientError, ClientGone } from '../../common/errors.js';
 import type { SessionManager, Session } from './session.js';
+import type { SearchIndex } from './search.js';
 import { bare } from './views/layout.js';
 import { errorView } from './views/error.js';
 
@@ -17,6 +18,8 @@ export interface WebContext {
   sessions: SessionManager;
   /** config.public_url without trailing slash. */
   base: string;
+  /** In-folder search caches. */
+  search: SearchIndex;
 }
 
 /** A signed-in request: the session, the principal and (for POST) the parsed form. */
@@ -106,7 +109,7 @@ export function page(ctx: WebContext, handler: PageHandler, opts: { formLimit?: 
       if (!session || !principal) return redirect(loginUrl(ctx, req));
       let form = new URLSearchParams();
       if (req.method !== 'GET' && req.method !== 'HEAD') {
-        const token = opts.rawBody ? req.query.get('csrf') : (form = await readForm(req, opts.formLimit)).get('csrf');
+        const token = opts.rawBody ? req.query.get('csrf') ?? req.headers['x-csrf-token'] : (form = await readForm(req, opts.formLimit)).get('csrf');
         if (!ctx.sessions.checkCsrf(session, token)) throw new HttpError(403, 'Missing or invalid CSRF token');
       }
       return await handler({ req, session, principal, form });

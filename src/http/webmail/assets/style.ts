@@ -65,7 +65,32 @@ table.messages{width:100%;border-collapse:collapse;table-layout:fixed}
 .docs{max-width:860px}.docs pre{background:#f6f8fa;padding:10px;overflow-x:auto;border-radius:6px}
 .docs table{border-collapse:collapse}.docs td,.docs th{border:1px solid var(--line);padding:4px 8px}
 .docs-index li{margin:4px 0}
+.cal-toolbar{display:flex;flex-wrap:wrap;gap:10px;align-items:center;margin-bottom:10px}.cal-toolbar h1{margin:0 8px 0 0}
+.cal-nav,.cal-views{display:flex;gap:4px}.cal-nav a,.cal-views a{padding:4px 10px;border:1px solid var(--line);border-radius:6px;text-decoration:none}
+.cal-views a.active{background:var(--sel);font-weight:600}.cal-new{margin-left:auto}
+table.cal-grid.month{width:100%;border-collapse:collapse;table-layout:fixed}
+.cal-grid.month th{font-size:13px;color:var(--muted);padding:4px}
+.cal-grid.month td{vertical-align:top;height:96px;border:1px solid #e5e7eb;padding:3px;overflow:hidden}
+.cal-day.other-month{background:#f9fafb;color:#9ca3af}.cal-day.today .day-link{background:var(--accent);color:#fff;border-radius:10px;padding:0 6px}
+.day-link{text-decoration:none;color:inherit;font-size:13px}
+.day-events{list-style:none;margin:2px 0 0;padding:0;display:grid;gap:2px}
+.cal-event{display:block;font-size:12px;background:#e8f0fe;border-left:3px solid var(--accent);border-radius:4px;padding:1px 4px;color:var(--ink);text-decoration:none;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
+.cal-event.all-day{background:#d3e3fd}.cal-time{color:var(--muted)}
+.cal-grid.week{display:grid;grid-template-columns:repeat(7,minmax(0,1fr));gap:6px}
+.cal-grid.day{display:block}.cal-grid.week .cal-day,.cal-grid.day .cal-day{border:1px solid #e5e7eb;border-radius:6px;padding:6px;min-height:160px}
+.cal-day-head{font-size:14px;margin:0 0 4px}.cal-empty{color:var(--muted);font-size:13px}
+.agenda-list{list-style:none;padding:0}.agenda-day h2{font-size:15px;border-bottom:1px solid var(--line);padding-bottom:2px}
+.agenda-day ul{list-style:none;padding:0;display:grid;gap:4px}.cal-location{color:var(--muted);font-size:13px}
+.cal-calendars{margin-top:14px;border-top:1px solid var(--line);padding-top:8px}.cal-calendars h3{font-size:14px;margin:0 0 4px}
+.cal-list{list-style:none;margin:0;padding:0}.cal-row form{margin:0}.cal-toggle{border:0;background:none;padding:3px 4px;text-align:left;width:100%}
+.cal-row[data-visible="false"] .cal-toggle{color:var(--muted)}
+.event-detail dl{display:grid;grid-template-columns:110px 1fr;gap:4px 10px}.event-detail dt{font-weight:600;color:var(--muted)}.event-detail dd{margin:0}
+.event-actions,.rsvp-form{display:flex;gap:8px;align-items:center;margin-top:12px;flex-wrap:wrap}.event-actions form{margin:0}
+.attendees{padding-left:18px}.partstat{font-size:12px;color:var(--muted)}
+label.inline{display:flex;gap:6px;align-items:center;font-weight:400}
 @media (max-width:720px){
+ .cal-grid.week{grid-template-columns:1fr}.cal-grid.month td{height:64px;padding:1px}.cal-event{font-size:10px;padding:0 2px}.cal-time{display:none}
+ .cal-new{margin-left:0}
  .layout{flex-direction:column}
  .sidebar{width:auto;border-right:0;border-bottom:1px solid var(--line);padding:8px}
  .folder-list{display:flex;gap:4px;overflow-x:auto}.folder-item a{white-space:nowrap}

@@ -28,13 +28,6 @@ export function rowOf(m: MessageMeta, s: MessageSummary): RowData {
   };
 }
 
-function matches(s: MessageSummary, q: string): boolean {
-  const e = s.envelope;
-  const hay = [e.subject ?? '', s.preview, ...[...e.from, ...e.to, ...e.cc].map((a) => `${a.name ?? ''} ${bareAddress(a)}`)]
-    .join('\n').toLowerCase();
-  return q.split(/\s+/).filter(Boolean).every((word) => hay.includes(word));
-}
-
 /** Newest-first page of a folder, or of the messages matching `q`. */
 async function pageRows(ctx: WebContext, userId: string, name: string, view: FolderView, offset: number, limit: number, q: string) {
   const msgs = view.messages;
@@ -45,17 +38,10 @@ async function pageRows(ctx: WebContext, userId: string, name: string, view: Fol
     const sums = await Promise.all(picked.map((m) => mail.summary(userId, name, m.uid)));
     return { total: msgs.length, rows: picked.map((m, i) => rowOf(m, sums[i]!)) };
   }
-  const needle = q.toLowerCase();
-  const hits: RowData[] = [];
-  let total = 0;
-  for (let i = msgs.length - 1; i >= 0; i--) {
-    const m = msgs[i]!;
-    const s = await mail.summary(userId, name, m.uid).catch(() => null);
-    if (!s || !matches(s, needle)) continue;
-    if (total >= offset && hits.length < limit) hits.push(rowOf(m, s));
-    total += 1;
-  }
-  return { total, rows: hits };
+  const hits = await ctx.search.search(mail, userId, view, q);
+  const picked = hits.slice(offset, offset + limit).map((uid) => view.byUid(uid)).filter((m): m is MessageMeta => !!m);
+  const sums = await Promise.all(picked.map((m) => mail.summary(userId, name, m.uid)));
+  return { total: hits.length, rows: picked.map((m, i) => rowOf(m, sums[i]!)) };
 }
 
 /** The folder page handler. */
