@@ -104,7 +104,7 @@ export class MailService {
     if (!um) {
       um = await UserMail.load(this.deps.config.mail_root, userId);
       actor.state.set(MAIL_STATE, um);
-    }
+    } else await um.refresh();
     return um;
   }
 

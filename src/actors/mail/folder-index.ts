@@ -56,6 +56,8 @@ export class FolderIndex implements FolderView {
   private readonly files: ReturnType<typeof indexFiles>;
   private summaries: Map<number, string> | null = null;
   private summariesLoading: Promise<Map<number, string>> | null = null;
+  /** Inode of the journal we hold open (another process's compaction replaces the file). */
+  private journalIno = 0;
 
   private constructor(readonly dir: string, rec: FolderRecord) {
     this.files = indexFiles(dir);
@@ -107,7 +109,27 @@ export class FolderIndex implements FolderView {
     await this.dropMissingTail(j.records);
     await this.removeLeftovers();
     await this.log.open();
+    this.journalIno = (await fsp.stat(this.files.journal)).ino;
     this.recount();
+  }
+
+  /**
+   * Reload in place when another process (sharing mail_root, under the same flock) changed the
+   * journal since we last wrote it. Call inside the actor turn; answers true when reloaded.
+   */
+  async refresh(): Promise<boolean> {
+    const st = await fsp.stat(this.files.journal).catch(() => null);
+    if (st && st.ino === this.journalIno && st.size === this.log.size) return false;
+    await this.log.close();
+    this.messages = [];
+    this.map.clear();
+    this.expunged = [];
+    this.info.uidNext = 1;
+    this.info.highestModseq = 1;
+    this.journalRecords = 0;
+    this.summaries = null;
+    await this.load();
+    return true;
   }
 
   private reset(s: Snapshot): void {
@@ -210,6 +232,7 @@ export class FolderIndex implements FolderView {
       expunged: this.expunged.slice(-MAX_EXPUNGED),
     }, this.messages);
     await writeFileDurable(this.files.journal, '');
+    this.journalIno = (await fsp.stat(this.files.journal)).ino;
     this.journalRecords = 0;
     this.expunged = this.expunged.slice(-MAX_EXPUNGED);
     await this.compactSummaries();

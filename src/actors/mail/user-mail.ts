@@ -3,6 +3,7 @@
  * Lives in the user's actor (`actor.state`); every method that writes runs inside `mutate`.
  * The special-use folders are created on first load, so accounts made any way have them.
  */
+import { promises as fsp } from 'node:fs';
 import { mailFoldersFile, mailFolderDir } from '../../store/layout.js';
 import { readFolderList, writeFolderList, type FolderList, type FolderRecord } from '../../store/mail/folders.js';
 import { makeFolderDir, removeFolderDir } from '../../store/mail/files.js';
@@ -11,12 +12,17 @@ import { ConflictError, NotFoundError, ValidationError } from '../../common/erro
 import { splitAddress } from '../../common/names.js';
 import { FolderIndex } from './folder-index.js';
 
+const listStamp = (path: string): Promise<string> =>
+  fsp.stat(path).then((st) => `${st.ino}:${st.size}:${st.mtimeMs}`, () => '');
+
 /** The key of the UserMail in `actor.state`. */
 export const MAIL_STATE = 'mail';
 
 /** A user's folders and open indexes. */
 export class UserMail {
   private readonly indexes = new Map<string, FolderIndex>();
+  /** Identity of the folders.json we last read or wrote (inode:size:mtime). */
+  private stamp = '';
 
   private constructor(
     private readonly root: string,
@@ -42,6 +48,7 @@ export class UserMail {
       }
     }
     if (changed) await um.save();
+    else um.stamp = await listStamp(path);
     return um;
   }
 
@@ -68,10 +75,11 @@ export class UserMail {
     return this.indexes.get(id);
   }
 
-  /** Open (or get) a folder's index. Inside the actor. */
+  /** Open (or get, refreshed against other processes' writes) a folder's index. Inside the actor. */
   async index(rec: FolderRecord): Promise<FolderIndex> {
     let idx = this.indexes.get(rec.id);
-    if (!idx) {
+    if (idx) await idx.refresh();
+    else {
       idx = await FolderIndex.open(this.dir(rec.id), rec);
       this.indexes.set(rec.id, idx);
     }
@@ -94,8 +102,31 @@ export class UserMail {
     return rec;
   }
 
-  private save(): Promise<void> {
-    return writeFolderList(mailFoldersFile(this.root, this.domain, this.user), this.list);
+  private async save(): Promise<void> {
+    const path = mailFoldersFile(this.root, this.domain, this.user);
+    await writeFolderList(path, this.list);
+    this.stamp = await listStamp(path);
+  }
+
+  /** Re-read the folder list when another process changed it (inside the actor turn). */
+  async refresh(): Promise<void> {
+    const path = mailFoldersFile(this.root, this.domain, this.user);
+    const now = await listStamp(path);
+    if (now === this.stamp) return;
+    const list = await readFolderList(path);
+    if (!list) return;
+    this.list = list;
+    this.stamp = now;
+    for (const [id, idx] of this.indexes) {
+      const rec = list.folders.find((f) => f.id === id);
+      if (!rec) {
+        this.indexes.delete(id);
+        await idx.close();
+      } else {
+        idx.rename(rec.name);
+        idx.info.subscribed = rec.subscribed;
+      }
+    }
   }
 
   /** Create a folder and any missing parents; answers the records created. ConflictError if it exists. */

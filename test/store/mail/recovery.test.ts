@@ -1,5 +1,5 @@
 import t from 'tap';
-import { readFileSync, writeFileSync, appendFileSync, existsSync, statSync } from 'node:fs';
+import { readFileSync, writeFileSync, appendFileSync, existsSync, statSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { mailHarness } from '../../helpers/mail.js';
 import { mailFolderDir } from '../../../src/store/layout.js';
@@ -103,4 +103,17 @@ t.test('compaction keeps everything and a flag change stays one line', async (t)
   t.same(v.messages.map((m) => m.uid), [1, 2, 4, 5]);
   t.same(v.byUid(5)!.flags.sort(), ['\\Answered', '\\Seen']);
   t.same(v.byUid(2)!.flags, ['\\Flagged']);
+});
+
+t.test('a journal line whose file did not survive is dropped, its uid not reused', async (t) => {
+  const { h, dir } = await seeded(t);
+  await h.mail.append(ID, 'INBOX', { data: MSG(6) });
+  await h.mail.append(ID, 'INBOX', { data: MSG(7) });
+  await h.restart();
+  rmSync(join(dir, '7.eml'));
+  await h.restart();
+  const v = await h.mail.folder(ID, 'INBOX');
+  t.same(v.messages.map((m) => m.uid), [1, 2, 4, 5, 6]);
+  t.equal(v.info.uidNext, 8);
+  t.equal((await h.mail.append(ID, 'INBOX', { data: MSG(8) })).uid, 8);
 });
