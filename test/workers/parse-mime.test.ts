@@ -1,0 +1,102 @@
+import t from 'tap';
+import { summarize } from '../../src/workers/parse-mime.js';
+import type { MimePart } from '../../src/common/mail.js';
+
+const crlf = (s: string) => Buffer.from(s.replace(/\n/g, '\r\n'), 'latin1');
+
+t.test('nested multipart with message/rfc822: offsets, sections, attachments', async (t) => {
+  const raw = crlf(`From: =?utf-8?b?SsO2cmc=?= <j@example.com>
+To: "Bob, B." <bob@example.com>, carol@example.com
+Subject: =?iso-8859-1?q?caf=E9?=
+Date: Thu, 4 Jan 2024 12:00:00 +0000
+Message-ID: <abc@x>
+In-Reply-To: <prev@x>
+References: <a@x> <prev@x>
+MIME-Version: 1.0
+Content-Type: multipart/mixed; boundary="outer"
+
+--outer
+Content-Type: multipart/alternative; boundary=inner
+
+--inner
+Content-Type: text/plain; charset=iso-8859-1
+Content-Transfer-Encoding: quoted-printable
+
+Caf=E9 au lait, =
+soft break
+--inner
+Content-Type: text/html; charset=utf-8
+
+<p>Caf&eacute;</p>
+--inner--
+--outer
+Content-Type: message/rfc822
+
+Subject: inner message
+From: x@y.z
+
+inner body
+--outer
+Content-Type: application/pdf
+Content-Disposition: attachment; filename*=utf-8''r%C3%A9sum%C3%A9.pdf
+Content-Transfer-Encoding: base64
+
+JVBERi0xLjQK
+--outer
+Content-Type: text/calendar; method=REQUEST
+
+BEGIN:VCALENDAR
+END:VCALENDAR
+--outer--
+`);
+  const s = summarize(raw);
+  t.equal(s.envelope.subject, 'café');
+  t.same(s.envelope.from, [{ name: 'Jörg', mailbox: 'j', host: 'example.com' }]);
+  t.same(s.envelope.to.map((a) => a.name), ['Bob, B.', null]);
+  t.same(s.envelope.sender, s.envelope.from);
+  t.equal(s.envelope.messageId, '<abc@x>');
+  t.equal(s.envelope.inReplyTo, '<prev@x>');
+  t.same(s.references, ['<a@x>', '<prev@x>']);
+  t.equal(s.preview, 'Café au lait, soft break');
+  const body = s.body;
+  t.equal(body.type, 'multipart');
+  t.equal(body.subtype, 'mixed');
+  t.equal(body.children!.length, 4);
+  const alt = body.children![0]!;
+  t.equal(alt.subtype, 'alternative');
+  const plain = alt.children![0]!;
+  const slice = (p: MimePart) => raw.subarray(p.bodyStart, p.end).toString('latin1');
+  t.equal(slice(plain), 'Caf=E9 au lait, =\r\nsoft break');
+  t.equal(raw.subarray(plain.headerStart, plain.bodyStart).toString('latin1'),
+    'Content-Type: text/plain; charset=iso-8859-1\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n');
+  t.equal(plain.encoding, 'QUOTED-PRINTABLE');
+  t.equal(plain.size, plain.end - plain.bodyStart);
+  t.equal(plain.lines, 2);
+  const msg = body.children![1]!;
+  t.equal(msg.type, 'message');
+  t.equal(msg.message!.envelope.subject, 'inner message');
+  t.equal(slice(msg.message!.body), 'inner body');
+  t.same(s.attachments.map((a) => [a.section, a.filename, a.contentType]), [
+    ['2', 'part-2', 'message/rfc822'], ['3', 'résumé.pdf', 'application/pdf'],
+  ]);
+  t.same(s.calendarParts, ['4']);
+  t.equal(slice(body.children![2]!), 'JVBERi0xLjQK');
+  t.equal(body.end, raw.length);
+});
+
+t.test('bad and odd input never throws', async (t) => {
+  const cases = [
+    '', 'no header at all', '\r\n\r\nbody only', 'Subject: x', 'Content-Type: multipart/mixed\n\nno boundary',
+    'Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n\nunterminated',
+    'Content-Type: /\n\nx', 'Content-Type: text/plain; charset=x-unknown\n\n\xff\xfe',
+    'Content-Transfer-Encoding: base64\n\n!!!!', 'From: <<<@@@>>>\nTo: ;;;\n\nx',
+  ];
+  for (const c of cases) {
+    const s = summarize(Buffer.from(c, 'latin1'));
+    t.ok(s.body, JSON.stringify(c));
+    t.ok(s.body.end === Buffer.byteLength(c, 'latin1'));
+  }
+  const lf = summarize(Buffer.from('Subject: lf\nContent-Type: multipart/mixed; boundary=z\n\n--z\n\none\n--z\n\ntwo\n--z--\n'));
+  t.same(lf.body.children!.map((p) => p.size), [3, 3]);
+  t.equal(lf.preview, 'one');
+});
