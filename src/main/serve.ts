@@ -59,6 +59,7 @@ export function createServices(config: Config, log: Logger): Services {
   const quota = new QuotaService(config.mail_root, accounts);
   const mail = new MailService({ config, log, actors, changes, pool, quota });
   accounts.onCreate.push((id) => mail.ensureUser(id));
+  accounts.onDelete.push((id) => mail.forgetUser(id));
   const outbound = new OutboundService({ config, log, actors });
   const delivery = new DeliveryService({ config, log, accounts, mail });
   outbound.bounce = async (to, dsn) => {

@@ -126,6 +126,12 @@ export class MailService {
     await this.withMail(userId, async () => undefined);
   }
 
+  /** Drop the caches of a deleted user (run from accounts.onDelete; the actor is already gone). */
+  async forgetUser(userId: string): Promise<void> {
+    this.touched(userId, null);
+    this.deps.quota.forget(userId);
+  }
+
   /** Bytes of all the user's messages (running total; never waits for the user's actor). */
   async mailBytes(userId: string): Promise<number> {
     const hit = this.bytes.get(userId);

@@ -42,6 +42,7 @@ export async function mailHarness(t: { teardown(fn: () => unknown): void }, root
     const quota = new QuotaService(dir, accounts);
     const mail = new MailService({ config, log: silentLogger, actors, changes, pool, quota });
     accounts.onCreate.push((id) => mail.ensureUser(id));
+    accounts.onDelete.push((id) => mail.forgetUser(id));
     Object.assign(h, { root: dir, config, actors, changes, pool, accounts, quota, mail });
   };
   build();

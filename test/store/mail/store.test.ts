@@ -118,3 +118,14 @@ t.test('50 concurrent appenders and flag changers on one folder', async (t) => {
   t.equal(view.info.unread, 0);
   t.same(view.messages.map((m) => m.uid), [...all].sort((a, b) => a - b));
 });
+
+t.test('a deleted and re-created user starts empty', async (t) => {
+  const s = await mailHarness(t);
+  await s.addUser('d@example.com');
+  await s.mail.append('d@example.com', 'INBOX', { data: MSG('old') });
+  t.ok((await s.mail.quota('d@example.com')).used > 0);
+  await s.accounts.remove('d', 'example.com');
+  await s.addUser('d@example.com');
+  t.equal((await s.mail.folder('d@example.com', 'INBOX')).info.total, 0);
+  t.equal((await s.mail.quota('d@example.com')).used, 0);
+});
