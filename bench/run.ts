@@ -5,6 +5,7 @@ const BENCHES: Record<string, () => Promise<{ run: Bench }>> = {
   caldav: () => import('./caldav.js'),
   drive: () => import('./drive.js'),
   http: () => import('./http.js'),
+  imap: () => import('./imap.js'),
   smtp: () => import('./smtp.js'),
   mailstore: () => import('./mailstore.js'),
   webmail: () => import('./webmail.js'),

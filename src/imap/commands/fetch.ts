@@ -5,7 +5,7 @@
  * pieces with backpressure when large. A non-PEEK body fetch sets \Seen first and reports FLAGS.
  */
 import { promises as fsp, type promises } from 'node:fs';
-import { ImapError } from '../../common/errors.js';
+import { ImapError, NotFoundError } from '../../common/errors.js';
 import type { MessageMeta, MessageSummary } from '../../common/mail.js';
 import type { Args } from '../parser.js';
 import { parseNumber } from '../parser.js';
@@ -222,7 +222,12 @@ async function fetch(s: Session, args: Args, uidMode: boolean): Promise<void> {
     if (changedSince !== null && m.modseq <= changedSince) continue;
     const seq = box.seqOf(uid);
     if (!seq) continue;
-    await fetchOne(s, p, seq, m, seen.has(uid));
+    try {
+      await fetchOne(s, p, seq, m, seen.has(uid));
+    } catch (err) {
+      // Expunged by another session since this client last heard: answer the others.
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' && !(err instanceof NotFoundError)) throw err;
+    }
     if (p.needFile || ++count % 200 === 0) await s.out.maybeDrain();
   }
 }

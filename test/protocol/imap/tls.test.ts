@@ -7,7 +7,7 @@ import { flow } from '../../helpers/imapflow.js';
 import { startImapServers } from '../../../src/imap/server.js';
 
 t.test('LOGINDISABLED until STARTTLS outside trusted networks; implicit TLS', async (t) => {
-  const s = await startTestServer(t, { trusted_networks: [] });
+  const s = await startTestServer(t, { trusted_networks: [], rate_limit: { whitelist: [] } });
   await s.addUser('alice@example.com', 'pw');
   const { c, greeting } = await rawConnect(s.ports.imap!);
   t.match(greeting, /STARTTLS LOGINDISABLED\]/);
@@ -40,6 +40,15 @@ t.test('LOGINDISABLED until STARTTLS outside trusted networks; implicit TLS', as
   t.notMatch(g2, /STARTTLS/);
   t.match((await imaps.cmd(`LOGIN alice@example.com pw`)).tagged, /OK/, 'LOGIN allowed over implicit TLS');
   imaps.close();
+
+  const capped = await startImapServers(s.services, s.tls, '127.0.0.1', { ports: { port: 0, tls_port: null }, limits: { perIp: 2 } });
+  t.teardown(() => capped.close());
+  const one = await rawConnect(capped.ports.imap!);
+  const two = await rawConnect(capped.ports.imap!);
+  const three = await rawConnect(capped.ports.imap!);
+  t.match(three.greeting, /^\* BYE \[UNAVAILABLE\] Too many connections/, 'per-IP cap');
+  one.c.close();
+  two.c.close();
 
   const f = await flow(t, s.ports.imaps!, 'alice@example.com', 'pw', { secure: true });
   t.ok(f.usable, 'imapflow over implicit TLS');

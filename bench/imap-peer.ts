@@ -1,0 +1,99 @@
+/**
+ * The peer for bench/imap.ts: Dovecot (Debian `dovecot-imapd`) on a high 127.0.0.1 port with a
+ * temp config, passwd-file auth and Maildir (or mdbox, its fast format for big folders); the
+ * system's own config is not touched.
+ */
+import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from './smtp-load.js';
+
+/** A running Dovecot IMAP server. */
+export interface ImapPeer {
+  port: number;
+  stop(): void;
+}
+
+/** Why Dovecot cannot run here, or null. */
+export function imapPeerMissing(): string | null {
+  if (!existsSync('/usr/sbin/dovecot') || !existsSync('/usr/lib/dovecot/imap')) return 'dovecot-imapd not installed (apt-get install -y dovecot-imapd)';
+  if (process.getuid?.() !== 0) return 'dovecot needs root to run';
+  return null;
+}
+
+/** Start Dovecot with one user `user`/`pass` on a free port, storing mail as `format`. */
+export async function startImapPeer(user: string, pass: string, format: 'maildir' | 'mdbox'): Promise<ImapPeer> {
+  const dir = mkdtempSync(join(tmpdir(), 'rmail-imap-peer-'));
+  chmodSync(dir, 0o755);
+  const port = await freePort();
+  const mail = join(dir, 'mail');
+  for (const d of ['run', 'state']) mkdirSync(join(dir, d), { recursive: true });
+  mkdirSync(mail, { recursive: true });
+  chmodSync(mail, 0o777);
+  const passwd = join(dir, 'passwd');
+  writeFileSync(passwd, `${user}:{PLAIN}${pass}::::::\n`);
+  chmodSync(passwd, 0o644);
+  const conf = join(dir, 'dovecot.conf');
+  writeFileSync(conf, `base_dir = ${join(dir, 'run')}
+state_dir = ${join(dir, 'state')}
+log_path = ${join(dir, 'dovecot.log')}
+protocols = imap
+listen = 127.0.0.1
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+mail_location = ${format}:~/${format === 'mdbox' ? 'mdbox' : 'Maildir'}
+first_valid_uid = 1
+mail_max_userip_connections = 500
+passdb {
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u ${passwd}
+}
+userdb {
+  driver = static
+  args = uid=nobody gid=nogroup home=${mail}/%d/%n
+}
+service imap-login {
+  inet_listener imap {
+    address = 127.0.0.1
+    port = ${port}
+  }
+  inet_listener imaps {
+    port = 0
+  }
+  process_min_avail = 2
+}
+protocol imap {
+  mail_max_userip_connections = 500
+}
+`);
+  execFileSync('dovecot', ['-c', conf]);
+  await waitPort(port);
+  return {
+    port,
+    stop: () => {
+      try {
+        execFileSync('dovecot', ['-c', conf, 'stop'], { stdio: 'ignore' });
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  };
+}
+
+async function waitPort(port: number): Promise<void> {
+  const { connect } = await import('node:net');
+  for (let i = 0; i < 100; i++) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = connect({ port, host: '127.0.0.1' }, () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.on('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`dovecot did not listen on ${port}`);
+}

@@ -1,0 +1,161 @@
+/**
+ * IMAP bench (issue 5): rmail (child process) against Dovecot on the same messages, same client.
+ * Per folder size (10,000; with `--big` also 100,000 on Dovecot mdbox): LOGIN+SELECT latency,
+ * UID FETCH 1:* (UID FLAGS RFC822.SIZE ENVELOPE) time, FETCH BODY.PEEK[] of 1,000 messages in
+ * MB/s, 1,000 single STOREs, 1,000 APPENDs and 100 concurrent sessions. Ratios are
+ * rmail / Dovecot for rates and Dovecot / rmail for times (so > 1 always means rmail is faster).
+ */
+import type { Row } from './types.js';
+import { percentile } from './types.js';
+import { BenchImap } from './imap-client.js';
+import { startBenchServer, cli } from './child.js';
+import { imapPeerMissing, startImapPeer } from './imap-peer.js';
+
+const USER = 'bench@example.com';
+const PASS = 'bench-password';
+
+/** A deterministic message of ~2-6 KB; every 10th is multipart with an attachment. */
+function message(i: number): Buffer {
+  const body = `Line of text for message ${i}. `.repeat(20 + (i % 100)).replace(/(.{70})/g, '$1\r\n');
+  const head = [
+    `From: "Sender ${i % 97}" <sender${i % 97}@remote.example>`,
+    'To: Bench <bench@example.com>',
+    `Subject: Bench message ${i} about topic ${i % 13}`,
+    `Date: ${new Date(Date.UTC(2024, 0, 1) + i * 60_000).toUTCString()}`,
+    `Message-ID: <bench-${i}@remote.example>`,
+    'MIME-Version: 1.0',
+  ];
+  if (i % 10 !== 0) return Buffer.from([...head, 'Content-Type: text/plain; charset=utf-8', '', body, ''].join('\r\n'));
+  return Buffer.from([
+    ...head, 'Content-Type: multipart/mixed; boundary="b"', '', '--b', 'Content-Type: text/plain; charset=utf-8', '', body,
+    '--b', 'Content-Type: application/octet-stream; name="x.bin"', 'Content-Transfer-Encoding: base64', '',
+    Buffer.alloc(1500, i % 256).toString('base64').replace(/(.{76})/g, '$1\r\n'), '--b--', '',
+  ].join('\r\n'));
+}
+
+async function session(port: number): Promise<BenchImap> {
+  const c = await BenchImap.open(port);
+  await c.cmd(`LOGIN ${USER} ${PASS}`);
+  return c;
+}
+
+async function populate(port: number, n: number): Promise<void> {
+  const conns = await Promise.all(Array.from({ length: 8 }, () => session(port)));
+  let next = 1;
+  await Promise.all(conns.map(async (c) => {
+    while (next <= n) {
+      const i = next++;
+      await c.cmd('APPEND INBOX (\\Seen)', message(i));
+    }
+  }));
+  await Promise.all(conns.map((c) => c.close()));
+}
+
+interface Result {
+  loginSelectMs: number;
+  fetchAllMs: number;
+  fetchAllColdMs: number;
+  bodyMbS: number;
+  storeOps: number;
+  appendOps: number;
+  concurrentMs: number;
+  concurrentP50: number;
+}
+
+async function measure(port: number): Promise<Result> {
+  const ls: number[] = [];
+  for (let i = 0; i < 30; i++) {
+    const t0 = performance.now();
+    const c = await session(port);
+    await c.cmd('SELECT INBOX');
+    ls.push(performance.now() - t0);
+    await c.close();
+  }
+  const c = await session(port);
+  await c.cmd('SELECT INBOX');
+  const fa: number[] = [];
+  for (let i = 0; i < 4; i++) {
+    const t0 = performance.now();
+    await c.cmd('UID FETCH 1:* (UID FLAGS RFC822.SIZE ENVELOPE)');
+    fa.push(performance.now() - t0);
+  }
+  let t0 = performance.now();
+  const body = await c.cmd('UID FETCH 1:1000 (BODY.PEEK[])');
+  const bodyMbS = body.bytes / 1048576 / ((performance.now() - t0) / 1000);
+  t0 = performance.now();
+  for (let i = 1; i <= 1000; i++) await c.cmd(`UID STORE ${i} +FLAGS (\\Flagged)`);
+  const storeOps = 1000 / ((performance.now() - t0) / 1000);
+  t0 = performance.now();
+  for (let i = 0; i < 1000; i++) await c.cmd('APPEND INBOX', message(900_000 + i));
+  const appendOps = 1000 / ((performance.now() - t0) / 1000);
+  await c.close();
+  const lat: number[] = [];
+  t0 = performance.now();
+  await Promise.all(Array.from({ length: 100 }, async () => {
+    const s0 = performance.now();
+    const s = await session(port);
+    await s.cmd('SELECT INBOX');
+    await s.cmd('FETCH 1:50 (UID FLAGS ENVELOPE)');
+    await s.close();
+    lat.push(performance.now() - s0);
+  }));
+  return {
+    loginSelectMs: percentile(ls, 50),
+    fetchAllColdMs: fa[0]!,
+    fetchAllMs: percentile(fa.slice(1), 50),
+    bodyMbS,
+    storeOps,
+    appendOps,
+    concurrentMs: performance.now() - t0,
+    concurrentP50: percentile(lat, 50),
+  };
+}
+
+function rows(n: number, r: Result, d: Result | null, peerName: string, rss: number): Row[] {
+  const k = n >= 1000 ? `${n / 1000}k` : String(n);
+  const ratio = (x: number, y: number | undefined, higherBetter: boolean): string =>
+    y === undefined ? 'no peer' : `${peerName} ${y.toFixed(1)}; x${(higherBetter ? x / y : y / x).toFixed(2)}`;
+  return [
+    { name: `imap ${k}: LOGIN+SELECT`, p50_ms: r.loginSelectMs, peak_rss_mb: rss, note: ratio(r.loginSelectMs, d?.loginSelectMs, false) + ' ms' },
+    { name: `imap ${k}: UID FETCH 1:* envelopes`, p50_ms: r.fetchAllMs, note: `cold ${r.fetchAllColdMs.toFixed(0)} ms; ${ratio(r.fetchAllMs, d?.fetchAllMs, false)} ms` },
+    { name: `imap ${k}: BODY.PEEK[] x1000`, ops_per_s: r.bodyMbS, note: `MB/s; ${ratio(r.bodyMbS, d?.bodyMbS, true)} MB/s` },
+    { name: `imap ${k}: 1000 single STOREs`, ops_per_s: r.storeOps, note: ratio(r.storeOps, d?.storeOps, true) + '/s' },
+    { name: `imap ${k}: 1000 APPENDs`, ops_per_s: r.appendOps, note: ratio(r.appendOps, d?.appendOps, true) + '/s' },
+    { name: `imap ${k}: 100 concurrent sessions`, ops_per_s: 100 / (r.concurrentMs / 1000), p50_ms: r.concurrentP50, note: ratio(r.concurrentMs, d?.concurrentMs, false) + ' ms total' },
+  ];
+}
+
+/** Run the IMAP bench (`--big` adds the 100,000-message folder). */
+export async function run(args: string[]): Promise<Row[]> {
+  const sizes = args.includes('--big') ? [10_000, 100_000] : [10_000];
+  const missing = imapPeerMissing();
+  const out: Row[] = [];
+  for (const n of sizes) {
+    const server = await startBenchServer({ imap: { port: 0, tls_port: null }, workers: { threads: 1 } });
+    let result: Result;
+    let rss = 0;
+    try {
+      for (let i = 0; i < 100 && !server.ports.imap; i++) await new Promise((r) => setTimeout(r, 100));
+      if (await cli(server.configFile, ['user', 'add', USER, '--password', PASS]) !== 0) throw new Error('user add failed');
+      await populate(server.ports.imap!, n);
+      result = await measure(server.ports.imap!);
+    } finally {
+      rss = server.peakRssMb();
+      await server.stop();
+    }
+    let peer: Result | null = null;
+    const format = n >= 100_000 ? 'mdbox' : 'maildir';
+    if (!missing) {
+      const dv = await startImapPeer(USER, PASS, format);
+      try {
+        await populate(dv.port, n);
+        peer = await measure(dv.port);
+      } finally {
+        dv.stop();
+      }
+    }
+    out.push(...rows(n, result, peer, `dovecot-${format}`, rss));
+    if (missing) out.push({ name: 'imap: dovecot peer', note: missing });
+  }
+  return out;
+}
