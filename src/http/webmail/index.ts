@@ -15,6 +15,7 @@ import { registerLoginRoutes } from './pages/login.js';
 import { registerRegisterRoutes } from './pages/register.js';
 import { registerMailRoutes } from './pages/mail-routes.js';
 import { registerCalendarRoutes } from './pages/calendar.js';
+import { registerDriveRoutes } from './pages/drive.js';
 
 /** Register every webmail route. */
 export function registerWebmailRoutes(router: Router, services: Services): void {
@@ -30,5 +31,6 @@ export function registerWebmailRoutes(router: Router, services: Services): void 
   registerLoginRoutes(router, ctx);
   registerRegisterRoutes(router, ctx);
   registerCalendarRoutes(router, ctx);
+  registerDriveRoutes(router, ctx);
   registerMailRoutes(router, ctx);
 }

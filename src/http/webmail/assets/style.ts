@@ -88,7 +88,31 @@ table.cal-grid.month{width:100%;border-collapse:collapse;table-layout:fixed}
 .event-actions,.rsvp-form{display:flex;gap:8px;align-items:center;margin-top:12px;flex-wrap:wrap}.event-actions form{margin:0}
 .attendees{padding-left:18px}.partstat{font-size:12px;color:var(--muted)}
 label.inline{display:flex;gap:6px;align-items:center;font-weight:400}
+.drive-breadcrumb{display:flex;flex-wrap:wrap;gap:4px;align-items:center;margin-bottom:10px;font-size:15px}.drive-breadcrumb .sep{color:var(--muted)}
+.drive-toolbar{display:flex;flex-wrap:wrap;gap:12px;margin-bottom:12px;padding:8px;background:#f6f8fa;border-radius:8px}
+.drive-toolbar form{display:flex;gap:6px;align-items:center;margin:0;flex-wrap:wrap}.drive-toolbar label{font-size:14px;font-weight:600;display:flex;gap:6px;align-items:center}
+.drive-toolbar input[type=file]{font-size:13px;max-width:220px}.drive-toolbar input[type=text]{padding:4px 6px;border:1px solid var(--line);border-radius:6px}
+.drive-grid:has(input.row-check:checked) .bulk-bar{display:flex}
+.tiles{display:grid;grid-template-columns:repeat(auto-fill,minmax(150px,1fr));gap:10px}
+.tile-wrap{position:relative;border:1px solid var(--line);border-radius:10px;background:#fff}
+.tile-wrap:has(input.row-check:checked){background:var(--sel);border-color:var(--accent)}
+.tile{display:flex;flex-direction:column;align-items:center;gap:4px;padding:18px 8px 10px;text-decoration:none;color:var(--ink);text-align:center}
+.tile-icon{display:flex;align-items:center;justify-content:center;width:56px;height:56px;border-radius:10px;font-weight:700;font-size:14px;color:#fff;background:#6b7280}
+.icon-folder .tile-icon{background:#d4a72c}.icon-photo .tile-icon{background:#1a7f37}.icon-audio .tile-icon{background:#8250df}
+.icon-video .tile-icon{background:#cf222e}.icon-archive .tile-icon{background:#9a6700}.icon-document .tile-icon{background:#0b57d0}.icon-code .tile-icon{background:#24292f}
+.tile-name{font-weight:600;overflow-wrap:anywhere;font-size:14px}.tile-meta{font-size:12px;color:var(--muted)}
+.tile-check{position:absolute;top:6px;left:6px}.tile-actions{position:absolute;top:2px;right:2px;display:flex;gap:2px}
+.tile-actions a,.tile-actions button{border:0;background:none;padding:2px 5px;font-size:15px;line-height:1;text-decoration:none;cursor:pointer;color:var(--muted)}
+.tile-delete:hover{color:var(--danger)}
+.drive-stats{color:var(--muted);font-size:14px;margin-top:12px}
+.share-list{list-style:none;padding:0;display:grid;gap:10px}.share-row{border:1px solid var(--line);border-radius:8px;padding:8px;display:grid;gap:6px}
+.share-url{width:100%;padding:4px 6px;border:1px solid var(--line);border-radius:6px;font-family:ui-monospace,monospace;font-size:13px}
+.perm-badge{display:inline-block;min-width:20px;text-align:center;border-radius:4px;background:#ddf4ff;color:#0b57d0;font-size:12px;font-weight:700;margin-right:2px}
+.share-revoke{margin:0}.perms{border:1px solid var(--line);border-radius:6px;display:flex;gap:12px;flex-wrap:wrap}
+.shared-view .topbar .shared-by{color:#e5e7eb;font-size:14px}
+.confirm-delete{max-width:560px;margin:6vh auto;background:#fff;border:1px solid var(--line);border-radius:10px;padding:24px}
 @media (max-width:720px){
+ .tiles{grid-template-columns:repeat(2,minmax(0,1fr))}.drive-toolbar input[type=file]{max-width:100%}
  .cal-grid.week{grid-template-columns:1fr}.cal-grid.month td{height:64px;padding:1px}.cal-event{font-size:10px;padding:0 2px}.cal-time{display:none}
  .cal-new{margin-left:0}
  .layout{flex-direction:column}
