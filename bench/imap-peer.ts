@@ -68,7 +68,7 @@ protocol imap {
   mail_max_userip_connections = 500
 }
 `);
-  execFileSync('dovecot', ['-c', conf]);
+  execFileSync('dovecot', ['-c', conf], { stdio: 'ignore', timeout: 20_000 });
   await waitPort(port);
   return {
     port,
