@@ -103,7 +103,7 @@ function tile(d: DriveData, t: TileData): string {
     ? `<button type="submit" class="tile-delete" form="tile-delete-form" name="item" value="${esc(t.name)}" title="Delete ${esc(t.name)}" aria-label="Delete ${esc(t.name)}">×</button>` : '';
   return `<div class="tile-wrap" data-path="${esc(rel.join('/'))}" data-type="${t.type}">${check}`
     + `<a class="tile ${t.type === 'dir' ? 'tile-dir' : 'tile-file'} icon-${kind}" href="${href}">`
-    + `<span class="tile-icon" aria-hidden="true">${LABEL[kind]}</span><span class="tile-name">${esc(t.name)}</span>`
+    + `<span class="tile-icon" aria-hidden="true">${esc(LABEL[kind])}</span><span class="tile-name">${esc(t.name)}</span>`
     + `<span class="tile-meta">${esc(meta)}</span></a>`
     + (share || del ? `<div class="tile-actions">${share}${del}</div>` : '') + `</div>`;
 }
