@@ -42,3 +42,19 @@ t.test('deeply nested Drive PROPFIND body is a 400', async (t) => {
   const r2 = await request(`${s.url}/drive/`, { method: 'PROPPATCH', basic: A, body, headers: { 'content-type': 'application/xml' } });
   t.equal(r2.status, 400, `PROPPATCH got ${r2.status}`);
 });
+
+t.test('truncated or boundary-less multipart upload to the drive is a 400, never a crash', async (t) => {
+  const s = await startTestServer(t);
+  await s.addUser(A[0], A[1]);
+  const rows: [string, string, string][] = [
+    ['truncated part', 'multipart/form-data; boundary=B', '--B\r\nContent-Disposition: form-data; name="f"; filename="a.txt"\r\n\r\nhello'],
+    ['empty body', 'multipart/form-data; boundary=B', ''],
+    ['field then junk', 'multipart/form-data; boundary=B', '--B\r\nContent-Disposition: form-data; name="x"\r\n\r\nv\r\n--B\r\nContent-Dispositi'],
+    ['no boundary', 'multipart/form-data', '--B\r\n\r\n'],
+  ];
+  for (const [name, type, body] of rows) {
+    const r = await request(`${s.url}/drive/up`, { method: 'POST', basic: A, body, headers: { 'content-type': type } });
+    t.equal(r.status, 400, `${name}: ${r.status} ${r.text.slice(0, 80)}`);
+  }
+  t.equal((await request(`${s.url}/drive/`, { basic: A })).status, 200, 'server still answers');
+});

@@ -7,7 +7,7 @@
 import busboy from 'busboy';
 import { PassThrough } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { HttpError, ValidationError } from '../../common/errors.js';
+import { ClientGone, HttpError, ValidationError } from '../../common/errors.js';
 import { joinDrivePath, parseDrivePath, MAX_DEPTH } from '../../common/drive-path.js';
 import { json } from '../reply.js';
 import { resolveTarget, need, checkWrite, type DriveTarget } from './context.js';
@@ -43,11 +43,22 @@ interface Uploaded {
 
 /** Run busboy over the request stream; files are stored one after another, in order. */
 async function receive(req: HttpRequest, s: Services, t: DriveTarget): Promise<Uploaded[]> {
-  const bb = busboy({ headers: req.headers, preservePath: true, limits: { fields: 100, parts: 10_000 } });
+  let bb: busboy.Busboy;
+  try {
+    bb = busboy({ headers: req.headers, preservePath: true, limits: { fields: 100, parts: 10_000 } });
+  } catch (err) {
+    throw new HttpError(400, `Malformed multipart body: ${(err as Error).message}`);
+  }
   const out: Uploaded[] = [];
   let chain: Promise<void> = Promise.resolve();
   let failure: unknown;
   bb.on('file', (_field, file, info) => {
+    // A truncated body makes busboy error the part stream: never leave that error unhandled.
+    let body: PassThrough | undefined;
+    file.on('error', (err) => {
+      failure ??= malformed(err);
+      body?.destroy(malformed(err));
+    });
     let rel: string[];
     try {
       if (!info.filename) throw new ValidationError('A file part needs a filename');
@@ -60,28 +71,38 @@ async function receive(req: HttpRequest, s: Services, t: DriveTarget): Promise<U
       return;
     }
     // Hand the part over through a PassThrough so busboy's backpressure holds while queued.
-    const body = new PassThrough();
+    body = new PassThrough();
+    body.on('error', () => {}); // the upload reading it sees the error; an idle queue must not crash
     file.pipe(body);
+    const part = body;
     chain = chain.then(async () => {
       if (failure) {
         file.resume();
-        body.resume();
+        part.resume();
         return;
       }
       const parts = [...t.parts, ...rel];
       try {
         await checkWrite(req, s, t, parts, false);
-        const r = await s.drive.upload(t.userId, parts, body, { parents: true });
+        const r = await s.drive.upload(t.userId, parts, part, { parents: true });
         out.push({ path: joinDrivePath([...t.sub, ...rel]), size: r.entry.size, etag: r.entry.etag });
       } catch (err) {
         failure ??= err;
-        file.unpipe(body);
+        file.unpipe(part);
         file.resume();
       }
     });
   });
-  await pipeline(req.stream(), bb);
+  try {
+    await pipeline(req.stream(), bb);
+  } catch (err) {
+    if (err instanceof HttpError || err instanceof ClientGone) throw err;
+    failure ??= malformed(err);
+  }
   await chain;
   if (failure) throw failure;
   return out;
 }
+
+/** busboy's plain Errors (truncated body, bad boundary) are the client's fault: a 400. */
+const malformed = (err: unknown): HttpError => new HttpError(400, `Malformed multipart body: ${(err as Error).message}`);
