@@ -61,6 +61,9 @@ export interface CopyResult {
   pairs: [number, number][];
 }
 
+/** Journal files of a user with no mail write for this long are closed. */
+const IDLE_CLOSE_MS = 60_000;
+
 /** Special-use attributes a folder may be created with (RFC 6154). */
 const SPECIAL_USES = new Set(['\\Drafts', '\\Sent', '\\Trash', '\\Junk', '\\Archive', '\\All', '\\Flagged']);
 
@@ -82,6 +85,7 @@ export class MailService {
   /** Running totals of mail bytes per user, and a write generation guarding lock-free recounts. */
   private readonly bytes = new Map<string, number>();
   private readonly generation = new Map<string, number>();
+  private readonly idleTimers = new Map<string, NodeJS.Timeout>();
 
   constructor(private readonly deps: MailDeps) {
     deps.quota.mailBytes = (userId) => this.mailBytes(userId);
@@ -110,7 +114,22 @@ export class MailService {
 
   /** Run `fn` in the user's actor turn (under the flock) with the user's mail. */
   private withMail<T>(userId: string, fn: (um: UserMail) => Promise<T>): Promise<T> {
-    return this.actor(userId).mutate(async () => fn(await this.inside(userId)));
+    return this.actor(userId).mutate(async () => {
+      const um = await this.inside(userId);
+      this.idle(userId, um);
+      return fn(um);
+    });
+  }
+
+  /** Close the user's journal files after a quiet minute (an evicted actor's too). */
+  private idle(userId: string, um: UserMail): void {
+    clearTimeout(this.idleTimers.get(userId));
+    const timer = setTimeout(() => {
+      this.idleTimers.delete(userId);
+      um.closeLogs().catch(() => undefined);
+    }, IDLE_CLOSE_MS);
+    timer.unref();
+    this.idleTimers.set(userId, timer);
   }
 
   private touched(userId: string, delta: number | null): void {
@@ -272,6 +291,7 @@ export class MailService {
     if (batch.length === 0) return;
     try {
       const um = await this.inside(userId);
+      this.idle(userId, um);
       const rec = um.folders().find((f) => f.id === folderId);
       if (!rec) throw new NotFoundError('Folder not found');
       const idx = await um.index(rec);

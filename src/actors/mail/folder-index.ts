@@ -39,7 +39,8 @@ const COMPACT_MIN = 2_000;
 /** The most messages one commit takes (the service splits bigger batches). */
 export const MAX_BATCH = 512;
 
-const isSeen = (flags: readonly string[]): boolean => flags.some((f) => f.toLowerCase() === '\\seen');
+// flags are stored normalized (common/flags.ts), so the canonical spelling is enough
+const isSeen = (flags: readonly string[]): boolean => flags.includes('\\Seen');
 
 /** The live index of one folder (also its lock-free FolderView). */
 export class FolderIndex implements FolderView {
@@ -49,7 +50,6 @@ export class FolderIndex implements FolderView {
   bytes = 0;
   /** Set when the last open had to rebuild from the message files. */
   rebuilt = false;
-  private readonly map = new Map<number, MessageMeta>();
   private expunged: [number, number][] = [];
   private journalRecords = 0;
   private readonly log: AppendLog;
@@ -122,7 +122,6 @@ export class FolderIndex implements FolderView {
     if (st && st.ino === this.journalIno && st.size === this.log.size) return false;
     await this.log.close();
     this.messages = [];
-    this.map.clear();
     this.expunged = [];
     this.info.uidNext = 1;
     this.info.highestModseq = 1;
@@ -137,29 +136,26 @@ export class FolderIndex implements FolderView {
     this.info.highestModseq = s.highestModseq;
     this.expunged = s.expunged;
     this.messages = s.messages;
-    this.map.clear();
-    for (const m of s.messages) this.map.set(m.uid, m);
   }
 
   private replay(r: JournalRecord): void {
     if (r.modseq <= this.info.highestModseq) return;
     this.info.highestModseq = r.modseq;
     if (r.t === 'a') {
-      if (this.map.has(r.uid)) return;
+      if (this.byUid(r.uid)) return;
       const m: MessageMeta = { uid: r.uid, modseq: r.modseq, internalDate: r.date, size: r.size, flags: r.flags };
       const last = this.messages[this.messages.length - 1];
       this.messages.push(m);
       if (last && last.uid > m.uid) this.messages.sort((a, b) => a.uid - b.uid);
-      this.map.set(m.uid, m);
       if (r.uid >= this.info.uidNext) this.info.uidNext = r.uid + 1;
     } else if (r.t === 'f') {
-      const m = this.map.get(r.uid);
+      const m = this.byUid(r.uid);
       if (m) {
         m.flags = r.flags;
         m.modseq = r.modseq;
       }
     } else {
-      const gone = new Set(r.uids.filter((u) => this.map.delete(u)));
+      const gone = new Set(r.uids.filter((u) => this.byUid(u)));
       if (gone.size) this.messages = this.messages.filter((m) => !gone.has(m.uid));
       for (const u of r.uids) this.expunged.push([u, r.modseq]);
     }
@@ -170,15 +166,14 @@ export class FolderIndex implements FolderView {
     this.rebuilt = true;
     const uids = await listMessageUids(this.dir);
     const onDisk = new Set(uids);
-    for (const m of [...this.messages]) if (!onDisk.has(m.uid)) this.map.delete(m.uid);
     this.messages = this.messages.filter((m) => onDisk.has(m.uid));
+    const known = new Set(this.messages.map((m) => m.uid));
     const modseq = this.info.highestModseq + 1;
     for (const uid of uids) {
-      if (this.map.has(uid)) continue;
+      if (known.has(uid)) continue;
       const st = await statMessage(messagePath(this.dir, uid));
       if (!st) continue;
       const m: MessageMeta = { uid, modseq, internalDate: st.mtimeMs, size: st.size, flags: [] };
-      this.map.set(uid, m);
       this.messages.push(m);
       if (uid >= this.info.uidNext) this.info.uidNext = uid + 1;
     }
@@ -198,10 +193,9 @@ export class FolderIndex implements FolderView {
     for (let i = records.length - 1, n = 0; i >= 0 && n < MAX_BATCH; i--, n++) {
       const r = records[i]!;
       if (r.t !== 'a') break;
-      if (this.map.has(r.uid) && !(await exists(messagePath(this.dir, r.uid)))) gone.add(r.uid);
+      if (this.byUid(r.uid) && !(await exists(messagePath(this.dir, r.uid)))) gone.add(r.uid);
     }
     if (gone.size === 0) return;
-    for (const u of gone) this.map.delete(u);
     this.messages = this.messages.filter((m) => !gone.has(m.uid));
   }
 
@@ -243,9 +237,19 @@ export class FolderIndex implements FolderView {
     if (this.journalRecords > Math.max(COMPACT_MIN, this.messages.length)) await this.compact();
   }
 
-  /** FolderView: the message with this uid. */
+  /** FolderView: the message with this uid (binary search: `messages` is ascending). */
   byUid(uid: number): MessageMeta | undefined {
-    return this.map.get(uid);
+    const a = this.messages;
+    let lo = 0;
+    let hi = a.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const u = a[mid]!.uid;
+      if (u === uid) return a[mid];
+      if (u < uid) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return undefined;
   }
 
   /** FolderView: uids expunged with a modseq above `modseq` (bounded history of 20,000). */
@@ -290,7 +294,6 @@ export class FolderIndex implements FolderView {
     }
     for (const m of metas) {
       this.messages.push(m);
-      this.map.set(m.uid, m);
       this.bytes += m.size;
       if (!isSeen(m.flags)) this.info.unread++;
     }
@@ -308,7 +311,7 @@ export class FolderIndex implements FolderView {
     const recs: { m: MessageMeta; flags: string[]; modseq: number }[] = [];
     let modseq = this.info.highestModseq;
     for (const uid of uids) {
-      const m = this.map.get(uid);
+      const m = this.byUid(uid);
       if (!m) continue;
       if (unchangedSince !== undefined && m.modseq > unchangedSince) {
         modifiedFailed.push(uid);
@@ -336,16 +339,15 @@ export class FolderIndex implements FolderView {
 
   /** Remove messages: journal line first, then the files. Answers the uids removed. */
   async expunge(uids: number[]): Promise<{ uids: number[]; modseq: number }> {
-    const gone = [...new Set(uids)].filter((u) => this.map.has(u)).sort((a, b) => a - b);
+    const gone = [...new Set(uids)].filter((u) => this.byUid(u)).sort((a, b) => a - b);
     if (gone.length === 0) return { uids: [], modseq: this.info.highestModseq };
     const modseq = this.info.highestModseq + 1;
     await this.log.append(encodeRecord({ t: 'x', modseq, uids: gone }));
     const set = new Set(gone);
     for (const u of gone) {
-      const m = this.map.get(u)!;
+      const m = this.byUid(u)!;
       this.bytes -= m.size;
       if (!isSeen(m.flags)) this.info.unread--;
-      this.map.delete(u);
       this.expunged.push([u, modseq]);
       this.summaries?.delete(u);
     }
@@ -386,7 +388,7 @@ export class FolderIndex implements FolderView {
         const sp = line.indexOf(' ');
         if (sp <= 0) continue;
         const uid = Number(line.slice(0, sp));
-        if (this.map.has(uid)) map.set(uid, line.slice(sp + 1));
+        if (this.byUid(uid)) map.set(uid, line.slice(sp + 1));
       }
       this.summaries = map;
       this.summariesLoading = null;
@@ -407,6 +409,11 @@ export class FolderIndex implements FolderView {
   /** Rename in place (the directory keeps its id). */
   rename(name: string): void {
     this.info.name = name;
+  }
+
+  /** Close the journal file while idle (the next append reopens it). */
+  async closeLog(): Promise<void> {
+    await this.log.close();
   }
 
   /** Close the journal. */

@@ -200,6 +200,11 @@ export class UserMail {
     return n;
   }
 
+  /** Close the journal files of every open index (idle; they reopen on the next write). */
+  async closeLogs(): Promise<void> {
+    for (const idx of this.indexes.values()) await idx.closeLog();
+  }
+
   /** Close every open index. */
   async close(): Promise<void> {
     for (const idx of this.indexes.values()) await idx.close();

@@ -24,39 +24,65 @@ export interface Snapshot extends SnapshotHeader {
 
 /** Read a snapshot: undefined when absent, 'corrupt' when unreadable. */
 export async function readSnapshot(path: string): Promise<Snapshot | undefined | 'corrupt'> {
-  let text: string;
+  let buf: Buffer;
   try {
-    text = await fsp.readFile(path, 'latin1');
+    buf = await fsp.readFile(path);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
   }
   try {
-    return parseSnapshot(text);
+    return parseSnapshot(buf);
   } catch {
     return 'corrupt';
   }
 }
 
-function parseSnapshot(text: string): Snapshot {
-  const lines = text.split('\n');
-  const head = JSON.parse(Buffer.from(lines[0]!, 'latin1').toString('utf8')) as SnapshotHeader & { v: number; count: number };
-  if (head.v !== 1) throw new Error('bad snapshot version');
+/**
+ * Parse without splitting into strings (cold open of 100k messages stays well under a second).
+ * Messages with the same flags share one (frozen) flags array: flags are replaced, never edited.
+ */
+function parseSnapshot(buf: Buffer): Snapshot {
+  const nl = buf.indexOf(0x0a);
+  if (nl < 0) throw new Error('no header');
+  const head = JSON.parse(buf.toString('utf8', 0, nl)) as SnapshotHeader & { v: number; count: number };
+  if (head.v !== 1 || !Number.isSafeInteger(head.count) || head.count < 0) throw new Error('bad snapshot header');
   const messages: MessageMeta[] = new Array(head.count);
-  let i = 0;
-  for (; i < head.count; i++) {
-    const parts = lines[i + 1]!.split(' ');
-    const uid = Number(parts[0]);
-    const modseq = Number(parts[1]);
-    const internalDate = Number(parts[2]);
-    const size = Number(parts[3]);
-    if (!(uid > 0) || !(modseq >= 0) || !Number.isFinite(internalDate) || !(size >= 0)) throw new Error('bad line');
-    const flags = parts.length > 4 ? parts.slice(4) : [];
-    messages[i] = { uid, modseq, internalDate, size, flags };
+  const flagSets = new Map<string, string[]>();
+  const nums = [0, 0, 0, 0];
+  let pos = nl + 1;
+  for (let i = 0; i < head.count; i++) {
+    const end = buf.indexOf(0x0a, pos);
+    if (end < 0) throw new Error('truncated snapshot');
+    let p = pos;
+    for (let k = 0; k < 4; k++) {
+      let v = 0;
+      const from = p;
+      while (p < end && buf[p] !== 0x20) {
+        const c = buf[p]! - 48;
+        if (c < 0 || c > 9) throw new Error('bad number');
+        v = v * 10 + c;
+        p++;
+      }
+      if (p === from) throw new Error('missing number');
+      nums[k] = v;
+      p++;
+    }
+    let flags: string[] = EMPTY;
+    if (p < end) {
+      const key = buf.toString('latin1', p, end);
+      flags = flagSets.get(key) ?? Object.freeze(key.split(' ')) as string[];
+      flagSets.set(key, flags);
+    }
+    if (nums[0]! < 1) throw new Error('bad uid');
+    messages[i] = { uid: nums[0]!, modseq: nums[1]!, internalDate: nums[2]!, size: nums[3]!, flags };
+    pos = end + 1;
   }
-  if (lines[i + 1] !== `#end ${head.count}`) throw new Error('truncated snapshot');
+  if (buf.toString('latin1', pos, buf.length) !== `#end ${head.count}\n`) throw new Error('truncated snapshot');
   return { uidValidity: head.uidValidity, uidNext: head.uidNext, highestModseq: head.highestModseq, expunged: head.expunged ?? [], messages };
 }
+
+const EMPTY = Object.freeze([]) as unknown as string[];
 
 /** Write a snapshot durably. Flags are IMAP atoms (no spaces), so a plain text line suffices. */
 export async function writeSnapshot(path: string, snap: SnapshotHeader, messages: readonly MessageMeta[]): Promise<void> {
