@@ -42,10 +42,35 @@ export interface ClientInfo {
 
 const AUTH_TIMEOUT_MS = 10_000;
 
-/** A DNS resolver with short timeouts for mailauth (a DNS failure is a temperror, never a hang). */
+const DNS_TTL_MS = 300_000;
+const DNS_NEGATIVE_TTL_MS = 60_000;
+
+/**
+ * A DNS resolver for mailauth with short timeouts (a DNS failure is a temperror, never a hang)
+ * and a small in-process cache: answers for 5 min, NXDOMAIN/NODATA for 1 min (RFC 2308 style),
+ * other failures not cached.
+ */
 export function defaultResolver(): DNSResolver {
   const r = new dns.Resolver({ timeout: 2000, tries: 2 });
-  return (name, rrtype) => r.resolve(name, rrtype) as Promise<string[][] | string[]>;
+  const cache = new Map<string, { until: number; value?: string[][] | string[]; err?: unknown }>();
+  return async (name, rrtype) => {
+    const key = `${rrtype} ${name.toLowerCase()}`;
+    const hit = cache.get(key);
+    if (hit && hit.until > Date.now()) {
+      if (hit.err) throw hit.err;
+      return hit.value!;
+    }
+    if (cache.size > 10_000) cache.clear();
+    try {
+      const value = (await r.resolve(name, rrtype)) as string[][] | string[];
+      cache.set(key, { until: Date.now() + DNS_TTL_MS, value });
+      return value;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOTFOUND' || code === 'ENODATA') cache.set(key, { until: Date.now() + DNS_NEGATIVE_TTL_MS, err });
+      throw err;
+    }
+  };
 }
 
 /** Local delivery and recipient resolution. */
