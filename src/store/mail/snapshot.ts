@@ -40,7 +40,7 @@ export async function readSnapshot(path: string): Promise<Snapshot | undefined |
 
 /**
  * Parse without splitting into strings (cold open of 100k messages stays well under a second).
- * Messages with the same flags share one (frozen) flags array: flags are replaced, never edited.
+ * Each message gets its own flags array (consumers may sort it); the split is done once per distinct set.
  */
 function parseSnapshot(buf: Buffer): Snapshot {
   const nl = buf.indexOf(0x0a);
@@ -68,11 +68,12 @@ function parseSnapshot(buf: Buffer): Snapshot {
       nums[k] = v;
       p++;
     }
-    let flags: string[] = EMPTY;
+    let flags: string[] = [];
     if (p < end) {
       const key = buf.toString('latin1', p, end);
-      flags = flagSets.get(key) ?? Object.freeze(key.split(' ')) as string[];
-      flagSets.set(key, flags);
+      let set = flagSets.get(key);
+      if (!set) flagSets.set(key, (set = key.split(' ')));
+      flags = set.slice();
     }
     if (nums[0]! < 1) throw new Error('bad uid');
     messages[i] = { uid: nums[0]!, modseq: nums[1]!, internalDate: nums[2]!, size: nums[3]!, flags };
@@ -81,8 +82,6 @@ function parseSnapshot(buf: Buffer): Snapshot {
   if (buf.toString('latin1', pos, buf.length) !== `#end ${head.count}\n`) throw new Error('truncated snapshot');
   return { uidValidity: head.uidValidity, uidNext: head.uidNext, highestModseq: head.highestModseq, expunged: head.expunged ?? [], messages };
 }
-
-const EMPTY = Object.freeze([]) as unknown as string[];
 
 /** Write a snapshot durably. Flags are IMAP atoms (no spaces), so a plain text line suffices. */
 export async function writeSnapshot(path: string, snap: SnapshotHeader, messages: readonly MessageMeta[]): Promise<void> {
