@@ -96,9 +96,26 @@ function validateParsed(text: string): { cal: Component; info: ResourceInfo } {
   if (typeof uid !== 'string' || uid.trim() === '') throw new ValidationError('Missing UID');
   const masters = items.filter((c) => !c.hasProperty('recurrence-id'));
   if (masters.length > 1) throw new ValidationError('More than one master component for the UID');
+  hydrate(cal);
   for (const c of items) checkDates(c);
   const alarm = items.some((c) => c.getAllSubcomponents('valarm').length > 0);
   return { cal, info: { uid, component: kind.toUpperCase(), ...rangeOf(cal), recurring: items.some(isRecurringItem), alarm } };
+}
+
+const FREQS = new Set(['SECONDLY', 'MINUTELY', 'HOURLY', 'DAILY', 'WEEKLY', 'MONTHLY', 'YEARLY']);
+
+/**
+ * Decode every property value now (VTIMEZONE rules included): ical.js decodes lazily, so a bad
+ * EXDATE or a RRULE without a valid FREQ would otherwise throw later, in a REPORT or the reminder scan.
+ */
+function hydrate(c: Component): void {
+  for (const p of c.getAllProperties()) {
+    const values = p.getValues();
+    if (p.name === 'rrule' && !values.every((v) => v instanceof ICAL.Recur && FREQS.has(String(v.freq)))) {
+      throw new ValidationError('Invalid RRULE (FREQ is required)');
+    }
+  }
+  for (const sub of c.getAllSubcomponents()) hydrate(sub);
 }
 
 function checkDates(c: Component): void {
