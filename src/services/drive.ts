@@ -10,7 +10,7 @@
 import { promises as fsp, createReadStream } from 'node:fs';
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { DriveStore, type ChildEntry, type DirIndex, type FileEntry } from '../store/drive.js';
+import { DriveStore, DriveTxn, type ChildEntry, type DirIndex, type FileEntry } from '../store/drive.js';
 import { HttpError, NotFoundError } from '../common/errors.js';
 import { splitAddress } from '../common/names.js';
 import { contentTypeOf } from '../common/content-type.js';
@@ -62,6 +62,16 @@ export interface UploadResult {
   entry: FileEntry;
 }
 
+/** An upload streamed to its temp file, waiting for the actor turn that commits it. */
+interface PendingUpload {
+  parts: readonly string[];
+  tmp: string;
+  meta: { size: number; etag: string; content_type: string };
+  opts: UploadOptions;
+  resolve: (r: { created: boolean; delta: number }) => void;
+  reject: (err: unknown) => void;
+}
+
 /** True when an ETag list header (`*` or `"a", W/"b"`) matches `etag`. */
 export function etagMatches(header: string, etag: string | undefined): boolean {
   if (etag === undefined) return false;
@@ -83,6 +93,7 @@ export function checkPreconditions(entry: ChildEntry | undefined, ifMatch?: stri
 /** The drive of every user. */
 export class DriveService {
   private readonly stores = new Map<string, DriveStore>();
+  private readonly pending = new Map<string, PendingUpload[]>();
   /** Public share links (create, list, get, update, revoke, resolve). */
   readonly shares: DriveShares;
   /** WebDAV class 2 locks (in memory). */
@@ -137,7 +148,7 @@ export class DriveService {
 
   /** A read stream of a file's bytes [start, end] (inclusive). */
   read(userId: string, parts: readonly string[], range?: { start: number; end: number }): Readable {
-    return createReadStream(this.store(userId).path(parts), range);
+    return createReadStream(this.store(userId).path(parts), { ...range, highWaterMark: 1024 * 1024 });
   }
 
   /** Stream `body` into the file at `parts`: hash while writing, then commit in the actor turn. */
@@ -154,20 +165,62 @@ export class DriveService {
     try {
       const { size, etag } = await streamToFile(body, tmp, allowed);
       const meta = { size, etag, content_type: contentTypeOf(parts[parts.length - 1]!) };
-      let delta = 0;
-      const created = await this.actors.user(userId).mutate(() => store.locked(async () => {
-        const cur = await store.stat(parts);
-        this.gate(cur, opts);
-        delta = size - (cur?.type === 'file' ? cur.size : 0);
-        await this.quota.check(userId, delta);
-        return store.commitFile(parts, tmp, meta, opts.parents);
-      }));
+      const { created, delta } = await this.commitUpload(userId, { parts, tmp, meta, opts });
       await this.after(userId, parts, delta);
       const entry = (await store.stat(parts)) as FileEntry;
       return { created, entry };
     } finally {
       await fsp.rm(tmp, { force: true });
     }
+  }
+
+  /**
+   * Queue a finished upload for the owner's actor. Uploads that arrive while a turn is queued or
+   * running are committed together in the next turn (one group of syncs for all of them).
+   */
+  private commitUpload(userId: string, item: Omit<PendingUpload, 'resolve' | 'reject'>): Promise<{ created: boolean; delta: number }> {
+    return new Promise((resolve, reject) => {
+      let queue = this.pending.get(userId);
+      if (!queue) {
+        queue = [];
+        this.pending.set(userId, queue);
+        const store = this.store(userId);
+        this.actors.user(userId).mutate(() => store.locked(async () => {
+          const batch = this.pending.get(userId)!;
+          this.pending.delete(userId);
+          await this.commitBatch(userId, store, batch);
+        })).catch((err) => {
+          for (const p of this.pending.get(userId) ?? []) p.reject(err);
+        });
+      }
+      queue.push({ ...item, resolve, reject });
+    });
+  }
+
+  private async commitBatch(userId: string, store: DriveStore, batch: PendingUpload[]): Promise<void> {
+    const txn = new DriveTxn();
+    const staged: { p: PendingUpload; created: boolean; delta: number }[] = [];
+    let total = 0;
+    for (const p of batch) {
+      try {
+        const cur = await store.stat(p.parts, txn);
+        this.gate(cur, p.opts);
+        const delta = p.meta.size - (cur?.type === 'file' ? cur.size : 0);
+        await this.quota.check(userId, total + delta);
+        const created = await store.commitFile(p.parts, p.tmp, p.meta, p.opts.parents, txn);
+        total += delta;
+        staged.push({ p, created, delta });
+      } catch (err) {
+        p.reject(err);
+      }
+    }
+    try {
+      await store.commit(txn);
+    } catch (err) {
+      for (const s of staged) s.p.reject(err);
+      return;
+    }
+    for (const s of staged) s.p.resolve({ created: s.created, delta: s.delta });
   }
 
   private gate(entry: ChildEntry | undefined, opts: UploadOptions): void {
@@ -250,7 +303,8 @@ export class DriveService {
   }
 
   private async after(userId: string, parts: readonly string[], deltaBytes: number): Promise<void> {
-    if (deltaBytes !== 0) await this.quota.addDrive(userId, deltaBytes);
+    // Invalidate rather than add: `_meta.json` is the truth, and a delta could race the cache's first load.
+    if (deltaBytes !== 0) this.quota.forget(userId);
     this.changes.publish(userId, { type: 'drive-changed', path: joinDrivePath(parts) });
   }
 
@@ -302,7 +356,7 @@ async function streamToFile(body: Readable, tmp: string, limit: number): Promise
       hash.update(buf);
       await fh.write(buf, 0, buf.byteLength);
     }
-    await fh.sync();
+    await fh.datasync();
   } finally {
     await fh.close();
   }

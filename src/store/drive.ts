@@ -12,7 +12,7 @@
 import { promises as fsp } from 'node:fs';
 import { join, dirname, sep } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { writeJsonDurable, readJson, fsyncDir, FileLock } from './atomic.js';
+import { writeJsonDurable, readJson, fsyncDir, FileLock, tempPath } from './atomic.js';
 import { driveDir, driveFilesDir, driveMetaFile, driveIndexLock } from './layout.js';
 import { ConflictError, NotFoundError, HttpError } from '../common/errors.js';
 
@@ -86,6 +86,33 @@ export async function entryTotals(store: DriveStore, parts: string[], entry: Chi
   return { files: idx?.total_files ?? 0, dirs: (idx?.total_dirs ?? 0) + 1, bytes: idx?.total_bytes ?? 0 };
 }
 
+/**
+ * Index edits and file renames staged by one or more operations and made durable together
+ * (group commit): every temp file is synced in parallel, renamed into place, then each touched
+ * directory is fsync'd once. A batch of uploads in one actor turn shares those syncs.
+ */
+export class DriveTxn {
+  /** Loaded (and possibly edited) indexes by `a/b` key. */
+  readonly indexes = new Map<string, { parts: string[]; idx: DirIndex }>();
+  /** Keys of indexes to write. */
+  readonly dirty = new Set<string>();
+  /** Synced temp files to rename into place (data files), in order. */
+  readonly renames: { from: string; to: string }[] = [];
+  /** Extra directories to fsync (parents of created directories). */
+  readonly dirs = new Set<string>();
+}
+
+/** Write `data` to a new file and fdatasync it (no rename). */
+async function writeSynced(path: string, data: string): Promise<void> {
+  const fh = await fsp.open(path, 'w', 0o600);
+  try {
+    await fh.writeFile(data);
+    await fh.datasync();
+  } finally {
+    await fh.close();
+  }
+}
+
 /** Reads and durable writes of one user's drive. */
 export class DriveStore {
   readonly drive: string;
@@ -128,14 +155,55 @@ export class DriveStore {
     return (await readJson<DriveMeta>(this.metaFile)) ?? { ctag: 0, sync_token: 0, total_files: 0, total_dirs: 0, total_bytes: 0 };
   }
 
-  /** The entry at `parts` (a synthetic dir entry for the root), or undefined. */
-  async stat(parts: readonly string[]): Promise<ChildEntry | undefined> {
+  /** The entry at `parts` (a synthetic dir entry for the root), or undefined; sees `txn`'s staged edits. */
+  async stat(parts: readonly string[], txn?: DriveTxn): Promise<ChildEntry | undefined> {
+    const get = (p: readonly string[]) => (txn ? this.txnIndex(txn, p) : this.readIndex(p));
     if (parts.length === 0) {
-      const root = await this.readIndex([]);
+      const root = await get([]);
       return { type: 'dir', mtime: root!.mtime, props: root!.props };
     }
-    const parent = await this.readIndex(parts.slice(0, -1));
+    const parent = await get(parts.slice(0, -1));
     return parent?.children[parts[parts.length - 1]!];
+  }
+
+  /** A directory index as `txn` sees it (loaded once per transaction). */
+  async txnIndex(txn: DriveTxn, parts: readonly string[]): Promise<DirIndex | undefined> {
+    const key = parts.join('/');
+    const hit = txn.indexes.get(key);
+    if (hit) return hit.idx;
+    const idx = await this.readIndex(parts);
+    if (idx) txn.indexes.set(key, { parts: [...parts], idx });
+    return idx;
+  }
+
+  /** Make a transaction durable: sync temps in parallel, rename, fsync each touched directory once. */
+  async commit(txn: DriveTxn): Promise<void> {
+    if (txn.dirty.size === 0 && txn.renames.length === 0) return;
+    const root = (await this.txnIndex(txn, []))!;
+    const meta = await this.readMeta();
+    const writes = [...txn.dirty].map((key) => {
+      const { parts, idx } = txn.indexes.get(key)!;
+      return { depth: parts.length, to: join(this.path(parts), INDEX), data: JSON.stringify(idx, null, 1) + '\n' };
+    }).sort((a, b) => b.depth - a.depth);
+    const next: DriveMeta = {
+      ctag: meta.ctag + 1, sync_token: meta.sync_token + 1,
+      total_files: root.total_files, total_dirs: root.total_dirs, total_bytes: root.total_bytes,
+    };
+    writes.push({ depth: -1, to: this.metaFile, data: JSON.stringify(next, null, 1) + '\n' });
+    const temps = writes.map((w) => ({ tmp: tempPath(w.to), to: w.to, data: w.data }));
+    try {
+      await Promise.all(temps.map((t) => writeSynced(t.tmp, t.data)));
+      for (const r of txn.renames) await fsp.rename(r.from, r.to);
+      for (const t of temps) await fsp.rename(t.tmp, t.to);
+    } catch (err) {
+      await Promise.all(temps.map((t) => fsp.rm(t.tmp, { force: true })));
+      throw err;
+    }
+    const dirs = new Set([...txn.renames.map((r) => dirname(r.to)), ...temps.map((t) => dirname(t.to)), ...txn.dirs]);
+    await Promise.all([...dirs].map((d) => fsyncDir(d)));
+    txn.dirty.clear();
+    txn.renames.length = 0;
+    txn.dirs.clear();
   }
 
   /** Create `drive/files/` with its root index and `_meta.json` if missing. */
@@ -163,37 +231,35 @@ export class DriveStore {
 
   /**
    * Load the indexes from the root down to `dirParts`, let `edit` change the leaf (returning the
-   * change of recursive totals), then write leaf to root and `_meta.json`.
+   * change of recursive totals), apply it leaf to root, and write them with `_meta.json` —
+   * at once, or staged in `txn` for a later `commit`.
    */
-  async update(dirParts: readonly string[], edit: (leaf: DirIndex) => Delta | Promise<Delta>): Promise<DirIndex> {
+  async update(dirParts: readonly string[], edit: (leaf: DirIndex) => Delta | Promise<Delta>, txn?: DriveTxn): Promise<DirIndex> {
+    const own = txn === undefined;
+    const t = txn ?? new DriveTxn();
     const chain: DirIndex[] = [];
     for (let i = 0; i <= dirParts.length; i++) {
-      const idx = await this.readIndex(dirParts.slice(0, i));
+      const idx = await this.txnIndex(t, dirParts.slice(0, i));
       if (!idx) throw new ConflictError('Parent directory does not exist');
       chain.push(idx);
     }
     const leaf = chain[chain.length - 1]!;
     const delta = await edit(leaf);
-    const t = now();
-    leaf.mtime = t;
+    const stamp = now();
+    leaf.mtime = stamp;
     for (let i = chain.length - 1; i >= 0; i--) {
       const idx = chain[i]!;
       idx.ctag += 1;
       idx.total_files += delta.files;
       idx.total_dirs += delta.dirs;
       idx.total_bytes += delta.bytes;
-      if (i < chain.length - 1) {
+      if (i === chain.length - 2) {
         const child = idx.children[dirParts[i]!];
-        if (child && i === chain.length - 2) child.mtime = t;
+        if (child) child.mtime = stamp;
       }
-      await writeJsonDurable(join(this.path(dirParts.slice(0, i)), INDEX), idx);
+      t.dirty.add(dirParts.slice(0, i).join('/'));
     }
-    const meta = await this.readMeta();
-    const root = chain[0]!;
-    await writeJsonDurable(this.metaFile, {
-      ctag: meta.ctag + 1, sync_token: meta.sync_token + 1,
-      total_files: root.total_files, total_dirs: root.total_dirs, total_bytes: root.total_bytes,
-    } satisfies DriveMeta);
+    if (own) await this.commit(t);
     return leaf;
   }
 
@@ -202,35 +268,40 @@ export class DriveStore {
    * The new directories' indexes are written bottom-up, then one leaf-to-root update of the
    * deepest existing ancestor: O(depth) writes however many levels are created.
    */
-  async mkdir(parts: readonly string[], parents: boolean): Promise<boolean> {
-    const existing = await this.stat(parts);
+  async mkdir(parts: readonly string[], parents: boolean, txn?: DriveTxn): Promise<boolean> {
+    const own = txn === undefined;
+    const tx = txn ?? new DriveTxn();
+    const existing = await this.stat(parts, tx);
     if (existing?.type === 'dir') return false;
     if (existing) throw new ConflictError('A file exists at that path');
     let k = parts.length - 1;
     for (; k > 0; k--) {
-      const e = await this.stat(parts.slice(0, k));
+      const e = await this.stat(parts.slice(0, k), tx);
       if (e?.type === 'dir') break;
       if (e) throw new ConflictError('A parent path is a file');
     }
     if (!parents && k < parts.length - 1) throw new ConflictError('Parent directory does not exist');
     const t = now();
-    for (let i = k + 1; i <= parts.length; i++) await fsp.mkdir(this.path(parts.slice(0, i)), { recursive: true });
-    for (let i = parts.length; i > k; i--) {
+    for (let i = k + 1; i <= parts.length; i++) {
+      const dir = this.path(parts.slice(0, i));
+      await fsp.mkdir(dir, { recursive: true });
+      tx.dirs.add(dirname(dir));
       const idx = emptyIndex(parts[i - 1]!, t);
       if (i < parts.length) {
         idx.children[parts[i]!] = { type: 'dir', mtime: t };
         idx.self_dirs = 1;
         idx.total_dirs = parts.length - i;
       }
-      const dir = this.path(parts.slice(0, i));
-      await writeJsonDurable(join(dir, INDEX), idx);
-      await fsyncDir(dirname(dir));
+      const key = parts.slice(0, i).join('/');
+      tx.indexes.set(key, { parts: parts.slice(0, i), idx });
+      tx.dirty.add(key);
     }
     await this.update(parts.slice(0, k), (leaf) => {
       leaf.children[parts[k]!] = { type: 'dir', mtime: t };
       leaf.self_dirs += 1;
       return { files: 0, dirs: parts.length - k, bytes: 0 };
-    });
+    }, tx);
+    if (own) await this.commit(tx);
     return true;
   }
 
@@ -238,28 +309,29 @@ export class DriveStore {
    * Move the finished upload `tmp` to `parts` (creating parents when `parents`) and index it.
    * Returns whether the file is new.
    */
-  async commitFile(parts: readonly string[], tmp: string, meta: { size: number; etag: string; content_type: string }, parents: boolean): Promise<boolean> {
+  async commitFile(parts: readonly string[], tmp: string, meta: { size: number; etag: string; content_type: string }, parents: boolean, txn?: DriveTxn): Promise<boolean> {
+    const own = txn === undefined;
+    const tx = txn ?? new DriveTxn();
     const parentParts = parts.slice(0, -1);
     const name = parts[parts.length - 1]!;
-    const parent = await this.stat(parentParts);
+    const parent = await this.stat(parentParts, tx);
     if (parent?.type === 'file') throw new ConflictError('A parent path is a file');
     if (!parent) {
       if (!parents) throw new ConflictError('Parent directory does not exist');
-      await this.mkdir(parentParts, true);
+      await this.mkdir(parentParts, true, tx);
     }
-    const target = this.path(parts);
     let created = true;
-    await this.update(parentParts, async (leaf) => {
+    await this.update(parentParts, (leaf) => {
       const old = leaf.children[name];
       if (old?.type === 'dir') throw new HttpError(405, 'A directory exists at that path');
-      await fsp.rename(tmp, target);
-      await fsyncDir(dirname(target));
       created = !old;
+      tx.renames.push({ from: tmp, to: this.path(parts) });
       leaf.children[name] = { type: 'file', size: meta.size, etag: meta.etag, mtime: now(), content_type: meta.content_type, ...(old?.props ? { props: old.props } : {}) };
       leaf.self_files += old ? 0 : 1;
       leaf.self_bytes += meta.size - (old?.size ?? 0);
       return { files: old ? 0 : 1, dirs: 0, bytes: meta.size - (old?.size ?? 0) };
-    });
+    }, tx);
+    if (own) await this.commit(tx);
     return created;
   }
 

@@ -39,6 +39,11 @@ t.test('_index.json totals equal a fresh walk after random operations', async (t
     ops.push(`${op} ${p} ${q} -> ${r.status}`);
     t.ok(r.status < 500, `${op} ${p} no server error`);
   }
+  // concurrent uploads share actor turns (group commit): same names, new nested dirs, overwrites
+  const conc = await Promise.all(Array.from({ length: 40 }, (_, i) =>
+    request(`${d}/conc/${i % 5}/${i % 7}/f${i % 9}.bin`, { method: 'PUT', basic: A, body: 'y'.repeat(i * 10) })));
+  t.ok(conc.every((r) => r.status === 201 || r.status === 200), 'concurrent PUTs all succeed');
+  t.equal(conc.filter((r) => r.status === 201).length, new Set(Array.from({ length: 40 }, (_, i) => `${i % 5}/${i % 7}/f${i % 9}`)).size, 'each distinct path created once');
   const files = join(s.root, 'domains/example.com/users/alice/drive/files');
   let checked = 0;
   const check = async (dir: string) => {

@@ -1,0 +1,219 @@
+/**
+ * Drive (issue 7) against Apache mod_dav in the same run: PUT of 1,000 × 4 KB files at
+ * concurrency 1 and 16, GET of a 1 GB file (MB/s, server peak RSS), PROPFIND Depth 1 (XML
+ * allprop) on a directory of 1,000 files. rmail runs as a child (`rmail serve`, plain HTTP,
+ * Basic auth, cached); Apache runs as a child on a 127.0.0.1 high port with a temp config and
+ * no auth (Debian apache2; the system service is never touched). Loopback only, bounded.
+ * `--gb=N` sets the big file size in GB (default 1), `--files=N` the file count (default 1000).
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync, readFileSync, rmSync, chmodSync, existsSync, readdirSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createServer } from 'node:net';
+import http from 'node:http';
+import { Readable } from 'node:stream';
+import { percentile, type Row } from './types.js';
+import { startBenchServer, cli } from './child.js';
+
+interface Target {
+  name: string;
+  base: string;
+  headers: Record<string, string>;
+  peakRssMb(): number;
+}
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+
+/** One request over keep-alive; resolves with status and byte count (body discarded). */
+function req(url: string, method: string, headers: Record<string, string>, body?: Buffer | Readable, length?: number): Promise<{ status: number; bytes: number }> {
+  return new Promise((resolve, reject) => {
+    const h: Record<string, string> = { ...headers };
+    if (body instanceof Buffer) h['content-length'] = String(body.length);
+    else if (length !== undefined) h['content-length'] = String(length);
+    const r = http.request(url, { method, headers: h, agent }, (res) => {
+      let bytes = 0;
+      res.on('data', (c: Buffer) => (bytes += c.length));
+      res.on('end', () => resolve({ status: res.statusCode!, bytes }));
+      res.on('error', reject);
+    });
+    r.on('error', reject);
+    if (body instanceof Readable) body.pipe(r);
+    else r.end(body);
+  });
+}
+
+async function putMany(t: Target, dir: string, n: number, concurrency: number): Promise<Row> {
+  const data = Buffer.alloc(4096, 'x');
+  await req(`${t.base}/${dir}/`, 'MKCOL', t.headers);
+  const lat: number[] = [];
+  let next = 0;
+  let errors = 0;
+  const started = performance.now();
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (next < n) {
+      const i = next++;
+      const t0 = performance.now();
+      const r = await req(`${t.base}/${dir}/f${i}.bin`, 'PUT', t.headers, data);
+      if (r.status >= 300) errors++;
+      lat.push(performance.now() - t0);
+    }
+  }));
+  const secs = (performance.now() - started) / 1000;
+  return { name: `${t.name}: PUT ${n} × 4 KB, c=${concurrency}`, ops_per_s: n / secs, p50_ms: percentile(lat, 50), p99_ms: percentile(lat, 99), note: errors ? `${errors} errors` : undefined };
+}
+
+function zeros(bytes: number): Readable {
+  const chunk = Buffer.alloc(1024 * 1024);
+  let left = bytes;
+  return new Readable({
+    read() {
+      if (left <= 0) return void this.push(null);
+      const n = Math.min(left, chunk.length);
+      left -= n;
+      this.push(n === chunk.length ? chunk : chunk.subarray(0, n));
+    },
+  });
+}
+
+async function bigGet(t: Target, bytes: number): Promise<Row> {
+  const put = await req(`${t.base}/big.bin`, 'PUT', t.headers, zeros(bytes), bytes);
+  if (put.status >= 300) return { name: `${t.name}: GET ${bytes >> 20} MB file`, note: `upload failed ${put.status}` };
+  const t0 = performance.now();
+  const r = await req(`${t.base}/big.bin`, 'GET', t.headers);
+  const secs = (performance.now() - t0) / 1000;
+  const mbps = r.bytes / 1048576 / secs;
+  return { name: `${t.name}: GET ${bytes >> 20} MB file`, ops_per_s: mbps, peak_rss_mb: t.peakRssMb(), note: `MB/s (ops/s column); ${r.bytes === bytes ? 'complete' : `short: ${r.bytes}`}` };
+}
+
+async function propfind(t: Target, dir: string, rounds: number): Promise<Row> {
+  const body = Buffer.from('<?xml version="1.0"?><D:propfind xmlns:D="DAV:"><D:allprop/></D:propfind>');
+  const h = { ...t.headers, depth: '1', 'content-type': 'application/xml' };
+  const lat: number[] = [];
+  let size = 0;
+  const started = performance.now();
+  for (let i = 0; i < rounds; i++) {
+    const t0 = performance.now();
+    const r = await req(`${t.base}/${dir}/`, 'PROPFIND', h, body);
+    size = r.bytes;
+    lat.push(performance.now() - t0);
+  }
+  const secs = (performance.now() - started) / 1000;
+  return { name: `${t.name}: PROPFIND Depth 1, 1,000 files`, ops_per_s: rounds / secs, p50_ms: percentile(lat, 50), p99_ms: percentile(lat, 99), note: `${Math.round(size / 1024)} KB multistatus` };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Peak RSS (VmHWM) of the largest process in a process group, MB. */
+function groupPeakMb(pids: () => number[]): number {
+  let kb = 0;
+  for (const pid of pids()) {
+    try {
+      kb = Math.max(kb, Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0));
+    } catch { /* gone */ }
+  }
+  return Math.round(kb / 1024);
+}
+
+async function startApache(): Promise<{ target: Target; stop(): Promise<void> } | null> {
+  if (!existsSync('/usr/sbin/apache2') || !existsSync('/usr/lib/apache2/modules/mod_dav_fs.so')) return null;
+  const dir = mkdtempSync(join(tmpdir(), 'rmail-bench-apache-'));
+  chmodSync(dir, 0o755);
+  const docs = join(dir, 'dav');
+  mkdirSync(docs);
+  spawnSync('chown', ['-R', 'www-data:www-data', dir]);
+  const port = await freePort();
+  const mods = ['mpm_event', 'authz_core', 'dav', 'dav_fs', 'dav_lock'].map((m) => `LoadModule ${m}_module /usr/lib/apache2/modules/mod_${m}.so`).join('\n');
+  const conf = join(dir, 'httpd.conf');
+  writeFileSync(conf, `ServerRoot ${dir}
+ServerName 127.0.0.1
+Listen 127.0.0.1:${port}
+${mods}
+User www-data
+Group www-data
+PidFile ${dir}/httpd.pid
+ErrorLog ${dir}/error.log
+DAVLockDB ${dir}/DAVLock
+DocumentRoot ${docs}
+KeepAlive On
+MaxKeepAliveRequests 0
+<Directory ${docs}>
+  Dav On
+  Require all granted
+</Directory>
+`);
+  const child: ChildProcess = spawn('/usr/sbin/apache2', ['-f', conf, '-DFOREGROUND'], { stdio: 'ignore', detached: true });
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 100; i++) {
+    const ok = await req(`${base}/`, 'OPTIONS', {}).then(() => true, () => false);
+    if (ok) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const pids = () => readdirSync('/proc').filter((p) => /^\d+$/.test(p)).map(Number).filter((p) => {
+    try {
+      return readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]!.split(' ')[3] === String(child.pid) || p === child.pid;
+    } catch {
+      return false;
+    }
+  });
+  return {
+    target: { name: 'apache mod_dav', base, headers: {}, peakRssMb: () => groupPeakMb(pids) },
+    stop: async () => {
+      const exited = new Promise((r) => child.on('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Ratio note: rmail value / apache value. */
+function ratio(ours: Row, theirs: Row | undefined): void {
+  if (!theirs?.ops_per_s || !ours.ops_per_s) return;
+  const r = ours.ops_per_s / theirs.ops_per_s;
+  ours.note = `${ours.note ? `${ours.note}; ` : ''}${r.toFixed(2)}× apache`;
+}
+
+/** Run the drive bench. */
+export async function run(args: string[]): Promise<Row[]> {
+  const gb = Number(args.find((a) => a.startsWith('--gb='))?.slice(5) ?? 1);
+  const files = Number(args.find((a) => a.startsWith('--files='))?.slice(8) ?? 1000);
+  const big = Math.round(gb * 1024 * 1024 * 1024);
+  const server = await startBenchServer({ log: { level: 'info', requests: false } });
+  const apache = await startApache();
+  const rows: Row[] = [];
+  try {
+    await cli(server.configFile, ['user', 'add', 'bench@example.com', '--password', 'benchpw', '--quota-mb', '1048576']);
+    const ours: Target = {
+      name: 'rmail', base: `http://127.0.0.1:${server.ports.http}/drive`,
+      headers: { authorization: `Basic ${Buffer.from('bench@example.com:benchpw').toString('base64')}` },
+      peakRssMb: () => server.peakRssMb(),
+    };
+    const targets = apache ? [ours, apache.target] : [ours];
+    const results: Record<string, Row[]> = {};
+    for (const t of targets) {
+      const r: Row[] = [];
+      r.push(await putMany(t, 'c1', files, 1));
+      r.push(await putMany(t, 'c16', files, 16));
+      r.push(await propfind(t, 'c16', 50));
+      r.push(await bigGet(t, big));
+      results[t.name] = r;
+    }
+    const mine = results['rmail']!;
+    const theirs = results['apache mod_dav'];
+    mine.forEach((row, i) => ratio(row, theirs?.[i]));
+    rows.push(...mine, ...(theirs ?? [{ name: 'apache mod_dav', note: 'not installed: apt-get install -y apache2' }]));
+    return rows;
+  } finally {
+    agent.destroy();
+    await server.stop();
+    await apache?.stop();
+  }
+}
