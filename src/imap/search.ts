@@ -4,7 +4,7 @@
  * reads the header block and BODY / TEXT the transfer-decoded text parts of the message file.
  * Matching is case-insensitive substring matching, as the RFC asks.
  */
-import { promises as fsp } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import libmime from 'libmime';
 import type { EnvelopeAddress, MessageMeta, MessageSummary, MimePart } from '../common/mail.js';
 import type { SearchKey } from './parse-search.js';
@@ -156,7 +156,12 @@ export async function runSearch(s: Session, key: SearchKey): Promise<MessageMeta
     const it: Item = { m, seq: i + 1, summary: null, raw: null };
     if (need.summary) it.summary = await mail.summary(s.userId, box.name, m.uid).catch(() => null);
     if (need.file) {
-      it.raw = await fsp.readFile(mail.messageFile(s.userId, box.name, m.uid)).catch(() => null);
+      try {
+        it.raw = readFileSync(mail.messageFile(s.userId, box.name, m.uid));
+      } catch {
+        it.raw = null;
+      }
+      if (i % 64 === 63) await new Promise((r) => setImmediate(r));
     }
     if (test(key, it, { uidSets })) out.push(m);
   }

@@ -4,7 +4,7 @@
  * summary (cached per message); sections are byte ranges of the message file, streamed in
  * pieces with backpressure when large. A non-PEEK body fetch sets \Seen first and reports FLAGS.
  */
-import { promises as fsp, type promises } from 'node:fs';
+import { openSync, closeSync } from 'node:fs';
 import { ImapError, NotFoundError } from '../../common/errors.js';
 import type { MessageMeta, MessageSummary } from '../../common/mail.js';
 import type { Args } from '../parser.js';
@@ -18,8 +18,6 @@ import { resolveUids } from '../sequence.js';
 import { uidSetText } from '../uidset.js';
 import { selectFromSet, parseSequenceSet } from '../parser.js';
 import { SELECTED, type CommandSpec } from './types.js';
-
-type FileHandle = promises.FileHandle;
 
 const STREAM_CHUNK = 256 * 1024;
 
@@ -76,7 +74,7 @@ async function fetchOne(s: Session, p: Plan, seq: number, m: MessageMeta, addFla
   const mail = s.ctx.services.mail;
   let sum: MessageSummary | null = null;
   const summary = async (): Promise<MessageSummary> => (sum ??= await mail.summary(s.userId, box.name, m.uid));
-  let fh: FileHandle | null = null;
+  let fd: number | null = null;
   const out = s.out;
   let head = `* ${seq} FETCH (`;
   let sep = '';
@@ -86,7 +84,7 @@ async function fetchOne(s: Session, p: Plan, seq: number, m: MessageMeta, addFla
   };
   if (p.uid) push(`UID ${m.uid}`);
   try {
-    if (p.needFile) fh = await fsp.open(mail.messageFile(s.userId, box.name, m.uid), 'r');
+    if (p.needFile) fd = openSync(mail.messageFile(s.userId, box.name, m.uid), 'r');
     for (const a of p.atts) {
       if (a.kind === 'simple') {
         switch (a.name) {
@@ -110,16 +108,16 @@ async function fetchOne(s: Session, p: Plan, seq: number, m: MessageMeta, addFla
     if (addFlags && !p.atts.some((a) => a.kind === 'simple' && a.name === 'FLAGS')) push(`FLAGS ${flagList(m.flags)}`);
     out.write(`${head})\r\n`);
   } finally {
-    await fh?.close();
+    if (fd !== null) closeSync(fd);
   }
 
   async function section(a: SectionAtt): Promise<void> {
     const root = p.needSummary ? (await summary()).body : null;
-    let piece: Piece = root ? await sectionPiece(fh!, root, a, m.size) : { start: 0, end: m.size };
+    let piece: Piece = root ? sectionPiece(fd!, root, a, m.size) : { start: 0, end: m.size };
     if (a.binary && piece && root) {
       const part = a.part.length ? findPart(root, a.part) : root;
       if (part && part.type !== 'multipart' && /^(base64|quoted-printable)$/i.test(part.encoding)) {
-        piece = { data: decodeTransfer(await readRange(fh!, piece as { start: number; end: number }), part.encoding) };
+        piece = { data: decodeTransfer(readRange(fd!, piece as { start: number; end: number }), part.encoding) };
       }
     }
     if (a.sizeOnly) {
@@ -147,7 +145,7 @@ async function fetchOne(s: Session, p: Plan, seq: number, m: MessageMeta, addFla
       start += from;
     }
     const size = data ? data.length : Math.max(0, end - start);
-    if (!data && size <= STREAM_CHUNK) data = await readRange(fh!, { start, end });
+    if (!data && size <= STREAM_CHUNK) data = readRange(fd!, { start, end });
     const eight = binary && data && data.includes(0) ? '~' : '';
     push(`${label} ${eight}{${size}}\r\n`);
     sep = '';
@@ -157,7 +155,7 @@ async function fetchOne(s: Session, p: Plan, seq: number, m: MessageMeta, addFla
       out.write(data);
     } else {
       for (let off = start; off < end; off += STREAM_CHUNK) {
-        out.write(await readRange(fh!, { start: off, end: Math.min(end, off + STREAM_CHUNK) }));
+        out.write(readRange(fd!, { start: off, end: Math.min(end, off + STREAM_CHUNK) }));
         await out.maybeDrain();
       }
     }
