@@ -112,6 +112,7 @@ label.inline{display:flex;gap:6px;align-items:center;font-weight:400}
 .shared-view .topbar .shared-by{color:#e5e7eb;font-size:14px}
 .confirm-delete{max-width:560px;margin:6vh auto;background:#fff;border:1px solid var(--line);border-radius:10px;padding:24px}
 @media (max-width:720px){
+ .section-calendar .folders,.section-drive .folders,.section-calendar .compose-button,.section-drive .compose-button{display:none}
  .tiles{grid-template-columns:repeat(2,minmax(0,1fr))}.drive-toolbar input[type=file]{max-width:100%}
  .cal-grid.week{grid-template-columns:1fr}.cal-grid.month td{height:64px;padding:1px}.cal-event{font-size:10px;padding:0 2px}.cal-time{display:none}
  .cal-new{margin-left:0}
