@@ -1,6 +1,12 @@
 /** Every IMAP command, by name (the session looks commands up here). */
 import type { CommandSpec } from './types.js';
-import { capability, noop, check, logout, id, namespace, enable } from './simple.js';
+import { capability } from './capability.js';
+import { noop } from './noop.js';
+import { check } from './check.js';
+import { logout } from './logout.js';
+import { id } from './id.js';
+import { namespace } from './namespace.js';
+import { enable } from './enable.js';
 import { login } from './login.js';
 import { authenticate } from './authenticate.js';
 import { starttls } from './starttls.js';
