@@ -233,14 +233,11 @@ export function instancesIn(cal: Component, rangeStart: number, rangeEnd: number
     if (b && !isRecurringItem(master)) {
       if (overlaps(b.start, b.end, rangeStart, rangeEnd)) out.push({ ...b, recurrenceId: null, item: master });
     } else if (b) {
-      const dur = b.end - b.start;
-      const tzid = tzidOf(master, 'dtstart');
-      const ev = new ICAL.Event(master);
-      const it = ev.iterator();
-      for (let n = 0; n < MAX_INSTANCES; n++) {
-        const next = it.next();
-        if (!next) break;
-        const start = timeToMs(next, tzid);
+      const sr = seriesOf(master, b);
+      extendSeries(sr, rangeEnd);
+      const dur = sr.dur;
+      for (let i = lowerBound(sr.starts, rangeStart - dur); i < sr.starts.length; i++) {
+        const start = sr.starts[i]!;
         if (start >= rangeEnd && !(dur === 0 && start === rangeStart)) break;
         if (byRid.has(start)) continue;
         if (overlaps(start, start + dur, rangeStart, rangeEnd)) {
@@ -255,6 +252,54 @@ export function instancesIn(cal: Component, rangeStart: number, rangeEnd: number
     if (b && overlaps(b.start, b.end, rangeStart, rangeEnd)) out.push({ ...b, recurrenceId: rid, item: o });
   }
   return out.sort((a, b) => a.start - b.start);
+}
+
+/**
+ * The expanded instance starts of a recurring master, computed lazily and kept with the
+ * component (a parsed calendar reused across queries answers later ranges by binary search).
+ */
+interface Series {
+  starts: number[];
+  dur: number;
+  it: InstanceType<typeof ICAL.RecurExpansion> | null;
+  tzid: string | null;
+}
+
+const SERIES = new WeakMap<Component, Series>();
+
+function seriesOf(master: Component, b: { start: number; end: number }): Series {
+  let sr = SERIES.get(master);
+  if (!sr) {
+    sr = { starts: [], dur: b.end - b.start, it: new ICAL.Event(master).iterator(), tzid: tzidOf(master, 'dtstart') };
+    SERIES.set(master, sr);
+  }
+  return sr;
+}
+
+function extendSeries(sr: Series, until: number): void {
+  while (sr.it && (sr.starts.length === 0 || sr.starts[sr.starts.length - 1]! < until)) {
+    if (sr.starts.length >= MAX_INSTANCES) {
+      sr.it = null;
+      break;
+    }
+    const next = sr.it.next();
+    if (!next) {
+      sr.it = null;
+      break;
+    }
+    sr.starts.push(timeToMs(next, sr.tzid));
+  }
+}
+
+function lowerBound(a: number[], v: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (a[mid]! < v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** The overall range of a resource for the index: null end = unbounded. */
@@ -313,21 +358,50 @@ export function parseUtc(value: string): number {
  * RECURRENCE-ID; no RRULE/RDATE/EXDATE, no VTIMEZONE.
  */
 export function expandCalendar(cal: Component, rangeStart: number, rangeEnd: number): string {
-  const out = new ICAL.Component(['vcalendar', [], []]);
-  for (const p of cal.getAllProperties()) out.addProperty(ICAL.Property.fromString(p.toICALString()));
-  for (const inst of instancesIn(cal, rangeStart, rangeEnd)) {
-    const c = ICAL.Component.fromString(inst.item.toString());
-    for (const n of ['rrule', 'rdate', 'exdate', 'dtstart', 'dtend', 'duration', 'recurrence-id']) c.removeAllProperties(n);
-    c.addProperty(ICAL.Property.fromString(`DTSTART${inst.allDay ? ';VALUE=DATE' : ''}:${icalUtc(inst.start, inst.allDay)}`));
-    if (inst.end !== inst.start) {
-      c.addProperty(ICAL.Property.fromString(`DTEND${inst.allDay ? ';VALUE=DATE' : ''}:${icalUtc(inst.end, inst.allDay)}`));
-    }
-    if (inst.recurrenceId !== null) {
-      c.addProperty(ICAL.Property.fromString(`RECURRENCE-ID${inst.allDay ? ';VALUE=DATE' : ''}:${icalUtc(inst.recurrenceId, inst.allDay)}`));
-    }
-    out.addSubcomponent(c);
+  let head = HEADS.get(cal);
+  if (head === undefined) {
+    head = ['BEGIN:VCALENDAR', ...cal.getAllProperties().map((p) => p.toICALString())].join('\r\n');
+    HEADS.set(cal, head);
   }
-  return out.toString() + '\r\n';
+  const parts: string[] = [head];
+  for (const inst of instancesIn(cal, rangeStart, rangeEnd)) {
+    let lines = TEMPLATES.get(inst.item);
+    if (!lines) {
+      lines = stripTopLevel(inst.item.toString(), EXPAND_STRIP);
+      TEMPLATES.set(inst.item, lines);
+    }
+    const v = inst.allDay ? ';VALUE=DATE' : '';
+    const add = [`DTSTART${v}:${icalUtc(inst.start, inst.allDay)}`];
+    if (inst.end !== inst.start) add.push(`DTEND${v}:${icalUtc(inst.end, inst.allDay)}`);
+    if (inst.recurrenceId !== null) add.push(`RECURRENCE-ID${v}:${icalUtc(inst.recurrenceId, inst.allDay)}`);
+    parts.push([lines[0]!, ...add, ...lines.slice(1)].join('\r\n'));
+  }
+  parts.push('END:VCALENDAR\r\n');
+  return parts.join('\r\n');
+}
+
+const HEADS = new WeakMap<Component, string>();
+const TEMPLATES = new WeakMap<Component, string[]>();
+const EXPAND_STRIP = new Set(['RRULE', 'RDATE', 'EXDATE', 'DTSTART', 'DTEND', 'DURATION', 'RECURRENCE-ID']);
+
+/** The lines of a component's text without the named top-level properties (folded lines kept whole). */
+function stripTopLevel(text: string, names: Set<string>): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let dropping = false;
+  for (const line of text.split(/\r?\n/)) {
+    if (line === '') continue;
+    if (line[0] === ' ' || line[0] === '\t') {
+      if (!dropping) out.push(line);
+      continue;
+    }
+    const name = /^[A-Za-z0-9-]+/.exec(line)?.[0].toUpperCase() ?? '';
+    if (name === 'BEGIN') depth++;
+    dropping = depth === 1 && names.has(name);
+    if (!dropping) out.push(line);
+    if (name === 'END') depth--;
+  }
+  return out;
 }
 
 /** RFC 4791 9.6.6 limit-recurrence-set: the master plus only the overrides overlapping the range. */

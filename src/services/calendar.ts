@@ -11,8 +11,7 @@ import type { WorkerPool } from '../workers/pool.js';
 import type { Logger } from '../common/types.js';
 import { calendarDir, calendarsDir } from '../store/layout.js';
 import {
-  CalendarStore, calendarExists, createCalendar, discardStaged, listCalendarNames, readEvent, removeCalendar,
-  stageEvent, parseSyncToken, type CalendarProps, type EventMeta,
+  CalendarStore, calendarExists, createCalendar, listCalendarNames, readEvent, removeCalendar, parseSyncToken, type CalendarProps, type EventMeta,
 } from '../store/calendar.js';
 import { validateResource } from '../common/icalendar.js';
 import type { CompFilter } from '../common/caldav-filter.js';
@@ -55,6 +54,7 @@ export interface QueryHit {
 }
 
 const BATCH = 64;
+const TEXT_CACHE_MAX = 100_000;
 const BODY_CAP = 4 * 1024 * 1024;
 
 /** Check a calendar or event resource name (one path segment, no dot files, no separators). */
@@ -78,6 +78,8 @@ export function etagMatches(header: string, etag: string | undefined): boolean {
 
 /** Calendar collections and events of all users. */
 export class CalendarService {
+  /** Event texts by file, checked against the index's ETag before use (bounded). */
+  private readonly texts = new Map<string, { etag: string; text: string }>();
   /** Called after an event write or delete is durable (outside the actor turn). */
   readonly afterWrite: ((w: CalendarWrite) => Promise<void>)[] = [];
 
@@ -182,8 +184,22 @@ export class CalendarService {
     const store = await this.get(userId, cal);
     const meta = store?.index.events[name];
     if (!store || !meta) return undefined;
-    const text = await readEvent(store.dir, name);
+    const text = await this.text(store, name);
     return text === undefined ? undefined : { text, meta };
+  }
+
+  /** An event's text through the cache (the index ETag says whether the cached copy is current). */
+  async text(store: CalendarStore, name: string): Promise<string | undefined> {
+    const meta = store.index.events[name];
+    if (!meta) return undefined;
+    const key = `${store.dir}\0${name}`;
+    const hit = this.texts.get(key);
+    if (hit && hit.etag === meta.etag) return hit.text;
+    const text = await readEvent(store.dir, name);
+    if (text === undefined) return undefined;
+    if (this.texts.size >= TEXT_CACHE_MAX) this.texts.clear();
+    if (etagOf(text) === meta.etag) this.texts.set(key, { etag: meta.etag, text });
+    return text;
   }
 
   /**
@@ -201,25 +217,21 @@ export class CalendarService {
       throw new HttpError(403, `This calendar does not accept ${info.component} (supported-calendar-component)`);
     }
     const etag = etagOf(text);
-    const staged = await stageEvent(store.dir, text);
     let previous: string | undefined;
     let created = false;
-    try {
-      await this.actors.user(userId).mutate(async () => {
-        await store.refreshIfChanged();
-        const cur = store.index.events[name];
-        if (cond.ifNoneMatch !== undefined && etagMatches(cond.ifNoneMatch, cur?.etag)) throw new HttpError(412, 'Precondition failed');
-        if (cond.ifMatch !== undefined && !etagMatches(cond.ifMatch, cur?.etag)) throw new HttpError(412, 'Precondition failed');
-        const other = store.nameOfUid(info.uid);
-        if (other !== undefined && other !== name) throw new HttpError(409, `UID already used by ${other}.ics (no-uid-conflict)`);
-        if (cur && this.afterWrite.length > 0) previous = await readEvent(store.dir, name);
-        created = !cur;
-        await store.commitPut(name, staged, { ...info, etag, size: Buffer.byteLength(text) });
-      });
-    } catch (err) {
-      await discardStaged(staged);
-      throw err;
-    }
+    const pending = await this.actors.user(userId).mutate(async () => {
+      await store.refreshIfChanged();
+      const cur = store.index.events[name];
+      if (cond.ifNoneMatch !== undefined && etagMatches(cond.ifNoneMatch, cur?.etag)) throw new HttpError(412, 'Precondition failed');
+      if (cond.ifMatch !== undefined && !etagMatches(cond.ifMatch, cur?.etag)) throw new HttpError(412, 'Precondition failed');
+      const other = store.nameOfUid(info.uid);
+      if (other !== undefined && other !== name) throw new HttpError(409, `UID already used by ${other}.ics (no-uid-conflict)`);
+      if (cur && this.afterWrite.length > 0) previous = await this.text(store, name);
+      created = !cur;
+      return store.commitPut(name, text, { ...info, etag, size: Buffer.byteLength(text) });
+    });
+    await pending.durable;
+    this.texts.set(`${store.dir}\0${name}`, { etag, text });
     this.changes.publish(userId, { type: 'calendar-changed', calendar: cal, uid: info.uid });
     if (opts.schedule !== false) this.notify({ userId, calendar: cal, name, text, previous });
     return { etag, created };
@@ -229,14 +241,15 @@ export class CalendarService {
   async remove(userId: string, cal: string, name: string, cond: WriteConditions = {}, opts: { schedule?: boolean } = {}): Promise<void> {
     const store = await this.require(userId, cal);
     let previous: string | undefined;
-    await this.actors.user(userId).mutate(async () => {
+    const pending = await this.actors.user(userId).mutate(async () => {
       await store.refreshIfChanged();
       const cur = store.index.events[name];
       if (!cur) throw new NotFoundError('Event not found');
       if (cond.ifMatch !== undefined && !etagMatches(cond.ifMatch, cur.etag)) throw new HttpError(412, 'Precondition failed');
-      if (this.afterWrite.length > 0) previous = await readEvent(store.dir, name);
-      await store.commitDelete(name);
+      if (this.afterWrite.length > 0) previous = await this.text(store, name);
+      return store.commitDelete(name);
     });
+    await pending.durable;
     this.changes.publish(userId, { type: 'calendar-changed', calendar: cal });
     if (opts.schedule !== false) this.notify({ userId, calendar: cal, name, previous });
   }
@@ -275,9 +288,9 @@ export class CalendarService {
       parse.push({ name, meta });
     }
     if (q.data === 'full') {
-      await Promise.all(hits.map(async (h) => { h.data = await readEvent(store.dir, h.name); }));
+      await Promise.all(hits.map(async (h) => { h.data = await this.text(store, h.name); }));
     }
-    const results = await this.evaluate(store.dir, parse.map((p) => p.name), { filter: q.filter, data: q.data, range: q.range });
+    const results = await this.evaluate(store, parse.map((p) => p.name), { filter: q.filter, data: q.data, range: q.range });
     for (const r of results.results) {
       if (r.match) hits.push({ name: r.name, etag: store.index.events[r.name]?.etag ?? '', data: r.data });
     }
@@ -290,7 +303,7 @@ export class CalendarService {
     const names = Object.entries(store.index.events)
       .filter(([, m]) => m.component === 'VEVENT' && hintOverlaps(m, range))
       .map(([n]) => n);
-    return (await this.evaluate(store.dir, names, { data: 'none', freebusy: range })).busy;
+    return (await this.evaluate(store, names, { data: 'none', freebusy: range })).busy;
   }
 
   /** VALARM triggers in [start, end) across one calendar (only resources flagged with alarms). */
@@ -301,19 +314,19 @@ export class CalendarService {
       .filter(([, m]) => m.alarm !== false && hintOverlaps(m, { start: range.start - margin, end: range.end + margin }))
       .map(([n]) => n);
     if (names.length === 0) return [];
-    return (await this.evaluate(store.dir, names, { data: 'none', alarms: range })).alarms;
+    return (await this.evaluate(store, names, { data: 'none', alarms: range })).alarms;
   }
 
   /** Run the expansion task over files in batches across the pool. */
-  private async evaluate(dir: string, names: string[], base: Omit<import('../workers/expand-rrule.js').ExpandInput, 'items'>): Promise<ExpandOutput> {
+  private async evaluate(store: CalendarStore, names: string[], base: Omit<import('../workers/expand-rrule.js').ExpandInput, 'items'>): Promise<ExpandOutput> {
     const out: ExpandOutput = { results: [], busy: [], alarms: [] };
     const batches: string[][] = [];
     for (let i = 0; i < names.length; i += BATCH) batches.push(names.slice(i, i + BATCH));
     const parts = await Promise.all(batches.map(async (batch) => {
       const items = [];
       for (const name of batch) {
-        const ics = await readEvent(dir, name);
-        if (ics !== undefined) items.push({ name, ics });
+        const ics = await this.text(store, name);
+        if (ics !== undefined) items.push({ name, ics, etag: store.index.events[name]?.etag });
       }
       return this.pool.run('expand-rrule', { ...base, items });
     }));

@@ -4,16 +4,16 @@
  * per-event metadata, tombstones), `events/{name}.ics`.
  *
  * Invariants: index.json is a snapshot at `seq`; `index.journal` beside it holds one JSON line
- * per later write (put, delete, props), each with its own `s` (seq). Loading replays journal
- * lines with `s > snapshot.seq` (a torn last line is ignored), so a compaction that crashed
- * between writing the snapshot and truncating the journal is harmless. A write costs one event
- * file rename + one journal append, O(1) in the calendar's size; compaction rewrites the
- * snapshot once the journal is long (amortized).
+ * per later write (put with the event text, delete, props), each with its own `s` (seq).
+ * Loading replays journal lines with `s > snapshot.seq` (a torn last line is ignored), so a
+ * compaction that crashed between writing the snapshot and truncating the journal is harmless.
+ * A write costs one event file rename + one journal append (one group-committed fdatasync),
+ * O(1) in the calendar's size; compaction rewrites the snapshot once the journal is long.
  */
 import { promises as fsp } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { AppendLog, fsyncDir, mkdirDurable, readJson, tempPath, writeJsonDurable } from './atomic.js';
+import { AppendLog, fsyncDir, mkdirDurable, readJson, tempPath, writeFileDurable, writeJsonDurable } from './atomic.js';
 
 /** calendar.json */
 export interface CalendarProps {
@@ -58,7 +58,7 @@ export interface CalendarIndex {
 }
 
 type JournalLine =
-  | { s: number; c: number; n: string; m: EventMeta }
+  | { s: number; c: number; n: string; m: EventMeta; t?: string }
   | { s: number; c: number; n: string; d: 1 }
   | { s: number; c: number; p: 1 };
 
@@ -91,23 +91,6 @@ export async function readEvent(dir: string, name: string): Promise<string | und
     throw err;
   }
 }
-
-/** Write `data` to a temp file in the events directory and fsync it (before the actor turn). */
-export async function stageEvent(dir: string, data: string): Promise<string> {
-  await fsp.mkdir(eventsDir(dir), { recursive: true });
-  const tmp = tempPath(eventFile(dir, 'staged'));
-  const fh = await fsp.open(tmp, 'w', 0o600);
-  try {
-    await fh.writeFile(data);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  return tmp;
-}
-
-/** Drop a staged temp file that was not committed. */
-export const discardStaged = (tmp: string): Promise<void> => fsp.rm(tmp, { force: true });
 
 /** Names of the calendar directories under a user's calendars/ directory. */
 export async function listCalendarNames(calendarsDir: string): Promise<string[]> {
@@ -151,12 +134,34 @@ export async function removeCalendar(dir: string): Promise<void> {
   await fsp.rm(aside, { recursive: true, force: true });
 }
 
-/** A loaded calendar: props + index in memory, journal open for appends. */
+/** A write whose metadata is in memory and whose journal line is on its way to disk. */
+export interface Pending<T> {
+  value: T;
+  /** Resolves once the journal line (carrying the event text) is fsync'd. */
+  durable: Promise<void>;
+}
+
+const COMPACT_BYTES = 16 * 1024 * 1024;
+
+/**
+ * A loaded calendar: props + index in memory, journal open for appends.
+ *
+ * Write-ahead rule: a PUT's journal line carries the event text, so the one fdatasync of the
+ * journal (group-committed across concurrent writers) makes the write durable; the event file
+ * itself is written by temp + rename without fsync. Loading repairs any event file that does not
+ * match the journal; compaction fsyncs the files written since the last snapshot before it
+ * truncates the journal.
+ */
 export class CalendarStore {
   private journal: AppendLog;
   private journalLines = 0;
   private snapshotMtime = 0;
   private uids: Map<string, string> | null = null;
+  /** Bytes appended to the journal by us (flushed or in flight). */
+  private expected = 0;
+  private count = 0;
+  /** Event files written or removed since the last snapshot (fsync'd at compaction). */
+  private readonly dirty = new Set<string>();
 
   private constructor(
     readonly dir: string,
@@ -175,8 +180,9 @@ export class CalendarStore {
     return store;
   }
 
-  /** Re-read snapshot and journal from disk. */
+  /** Re-read snapshot and journal from disk, repairing event files from the journal. */
   async reload(): Promise<void> {
+    await this.journal.close();
     this.props = (await readJson<CalendarProps>(propsFile(this.dir))) ?? this.props;
     const snap = (await readJson<CalendarIndex>(indexFile(this.dir))) ?? emptyIndex(this.props.id);
     snap.tombstones ??= {};
@@ -189,6 +195,7 @@ export class CalendarStore {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }
     this.journalLines = 0;
+    const touched = new Map<string, string | null>();
     for (const line of text.split('\n')) {
       if (line === '') continue;
       let j: JournalLine;
@@ -198,19 +205,29 @@ export class CalendarStore {
         break; // a torn last line from a crash: it was never acknowledged
       }
       this.journalLines += 1;
-      if (j.s > snap.seq) applyLine(snap, j, this.props.id);
+      if (j.s <= snap.seq) continue;
+      applyLine(snap, j, this.props.id);
+      if ('m' in j && j.t !== undefined) touched.set(j.n, j.t);
+      else if ('d' in j) touched.set(j.n, null);
+    }
+    for (const [name, t] of touched) {
+      this.dirty.add(name);
+      if (t === null) await fsp.rm(eventFile(this.dir, name), { force: true });
+      else if ((await readEvent(this.dir, name)) !== t) await writeFileDurable(eventFile(this.dir, name), t);
     }
     this.index = snap;
+    this.count = Object.keys(snap.events).length;
     this.uids = null;
-    await this.journal.close();
     this.journal = new AppendLog(journalFile(this.dir));
     await this.journal.open();
+    this.expected = this.journal.size;
   }
 
   /** Reload when another process changed the files since we read them (cheap stat check). */
   async refreshIfChanged(): Promise<void> {
     const size = await fsp.stat(journalFile(this.dir)).then((s) => s.size, () => 0);
-    if (size !== this.journal.size || (await mtime(indexFile(this.dir))) !== this.snapshotMtime) await this.reload();
+    const ours = size >= this.journal.size && size <= this.expected;
+    if (!ours || (await mtime(indexFile(this.dir))) !== this.snapshotMtime) await this.reload();
   }
 
   /** The resource name holding `uid`, if any (map built on first use, kept current). */
@@ -222,56 +239,88 @@ export class CalendarStore {
     return this.uids.get(uid);
   }
 
-  /** Commit a staged event file as `name` and record its metadata (caller holds the actor). */
-  async commitPut(name: string, staged: string, meta: Omit<EventMeta, 'seq' | 'modified'>): Promise<EventMeta> {
-    await fsp.rename(staged, eventFile(this.dir, name));
-    await fsyncDir(eventsDir(this.dir));
+  /**
+   * Store an event (caller holds the actor): file by temp + rename, journal line with the text.
+   * Await `durable` after the actor turn before acknowledging.
+   */
+  async commitPut(name: string, text: string, meta: Omit<EventMeta, 'seq' | 'modified'>): Promise<Pending<EventMeta>> {
+    const file = eventFile(this.dir, name);
+    const tmp = tempPath(file);
+    await fsp.writeFile(tmp, text, { mode: 0o600 });
+    await fsp.rename(tmp, file);
+    this.dirty.add(name);
     const s = this.index.seq + 1;
     const full: EventMeta = { ...meta, seq: s, modified: new Date().toISOString() };
-    await this.append({ s, c: this.index.ctag + 1, n: name, m: full });
-    return full;
+    const { durable } = await this.append({ s, c: this.index.ctag + 1, n: name, m: full, t: text });
+    return { value: full, durable };
   }
 
-  /** Delete one event resource and leave a tombstone (caller holds the actor). */
-  async commitDelete(name: string): Promise<void> {
+  /** Delete one event resource and leave a tombstone (caller holds the actor; await `durable`). */
+  async commitDelete(name: string): Promise<Pending<void>> {
     await fsp.rm(eventFile(this.dir, name), { force: true });
-    await fsyncDir(eventsDir(this.dir));
-    await this.append({ s: this.index.seq + 1, c: this.index.ctag + 1, n: name, d: 1 });
+    this.dirty.add(name);
+    const { durable } = await this.append({ s: this.index.seq + 1, c: this.index.ctag + 1, n: name, d: 1 });
+    return { value: undefined, durable };
   }
 
-  /** Replace calendar.json (PROPPATCH) and rotate ctag/sync token. */
+  /** Replace calendar.json (PROPPATCH) and rotate ctag/sync token; durable on return. */
   async setProps(props: CalendarProps): Promise<void> {
     await writeJsonDurable(propsFile(this.dir), props);
     this.props = props;
-    await this.append({ s: this.index.seq + 1, c: this.index.ctag + 1, p: 1 });
+    await (await this.append({ s: this.index.seq + 1, c: this.index.ctag + 1, p: 1 })).durable;
   }
 
-  private async append(line: JournalLine): Promise<void> {
-    await this.journal.append(JSON.stringify(line) + '\n');
-    if (this.uids && 'n' in line) {
+  /** Apply a line in memory and queue it for the journal; returns the durability promise. */
+  private async append(line: JournalLine): Promise<{ durable: Promise<void> }> {
+    const data = JSON.stringify(line) + '\n';
+    this.expected += Buffer.byteLength(data);
+    const durable = this.journal.append(data);
+    durable.catch(() => {}); // awaited by the caller after the actor turn
+    if ('n' in line) {
       const old = this.index.events[line.n];
-      if (old) this.uids.delete(old.uid);
-      if ('m' in line) this.uids.set(line.m.uid, line.n);
+      if (this.uids) {
+        if (old) this.uids.delete(old.uid);
+        if ('m' in line) this.uids.set(line.m.uid, line.n);
+      }
+      if ('m' in line && !old) this.count += 1;
+      if ('d' in line && old) this.count -= 1;
     }
     applyLine(this.index, line, this.props.id);
     this.journalLines += 1;
-    const n = Object.keys(this.index.events).length;
-    if (this.journalLines >= Math.max(512, n / 8)) await this.compact();
+    if (this.journalLines >= Math.max(512, this.count / 8) || this.expected > COMPACT_BYTES) await this.compact();
+    return { durable };
   }
 
-  /** Rewrite index.json from memory and empty the journal. */
+  /** Make event files durable, rewrite index.json from memory and empty the journal. */
   async compact(): Promise<void> {
+    await this.journal.close();
+    const names = [...this.dirty];
+    let next = 0;
+    await Promise.all(Array.from({ length: 16 }, async () => {
+      while (next < names.length) {
+        const fh = await fsp.open(eventFile(this.dir, names[next++]!), 'r').catch(() => null);
+        if (fh) {
+          try {
+            await fh.sync();
+          } finally {
+            await fh.close();
+          }
+        }
+      }
+    }));
+    await fsyncDir(eventsDir(this.dir));
+    this.dirty.clear();
     pruneTombstones(this.index);
     await writeJsonDurable(indexFile(this.dir), this.index);
     this.snapshotMtime = await mtime(indexFile(this.dir));
-    await this.journal.close();
     await fsp.truncate(journalFile(this.dir), 0);
     this.journal = new AppendLog(journalFile(this.dir));
     await this.journal.open();
     this.journalLines = 0;
+    this.expected = this.journal.size;
   }
 
-  /** Close the journal file. */
+  /** Close the journal file (waits for appends in flight). */
   async close(): Promise<void> {
     await this.journal.close();
   }

@@ -10,6 +10,23 @@ import { matchFilter, type CompFilter } from '../common/caldav-filter.js';
 export interface ExpandItem {
   name: string;
   ics: string;
+  /** Content hash: parsed calendars (and their expanded series) are memoized by it. */
+  etag?: string;
+}
+
+// Memo of parsed calendars by content hash (pure memoization: same text, same result).
+const parsed = new Map<string, ReturnType<typeof parseCalendar>>();
+const MEMO_MAX = 20_000;
+
+function parseMemo(it: ExpandItem): ReturnType<typeof parseCalendar> {
+  if (!it.etag) return parseCalendar(it.ics);
+  let cal = parsed.get(it.etag);
+  if (!cal) {
+    cal = parseCalendar(it.ics);
+    if (parsed.size >= MEMO_MAX) parsed.clear();
+    parsed.set(it.etag, cal);
+  }
+  return cal;
 }
 
 /** The batch and what to compute. */
@@ -37,7 +54,7 @@ export default function expand(input: ExpandInput): ExpandOutput {
   const out: ExpandOutput = { results: [], busy: [], alarms: [] };
   for (const it of input.items) {
     try {
-      const cal = parseCalendar(it.ics);
+      const cal = parseMemo(it);
       if (input.alarms) {
         for (const a of alarmsIn(cal, input.alarms.start, input.alarms.end)) out.alarms.push({ ...a, name: it.name });
         continue;

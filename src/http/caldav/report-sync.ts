@@ -9,7 +9,6 @@ import type { CaldavCtx } from './context.js';
 import { NS_DAV, child, esc, response, type XNode } from './xml.js';
 import { eventHref, type Target } from './target.js';
 import { eventEntry, reportProps, wantsData } from './report-util.js';
-import { readEvent } from '../../store/calendar.js';
 
 /** Answer a sync-collection body with the inner XML of the multistatus. */
 export async function syncCollection(ctx: CaldavCtx, root: XNode, target: Target, p: Principal): Promise<string> {
@@ -23,7 +22,7 @@ export async function syncCollection(ctx: CaldavCtx, root: XNode, target: Target
   const store = await ctx.calendars.require(p.id, target.cal);
   const out: string[] = [];
   for (const [name, meta] of r.changed) {
-    const text = data ? await readEvent(store.dir, name) : undefined;
+    const text = data ? await ctx.calendars.text(store, name) : undefined;
     out.push(eventEntry(p, target.cal, name, meta, want, text));
   }
   for (const name of r.deleted) out.push(response(eventHref(p, target.cal, name), [], [], 404));

@@ -9,7 +9,7 @@ const invite = (partstat = 'NEEDS-ACTION', seq = 0, summary = 'Planning') => `BE
   + `DTSTART:20260310T100000Z\r\nDTEND:20260310T110000Z\r\nSUMMARY:${summary}\r\nSEQUENCE:${seq}\r\nORGANIZER:mailto:alice@example.com\r\n`
   + `ATTENDEE;PARTSTAT=ACCEPTED:mailto:alice@example.com\r\nATTENDEE;PARTSTAT=${partstat};RSVP=TRUE:mailto:bob@example.com\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n`;
 
-async function until<T>(fn: () => Promise<T | undefined | false>, ms = 5000): Promise<T> {
+async function until<T>(fn: () => Promise<T | undefined | false>, ms = 20_000): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
     const v = await fn();
