@@ -413,10 +413,26 @@ export class MailService {
     return summary;
   }
 
-  /** Summaries of many messages of one folder (missing ones computed); same order as `uids`. */
+  /**
+   * Summaries of many messages of one folder, same order as `uids` (undefined for a uid not in
+   * the folder). Stored ones are read in one synchronous pass; lost ones are recomputed.
+   */
   async summaries(userId: string, folder: string, uids: number[]): Promise<(MessageSummary | undefined)[]> {
-    const out: (MessageSummary | undefined)[] = [];
-    for (const uid of uids) out.push(await this.summary(userId, folder, uid).catch(() => undefined));
+    const idx = await this.index(userId, folder);
+    await idx.loadSummariesOnce();
+    const out: (MessageSummary | undefined)[] = new Array(uids.length);
+    const missing: number[] = [];
+    uids.forEach((uid, i) => {
+      if (!idx.byUid(uid)) return;
+      const json = idx.summaryJsonSync(uid);
+      try {
+        if (json !== undefined) out[i] = JSON.parse(json) as MessageSummary;
+      } catch {
+        /* recomputed below */
+      }
+      if (!out[i]) missing.push(i);
+    });
+    for (const i of missing) out[i] = await this.summary(userId, folder, uids[i]!).catch(() => undefined);
     return out;
   }
 

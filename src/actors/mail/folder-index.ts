@@ -42,6 +42,35 @@ export const MAX_BATCH = 512;
 // flags are stored normalized (common/flags.ts), so the canonical spelling is enough
 const isSeen = (flags: readonly string[]): boolean => flags.includes('\\Seen');
 
+/**
+ * The summaries of a folder: the file's bytes kept as one Buffer with an offset per uid (no
+ * string per message until asked), plus the summaries added since it was read.
+ */
+class SummaryStore {
+  readonly offsets = new Map<number, number>();
+  private readonly added = new Map<number, string>();
+
+  constructor(private readonly buf: Buffer) {}
+
+  get(uid: number): string | undefined {
+    const a = this.added.get(uid);
+    if (a !== undefined) return a;
+    const off = this.offsets.get(uid);
+    if (off === undefined) return undefined;
+    const end = this.buf.indexOf(0x0a, off);
+    return this.buf.toString('utf8', off, end < 0 ? this.buf.length : end);
+  }
+
+  set(uid: number, json: string): void {
+    this.added.set(uid, json);
+  }
+
+  delete(uid: number): void {
+    this.added.delete(uid);
+    this.offsets.delete(uid);
+  }
+}
+
 /** The live index of one folder (also its lock-free FolderView). */
 export class FolderIndex implements FolderView {
   readonly info: FolderInfo;
@@ -54,8 +83,8 @@ export class FolderIndex implements FolderView {
   private journalRecords = 0;
   private readonly log: AppendLog;
   private readonly files: ReturnType<typeof indexFiles>;
-  private summaries: Map<number, string> | null = null;
-  private summariesLoading: Promise<Map<number, string>> | null = null;
+  private summaries: SummaryStore | null = null;
+  private summariesLoading: Promise<SummaryStore> | null = null;
   /** Inode of the journal we hold open (another process's compaction replaces the file). */
   private journalIno = 0;
 
@@ -363,8 +392,18 @@ export class FolderIndex implements FolderView {
 
   /** The stored summary JSON of a message, or undefined when missing (compute and `addSummary`). */
   async summaryJson(uid: number): Promise<string | undefined> {
-    const map = await this.loadSummaries();
-    return map.get(uid);
+    const sums = this.summaries ?? (await this.loadSummaries());
+    return sums.get(uid);
+  }
+
+  /** The stored summary JSON if the summaries are loaded (sync; undefined when not loaded or missing). */
+  summaryJsonSync(uid: number): string | undefined {
+    return this.summaries?.get(uid);
+  }
+
+  /** Load the summaries file now (once). */
+  async loadSummariesOnce(): Promise<void> {
+    if (!this.summaries) await this.loadSummaries();
   }
 
   /** Store a summary computed after the fact (not fsync'd: it can always be recomputed). */
@@ -379,20 +418,23 @@ export class FolderIndex implements FolderView {
     if (this.summaries) for (const [uid, json] of rows) if (json !== null) this.summaries.set(uid, json);
   }
 
-  private loadSummaries(): Promise<Map<number, string>> {
+  private loadSummaries(): Promise<SummaryStore> {
     if (this.summaries) return Promise.resolve(this.summaries);
     this.summariesLoading ??= (async () => {
-      const text = await fsp.readFile(this.files.summaries, 'utf8').catch(() => '');
-      const map = new Map<number, string>();
-      for (const line of text.split('\n')) {
-        const sp = line.indexOf(' ');
-        if (sp <= 0) continue;
-        const uid = Number(line.slice(0, sp));
-        if (this.byUid(uid)) map.set(uid, line.slice(sp + 1));
+      const buf = await fsp.readFile(this.files.summaries).catch(() => Buffer.alloc(0));
+      const store = new SummaryStore(buf);
+      for (let pos = 0; pos < buf.length;) {
+        const nl = buf.indexOf(0x0a, pos);
+        if (nl < 0) break; // a torn last line
+        let uid = 0;
+        let p = pos;
+        while (p < nl && buf[p]! >= 0x30 && buf[p]! <= 0x39) uid = uid * 10 + buf[p++]! - 0x30;
+        if (p > pos && buf[p] === 0x20 && this.byUid(uid)) store.offsets.set(uid, p + 1);
+        pos = nl + 1;
       }
-      this.summaries = map;
+      this.summaries = store;
       this.summariesLoading = null;
-      return map;
+      return store;
     })();
     return this.summariesLoading;
   }
@@ -401,7 +443,11 @@ export class FolderIndex implements FolderView {
     const st = await fsp.stat(this.files.summaries).catch(() => null);
     if (!st) return;
     const map = await this.loadSummaries();
-    const live = this.messages.filter((m) => map.has(m.uid)).map((m) => `${m.uid} ${map.get(m.uid)}\n`);
+    const live: string[] = [];
+    for (const m of this.messages) {
+      const json = map.get(m.uid);
+      if (json !== undefined) live.push(`${m.uid} ${json}\n`);
+    }
     const liveBytes = live.reduce((n, l) => n + Buffer.byteLength(l), 0);
     if (st.size > liveBytes * 1.5 + 4096) await writeFileDurable(this.files.summaries, live.join(''));
   }
