@@ -149,6 +149,17 @@ t.test('mail screens: selectors, detail, actions, CSRF', async (t) => {
   const drafts = await mail.folder(id, 'Drafts');
   t.equal(drafts.messages.length, 1);
   t.ok(drafts.messages[0]!.flags.includes('\\Draft'));
+  const draftUid = drafts.messages[0]!.uid;
+  const draftPage = await c.get(`/webmail/Drafts/${draftUid}`);
+  t.ok(draftPage.$('a.action-edit-draft'), 'a draft offers Edit draft');
+  const editDraft = await c.get(`/webmail/compose?mode=draft&folder=Drafts&uid=${draftUid}`);
+  t.equal((editDraft.$('input[name=subject]') as any).getAttribute('value'), 'Draft one');
+  t.equal((editDraft.$('input[name=to]') as any).getAttribute('value'), 'bob@example.com');
+  t.equal((editDraft.$('input[name=draft_uid]') as any).getAttribute('value'), String(draftUid));
+  t.equal((await c.post('/webmail/compose', { csrf, action: 'draft', to: 'bob@example.com', subject: 'Draft two', body: 'later', draft_uid: String(draftUid) })).status, 303);
+  const drafts2 = await mail.folder(id, 'Drafts');
+  t.equal(drafts2.messages.length, 1, 'saving again replaces the draft');
+  t.equal((await mail.summary(id, 'Drafts', drafts2.messages[0]!.uid)).envelope.subject, 'Draft two');
   const badTo = await c.post('/webmail/compose', { csrf, action: 'send', to: 'not an address', subject: 'x', body: 'y' });
   t.equal(badTo.status, 400);
   await s.addUser('bob@example.com', 'pw-bob');
@@ -164,6 +175,9 @@ t.test('mail screens: selectors, detail, actions, CSRF', async (t) => {
   t.equal(bobSum.envelope.inReplyTo, '<msg-10@remote.example>', 'In-Reply-To kept');
   t.equal(bobSum.envelope.subject, 'Re: Message number 10');
   t.equal((await mail.folder(id, 'Sent')).messages.length, 1, 'copy in Sent');
+  const lastDraft = (await mail.folder(id, 'Drafts')).messages[0]!.uid;
+  t.equal((await c.post('/webmail/compose', { csrf, action: 'send', to: 'bob@example.com', subject: 'Draft two', body: 'now', draft_uid: String(lastDraft) })).status, 303);
+  t.equal((await mail.folder(id, 'Drafts')).messages.length, 0, 'sending a draft removes it');
   const unknown = await c.post('/webmail/compose', { csrf, action: 'send', to: 'nobody@example.com', subject: 'x', body: 'y' });
   t.equal(unknown.status, 400, 'unknown local recipient refused');
   const composeNoToken = await c.post('/webmail/compose', { action: 'draft', to: 'bob@example.com' });

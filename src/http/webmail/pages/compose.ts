@@ -16,7 +16,7 @@ import { bodyParts, readText } from '../mime-body.js';
 import { dateOf, folders, shellPage, specialFolder, uidParam } from './mail-common.js';
 import { submitMessage } from '../send.js';
 
-const MODES = ['reply', 'reply-all', 'forward'] as const;
+const MODES = ['reply', 'reply-all', 'forward', 'draft'] as const;
 const ADDRESS = /^[^\s@<>(),;:"\\]+@[A-Za-z0-9.-]+$/;
 
 /** Split and check a recipients field; throws 400 naming the bad address. */
@@ -33,7 +33,7 @@ export function parseRecipients(field: string, name: string): string[] {
 async function prefilled(ctx: WebContext, w: WebRequest): Promise<Partial<ComposeData>> {
   const mode = w.req.query.get('mode');
   if (!mode) return { to: w.req.query.get('to') ?? '' };
-  if (!(MODES as readonly string[]).includes(mode)) throw new HttpError(400, 'mode must be reply, reply-all or forward');
+  if (!(MODES as readonly string[]).includes(mode)) throw new HttpError(400, 'mode must be reply, reply-all, forward or draft');
   const mail = ctx.services.mail;
   const view = await mail.folder(w.principal.id, w.req.query.get('folder') ?? 'INBOX');
   const uid = uidParam(w.req.query.get('uid') ?? undefined);
@@ -44,7 +44,15 @@ async function prefilled(ctx: WebContext, w: WebRequest): Promise<Partial<Compos
   const parts = bodyParts(summary);
   const text = parts.text ? await readText(file, parts.text.part) : parts.html ? htmlToText(await readText(file, parts.html.part)) : '';
   const date = longDate(dateOf(summary.envelope.date, meta.internalDate));
-  return { mode: mode as ComposeData['mode'], ...prefill(mode as (typeof MODES)[number], summary.envelope, summary.references, text, w.principal.id, date) };
+  if (mode === 'draft') {
+    const e = summary.envelope;
+    const list = (a: typeof e.to) => a.map((x) => (x.mailbox && x.host ? `${x.mailbox}@${x.host}` : '')).filter(Boolean).join(', ');
+    return {
+      mode: 'draft', draftUid: uid, to: list(e.to), cc: list(e.cc), bcc: list(e.bcc), subject: e.subject ?? '', body: text,
+      inReplyTo: e.inReplyTo ?? '', references: summary.references.join(' '),
+    };
+  }
+  return { mode: mode as ComposeData['mode'], ...prefill(mode as Exclude<(typeof MODES)[number], 'draft'>, summary.envelope, summary.references, text, w.principal.id, date) };
 }
 
 /** GET /webmail/compose. */
@@ -73,6 +81,15 @@ export async function buildMessage(from: string, f: URLSearchParams, to: string[
   return { raw, messageId };
 }
 
+/** Remove the draft this form was editing (named by `draft_uid`), when it is still a draft. */
+async function dropDraft(ctx: WebContext, w: WebRequest, drafts: string): Promise<void> {
+  const raw = w.form.get('draft_uid');
+  if (!raw || !/^[1-9]\d{0,9}$/.test(raw)) return;
+  const view = await ctx.services.mail.folder(w.principal.id, drafts);
+  const meta = view.byUid(Number(raw));
+  if (meta?.flags.includes('\\Draft')) await ctx.services.mail.expunge(w.principal.id, drafts, [meta.uid]);
+}
+
 /** POST /webmail/compose. */
 export async function composeSubmit(ctx: WebContext, w: WebRequest): Promise<Reply> {
   const f = w.form;
@@ -85,6 +102,7 @@ export async function composeSubmit(ctx: WebContext, w: WebRequest): Promise<Rep
     const { raw } = await buildMessage(w.principal.id, f, to, cc, bcc, ctx.services.config.hostname);
     const drafts = specialFolder(list, '\\Drafts', 'Drafts');
     await ctx.services.mail.append(w.principal.id, drafts, { data: raw }, { flags: ['\\Draft', '\\Seen'] });
+    await dropDraft(ctx, w, drafts);
     return redirect(`${ctx.base}/webmail/${encodeURIComponent(drafts)}`);
   }
   if (action !== 'send') throw new HttpError(400, 'action must be send or draft');
@@ -102,6 +120,7 @@ export async function composeSubmit(ctx: WebContext, w: WebRequest): Promise<Rep
     to, cc, bcc, subject: (f.get('subject') ?? '').replace(/[\r\n]+/g, ' ').slice(0, 998), body: f.get('body') ?? '',
     inReplyTo: MSGID.test(inReplyTo) ? inReplyTo : undefined, references: references || undefined,
   });
+  await dropDraft(ctx, w, specialFolder(list, '\\Drafts', 'Drafts'));
   const sent = specialFolder(list, '\\Sent', 'Sent');
   return redirect(`${ctx.base}/webmail/${encodeURIComponent(sent)}`);
 }

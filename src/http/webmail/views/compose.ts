@@ -6,7 +6,9 @@ export interface ComposeData {
   base: string;
   csrf: string;
   from: string;
-  mode: 'new' | 'reply' | 'reply-all' | 'forward';
+  mode: 'new' | 'reply' | 'reply-all' | 'forward' | 'draft';
+  /** The draft being edited (replaced on save, removed on send). */
+  draftUid?: number;
   to: string;
   cc: string;
   bcc: string;
@@ -23,11 +25,12 @@ const field = (name: string, label: string, value: string, extra = ''): string =
 /** The compose screen (inside main.content). */
 export function composeView(d: ComposeData): string {
   const err = d.error ? `<p class="form-error" role="alert">${esc(d.error)}</p>` : '';
-  const title = { new: 'New message', reply: 'Reply', 'reply-all': 'Reply to all', forward: 'Forward' }[d.mode];
+  const title = { new: 'New message', reply: 'Reply', 'reply-all': 'Reply to all', forward: 'Forward', draft: 'Edit draft' }[d.mode];
   return `<section class="compose" data-mode="${d.mode}"><h1>${title}</h1>${err}`
     + `<form class="compose-form" method="post" action="${abs(d.base, '/webmail/compose')}">${csrfField(d.csrf)}`
     + `<input type="hidden" name="in_reply_to" value="${esc(d.inReplyTo)}">`
     + `<input type="hidden" name="references" value="${esc(d.references)}">`
+    + (d.draftUid ? `<input type="hidden" name="draft_uid" value="${d.draftUid}">` : '')
     + `<p class="compose-from">From: <span class="message-from">${esc(d.from)}</span></p>`
     + field('to', 'To', d.to, ' autocomplete="email" multiple')
     + field('cc', 'Cc', d.cc)

@@ -44,6 +44,7 @@ function toolbar(d: DetailData): string {
     .map((f) => `<option value="${esc(f.name)}">${esc(f.name)}</option>`).join('');
   return `<nav class="msg-toolbar" aria-label="Message actions">`
     + `<a class="button action-back" href="${abs(d.base, `/webmail/${seg(d.folder)}`)}">← ${esc(d.folder)}</a>`
+    + (d.flags.includes('\\Draft') ? `<a class="button primary action-edit-draft" href="${compose('draft')}">Edit draft</a>` : '')
     + `<a class="button action-reply" href="${compose('reply')}">Reply</a>`
     + `<a class="button action-reply-all" href="${compose('reply-all')}">Reply all</a>`
     + `<a class="button action-forward" href="${compose('forward')}">Forward</a>`
