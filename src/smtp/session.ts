@@ -61,6 +61,12 @@ export function smtpHandlers(services: Services, mode: SmtpMode) {
         cb(wire(new SmtpError(538, 'Encryption required for requested authentication mechanism', '5.7.11')));
         return;
       }
+      // RFC 4616 section 2: an authzid other than the authcid needs proxy rights, which nobody has.
+      const authzid = (a as { authzid?: string }).authzid ?? '';
+      if (authzid && a.username && authzid.toLowerCase() !== a.username.toLowerCase()) {
+        cb(wire(new SmtpError(535, 'Authorization identity must be the authenticated user', '5.7.8')));
+        return;
+      }
       auth.checkPassword(a.username ?? '', a.password ?? '', addr).then((r) => {
         if (r === 'locked') cb(wire(new SmtpError(454, 'Too many failed attempts, try again later', '4.7.0')));
         else if (r === 'disabled') cb(wire(new SmtpError(535, 'Account disabled', '5.7.8')));
