@@ -44,7 +44,9 @@ export function parseXml(body: string): XmlElement {
 }
 
 function convert(node: Raw, outer: Record<string, string>): XmlNode | { skip: true } {
-  const name = Object.keys(node).find((k) => k !== ':@')!;
+  const name = Object.keys(node).find((k) => k !== ':@');
+  // An element literally named `:@` collides with the parser's attribute key.
+  if (name === undefined) throw new HttpError(400, 'Malformed XML: invalid element name');
   if (name === '#text') return { text: String(node[name]) };
   if (name.startsWith('?') || name.startsWith('!') || name === '#comment') return { skip: true } as never;
   const attrsIn = (node[':@'] ?? {}) as Record<string, string>;
