@@ -10,6 +10,8 @@ import { ValidationError } from './errors.js';
 type Component = InstanceType<typeof ICAL.Component>;
 type Time = InstanceType<typeof ICAL.Time>;
 
+/** Instances expanded at PUT time for the index range hint; beyond that the hint is unbounded. */
+const RANGE_ITERATIONS = 1000;
 /** At most this many instances are visited per event and query (unbounded RRULEs). */
 export const MAX_INSTANCES = 20_000;
 const DAY = 86_400_000;
@@ -325,16 +327,23 @@ export function rangeOf(cal: Component): { start: number | null; end: number | n
   const rr = master.getFirstPropertyValue('rrule');
   const bounded = !(rr instanceof ICAL.Recur) || rr.count !== null || rr.until !== null;
   if (!bounded) return { start: Math.min(start ?? b.start, b.start), end: null };
+  const dur = b.end - b.start;
+  widen(b.start, b.end);
+  // The index only needs a superset: UNTIL bounds the set without expanding it (RDATEs still
+  // widen it below), and a long COUNT is treated as unbounded rather than iterated at PUT time.
+  const rdates = master.hasProperty('rdate');
+  if (rr instanceof ICAL.Recur && rr.until !== null && !rdates) {
+    widen(b.start, timeToMs(rr.until, tzidOf(master, 'dtstart')) + dur + DAY);
+    return { start, end };
+  }
   const ev = new ICAL.Event(master);
   const it = ev.iterator();
-  const dur = b.end - b.start;
   const tzid = tzidOf(master, 'dtstart');
   let n = 0;
-  widen(b.start, b.end);
   for (let next = it.next(); next; next = it.next()) {
     const s = timeToMs(next, tzid);
     widen(s, s + dur);
-    if (++n >= MAX_INSTANCES) return { start, end: null };
+    if (++n >= RANGE_ITERATIONS) return { start, end: null };
   }
   return { start, end };
 }
