@@ -8,7 +8,9 @@
  */
 import { promises as fsp } from 'node:fs';
 import { promises as dns } from 'node:dns';
-import { authenticate, type DNSResolver } from 'mailauth';
+import { authenticate, spf, dmarc, type DNSResolver } from 'mailauth';
+import addressparser from 'nodemailer/lib/addressparser';
+import { isIP } from 'node:net';
 import type { Config, Logger } from '../common/types.js';
 import type { MessageSummary } from '../common/mail.js';
 import { QuotaError, SmtpError } from '../common/errors.js';
@@ -128,19 +130,54 @@ export class DeliveryService {
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new Error('authentication checks timed out')), AUTH_TIMEOUT_MS);
       });
-      const res = await Promise.race([
-        authenticate(spool.stream(), {
-          ip: c.ip, helo: c.helo, sender: c.sender, mta: host, resolver: this.resolver, disableArc: true, disableBimi: true,
-        }),
+      const head = (await spool.head()).toString('latin1');
+      const headers = await Promise.race([
+        /^dkim-signature:/im.test(head) ? this.fullAuth(spool, c) : this.unsignedAuth(head, c),
         timeout,
       ]).finally(() => clearTimeout(timer));
-      const h = res.headers.replace(/\r?\n/g, '\r\n');
+      const h = headers.replace(/\r?\n/g, '\r\n');
       return h.endsWith('\r\n') ? h : `${h}\r\n`;
     } catch (err) {
       this.deps.log.warn('smtp: authentication checks failed', { err: (err as Error).message });
       const from = c.sender ? ` smtp.mailfrom=${c.sender}` : '';
       return `Authentication-Results: ${host};\r\n\tspf=temperror${from};\r\n\tdkim=temperror;\r\n\tdmarc=temperror\r\n`;
     }
+  }
+
+  private async fullAuth(spool: Spool, c: ClientInfo): Promise<string> {
+    const res = await authenticate(spool.stream(), {
+      ip: c.ip, helo: c.helo, sender: c.sender, mta: this.deps.config.hostname, resolver: this.resolver, disableArc: true, disableBimi: true,
+    });
+    return res.headers;
+  }
+
+  /**
+   * The same headers as mailauth's authenticate() for a message without DKIM signatures, without
+   * parsing the body: SPF of the envelope, dkim=none, DMARC of the From domain.
+   */
+  private async unsignedAuth(head: string, c: ClientInfo): Promise<string> {
+    const mta = this.deps.config.hostname;
+    const helo = c.helo && !isIP(c.helo) ? c.helo : `[${c.helo || c.ip}]`;
+    const spfRes = await spf({ sender: c.sender || undefined, ip: c.ip, helo, mta, resolver: this.resolver });
+    const ar = ['dkim=none (message not signed)'];
+    const out: string[] = [];
+    if (spfRes) {
+      ar.push(spfRes.info);
+      out.push(spfRes.header);
+    }
+    const fromLine = /^from:[ \t]*((?:.*)(?:\r?\n[ \t].*)*)/im.exec(head.slice(0, head.search(/\r?\n\r?\n/) >>> 0));
+    const from = fromLine ? addressparser(fromLine[1]!.replace(/\r?\n/g, ''), { flatten: true }).map((a) => a.address).filter(Boolean) : [];
+    if (from.length > 0) {
+      const res = await dmarc({
+        headerFrom: from as string[],
+        spfDomains: spfRes && spfRes.status.result === 'pass' && spfRes.domain ? [spfRes.domain] : [],
+        dkimDomains: [],
+        resolver: this.resolver,
+      });
+      if (res && res.info) ar.push(res.info);
+    }
+    out.push(`Authentication-Results: ${mta};\r\n ${ar.join(';\r\n ')}`);
+    return out.join('\r\n') + '\r\n';
   }
 
   /**

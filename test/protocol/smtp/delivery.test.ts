@@ -1,5 +1,6 @@
 import t from 'tap';
 import { readFileSync } from 'node:fs';
+import { generateKeyPairSync } from 'node:crypto';
 import nodemailer from 'nodemailer';
 import { startTestServer } from '../../helpers/server.js';
 import { RawSmtp, startFakeRemote, eventually } from '../../helpers/smtp.js';
@@ -27,7 +28,10 @@ t.test('MX delivery: INBOX copies, aliases, headers, iMIP hook', async (t) => {
   const uid = (await inbox('alice@example.com'))[0]!.uid;
   const raw = readFileSync(s.services.mail.messageFile('alice@example.com', 'INBOX', uid), 'utf8');
   t.match(raw, /^Authentication-Results: localhost;/m, 'Authentication-Results recorded');
-  t.match(raw, /spf=/, 'SPF result (temperror/none without DNS)');
+  t.match(raw, /spf=\w+/, 'SPF result (temperror/none without DNS)');
+  t.match(raw, /dkim=none \(message not signed\)/, 'DKIM result');
+  t.match(raw, /dmarc=\w+ header\.from=remote\.test/, 'DMARC result');
+  t.match(raw, /^Received-SPF: /m);
   t.match(raw, /^Received: from [^\r\n]+\r\n\tby localhost \(rmail\) with ESMTPS/m, 'Received header, STARTTLS noted');
   t.match(raw, /Subject: Hello over SMTP/);
   t.equal(hooked.length, 0, 'no calendar part, no hook');
@@ -41,6 +45,23 @@ t.test('MX delivery: INBOX copies, aliases, headers, iMIP hook', async (t) => {
   t.equal(hooked[0]!.userId, 'alice@example.com');
   t.ok(hooked[0]!.summary.calendarParts.length >= 1);
   tx.close();
+
+  // A DKIM-signed message takes mailauth's full path: the signature verifies against the published key.
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const pub = publicKey.export({ type: 'spki', format: 'der' }).toString('base64');
+  s.services.delivery.resolver = async (name: string, rr: string) => {
+    if (rr === 'TXT' && name === 'sel._domainkey.signer.test') return [[`v=DKIM1; k=rsa; p=${pub}`]];
+    throw Object.assign(new Error('no such domain'), { code: 'ENOTFOUND' });
+  };
+  const signed = nodemailer.createTransport({
+    host: '127.0.0.1', port: s.ports.smtp!, secure: false, tls: { rejectUnauthorized: false },
+    dkim: { domainName: 'signer.test', keySelector: 'sel', privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }) as string },
+  });
+  await signed.sendMail({ from: 'news@signer.test', to: 'alice@example.com', subject: 'Signed', text: 'signed body' });
+  signed.close();
+  const last = (await inbox('alice@example.com')).at(-1)!;
+  const signedRaw = readFileSync(s.services.mail.messageFile('alice@example.com', 'INBOX', last.uid), 'utf8');
+  t.match(signedRaw, /dkim=pass header\.i=@signer\.test/, 'inbound DKIM verified');
 });
 
 t.test('MX delivery: quota 452/552 and partial failure DSN to a local sender', async (t) => {
@@ -66,11 +87,14 @@ t.test('MX delivery: quota 452/552 and partial failure DSN to a local sender', a
   await c.cmd('MAIL FROM:<x@remote.test>');
   t.equal((await c.cmd('RCPT TO:<carol@example.com>')).code, 250, 'not full yet at RCPT (used < limit)');
   await c.cmd('RSET');
+  t.equal((await send('x@remote.test', ['dave@example.com'], 3_000_000)).code, 250, 'a message past 1 MiB (spooled to disk) is delivered');
+  const big = (await s.services.mail.folder('dave@example.com', 'INBOX')).messages[0]!;
+  t.ok(big.size > 3_000_000, 'stored whole');
   const r = await send('dave@example.com', ['carol@example.com', 'dave@example.com'], 700_000);
   t.equal(r.code, 250, 'accepted for dave, carol over quota');
   await c.close();
   const daves = (await s.services.mail.folder('dave@example.com', 'INBOX')).messages;
-  t.equal(daves.length, 2, 'dave: the message and a DSN');
+  t.equal(daves.length, 3, 'dave: the big one, the message and a DSN');
   const texts = daves.map((m) => readFileSync(s.services.mail.messageFile('dave@example.com', 'INBOX', m.uid), 'utf8'));
   const dsn = texts.find((x) => /report-type=delivery-status/.test(x));
   t.ok(dsn, 'DSN in the sender\'s INBOX');
