@@ -1,7 +1,8 @@
 /**
  * The IMAP listeners: plain + STARTTLS on `imap.port`, implicit TLS on `imap.tls_port`
  * (RFC 3501, RFC 8314). Each accepted socket becomes a Session; the per-IP connection cap is
- * enforced here (whitelisted addresses exempt), the per-user cap at login.
+ * enforced here with the HTTP API's per-IP request budget and lockout (whitelisted addresses
+ * exempt), the per-user cap at login.
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { createSecureContext, Server as TlsServer } from 'node:tls';
@@ -62,6 +63,10 @@ export async function startImapServers(
     });
     if (!exempt && n > ctx.limits.perIp) {
       socket.end('* BYE [UNAVAILABLE] Too many connections from your address\r\n');
+      return;
+    }
+    if (!services.auth.allowRequest(ip)) {
+      socket.end('* BYE [UNAVAILABLE] Rate limit exceeded; try again later\r\n');
       return;
     }
     if (services.auth.isLocked(ip)) {
