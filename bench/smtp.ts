@@ -43,7 +43,7 @@ async function runRmail(messages: number, connections: number, size: number): Pr
       }
       return n;
     };
-    const visible = whenCount(count, messages, 50, 180_000).catch(() => null);
+    const visible = whenCount(count, messages, 200, 180_000).catch(() => null);
     const load = await smtpLoad(server.ports.smtp!, { messages, connections, size, rcpts: users });
     return { load, visibleAt: await visible, peakMb: server.peakRssMb() };
   } finally {
@@ -55,7 +55,7 @@ async function runPeer(messages: number, connections: number, size: number): Pro
   const peer = await startPeer('example.com');
   try {
     const users = Array.from({ length: USERS }, (_, i) => `u${i}@example.com`);
-    const visible = whenCount(() => peer.delivered(users), messages, 20, 180_000);
+    const visible = whenCount(() => peer.delivered(users), messages, 200, 180_000);
     const load = await smtpLoad(peer.smtpPort, { messages, connections, size, rcpts: users });
     return { load, visibleAt: await visible };
   } finally {

@@ -94,3 +94,25 @@ t.test('relay: the queue survives a restart', async (t) => {
   t.ok(remote.received.some((m) => m.to.includes('x@remote.test') && /Subject: persist/.test(m.data.toString())));
   t.equal(s2.services.outbound.list().length, 0);
 });
+
+t.test('relay by MX lookup: preference order, null MX and unknown domains bounce', async (t) => {
+  const remote = await startFakeRemote(t);
+  const s = await startTestServer(t);
+  await s.addUser('alice@example.com', 'pw-alice');
+  const bounces: string[] = [];
+  s.services.outbound.bounce = async (_to, dsn) => { bounces.push(dsn.toString()); };
+  s.services.outbound.options.send = {
+    ...s.services.outbound.options.send,
+    mxPort: remote.port,
+    resolveMx: async (domain) => {
+      if (domain === 'mx.test') return ['127.0.0.1'];
+      if (domain === 'nullmx.test') return [];
+      throw Object.assign(new Error('queryMx ENOTFOUND'), { code: 'ENOTFOUND' });
+    },
+  };
+  await submit(s.ports.submissions!, { from: 'alice@example.com', to: ['a@mx.test', 'b@nullmx.test', 'c@nx.test'], subject: 'mx', text: 'x' });
+  await eventually(() => bounces.length === 1 && s.services.outbound.list().length === 0);
+  t.same(remote.received.map((m) => m.to), [['a@mx.test']], 'delivered to the MX host');
+  t.match(bounces[0]!, /Final-Recipient: rfc822; b@nullmx\.test\r\nAction: failed\r\nStatus: 5\.1\.10/);
+  t.match(bounces[0]!, /Final-Recipient: rfc822; c@nx\.test\r\nAction: failed\r\nStatus: 5\.1\.2/);
+});
