@@ -72,7 +72,9 @@ const USAGE = `usage:
   rmail user del USER@DOMAIN
   rmail alias add DOMAIN PATTERN TARGET
   rmail alias list DOMAIN
-  rmail alias del DOMAIN PATTERN`;
+  rmail alias del DOMAIN PATTERN
+  rmail queue list | rmail queue flush
+  rmail dkim show DOMAIN`;
 
 async function serve(config: Config): Promise<void> {
   const log = createLogger(config.log.level);
