@@ -1,6 +1,7 @@
 /**
  * Webmail cookie sessions. The cookie is `rmail_session=<payload>.<mac>`: payload is
- * base64url JSON {u: user id, n: nonce, e: expiry ms}, mac an HMAC-SHA256 over it with the
+ * base64url JSON {u: user id, n: nonce, e: expiry ms, p: a tag of the account's password hash, so
+ * a password change ends every session}, mac an HMAC-SHA256 over it with the
  * server's secret, so any rmail process sharing the secret accepts it. Cookies are HttpOnly,
  * SameSite=Lax, Secure when the public URL or the listener is TLS. The CSRF token of a session
  * is HMAC("csrf", nonce): every POST form carries it and every POST handler checks it.
@@ -20,6 +21,8 @@ const TTL_MS = 12 * 3600_000;
 /** A live session. */
 export interface Session {
   userId: string;
+  /** Tag of the password hash the session was opened with. */
+  pw: string;
   nonce: string;
   expires: number;
   csrf: string;
@@ -61,15 +64,21 @@ export class SessionManager {
     return this.mac(`csrf:${nonce}`).slice(0, 32);
   }
 
-  /** Start a session for `userId`: the Set-Cookie value and the session. */
-  create(userId: string): { cookie: string; session: Session } {
+  /** The tag of a password hash stored in the session (not reversible). */
+  passwordTag(passwordHash: string): string {
+    return this.mac(`pw:${passwordHash}`).slice(0, 16);
+  }
+
+  /** Start a session for `userId` (whose password hash is `passwordHash`): the Set-Cookie value and the session. */
+  create(userId: string, passwordHash: string): { cookie: string; session: Session } {
     const nonce = b64(randomBytes(18));
     const expires = Date.now() + TTL_MS;
-    const payload = b64(JSON.stringify({ u: userId, n: nonce, e: expires }));
+    const pw = this.passwordTag(passwordHash);
+    const payload = b64(JSON.stringify({ u: userId, n: nonce, e: expires, p: pw }));
     const value = `${payload}.${this.mac(payload)}`;
     return {
       cookie: this.cookie(SESSION_COOKIE, value, Math.floor(TTL_MS / 1000)),
-      session: { userId, nonce, expires, csrf: this.csrfFor(nonce) },
+      session: { userId, pw, nonce, expires, csrf: this.csrfFor(nonce) },
     };
   }
 
@@ -83,15 +92,15 @@ export class SessionManager {
     const given = Buffer.from(raw.slice(dot + 1));
     const want = Buffer.from(this.mac(payload));
     if (given.length !== want.length || !timingSafeEqual(given, want)) return null;
-    let data: { u?: unknown; n?: unknown; e?: unknown };
+    let data: { u?: unknown; n?: unknown; e?: unknown; p?: unknown };
     try {
       data = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
     } catch {
       return null;
     }
-    if (typeof data.u !== 'string' || typeof data.n !== 'string' || typeof data.e !== 'number') return null;
+    if (typeof data.u !== 'string' || typeof data.n !== 'string' || typeof data.e !== 'number' || typeof data.p !== 'string') return null;
     if (data.e < Date.now() || this.revoked.has(data.n)) return null;
-    return { userId: data.u, nonce: data.n, expires: data.e, csrf: this.csrfFor(data.n) };
+    return { userId: data.u, pw: data.p, nonce: data.n, expires: data.e, csrf: this.csrfFor(data.n) };
   }
 
   /** Revoke a session; returns the Set-Cookie value that clears the cookie. */

@@ -7,6 +7,7 @@ import type { Services } from '../../services/index.js';
 import type { Principal } from '../../services/auth.js';
 import type { HttpRequest, Reply } from '../types.js';
 import { HttpError, toHttp, isClientError, ClientGone } from '../../common/errors.js';
+import { accountId, splitAddress } from '../../common/names.js';
 import type { SessionManager, Session } from './session.js';
 import type { SearchIndex } from './search.js';
 import { bare } from './views/layout.js';
@@ -97,6 +98,19 @@ export function loginUrl(ctx: WebContext, req: HttpRequest): string {
 }
 
 /**
+ * The signed-in user of a request: a valid session cookie whose account still exists, is
+ * enabled, and has the password the session was opened with. Null otherwise.
+ */
+export async function signedIn(ctx: WebContext, req: HttpRequest): Promise<{ session: Session; principal: Principal } | null> {
+  const session = ctx.sessions.read(req);
+  const a = session ? splitAddress(session.userId) : null;
+  if (!session || !a) return null;
+  const rec = await ctx.services.accounts.get(a.user, a.domain);
+  if (!rec || !rec.enabled || ctx.sessions.passwordTag(rec.password_hash) !== session.pw) return null;
+  return { session, principal: { id: accountId(rec.username, rec.domain), user: rec.username, domain: rec.domain, admin: rec.admin } };
+}
+
+/**
  * Wrap a page: resolve the session (redirect to the login page when absent), load the
  * principal (a disabled or deleted account ends the session), and for POST parse the form and
  * refuse it (403) without the session's CSRF token. Errors become HTML error pages.
@@ -104,9 +118,9 @@ export function loginUrl(ctx: WebContext, req: HttpRequest): string {
 export function page(ctx: WebContext, handler: PageHandler, opts: { formLimit?: number; rawBody?: boolean } = {}) {
   return async (req: HttpRequest): Promise<Reply> => {
     try {
-      const session = ctx.sessions.read(req);
-      const principal = session ? await ctx.services.auth.currentPrincipal(session.userId) : null;
-      if (!session || !principal) return redirect(loginUrl(ctx, req));
+      const who = await signedIn(ctx, req);
+      if (!who) return redirect(loginUrl(ctx, req));
+      const { session, principal } = who;
       let form = new URLSearchParams();
       if (req.method !== 'GET' && req.method !== 'HEAD') {
         const token = opts.rawBody ? req.query.get('csrf') ?? req.headers['x-csrf-token'] : (form = await readForm(req, opts.formLimit)).get('csrf');

@@ -52,6 +52,17 @@ t.test('login, session cookie, CSRF and logout', async (t) => {
   const inbox = await c.get('/webmail/login');
   t.equal(inbox.status, 303, 'login page redirects a signed-in user');
 
+  // a password change ends existing sessions; so does disabling the account
+  const c3 = new WebClient(s.url);
+  t.equal((await c3.login('alice@example.com', 'pw-alice')).status, 200);
+  await s.services.accounts.setPassword('alice', 'example.com', 'pw-new');
+  t.equal((await c3.get('/webmail/INBOX')).status, 303, 'session ended by the password change');
+  const c4 = new WebClient(s.url);
+  t.equal((await c4.login('alice@example.com', 'pw-new')).status, 200);
+  await s.services.accounts.update('alice', 'example.com', { enabled: false });
+  t.equal((await c4.get('/webmail/INBOX')).status, 303, 'session ended by disabling');
+  await s.services.accounts.update('alice', 'example.com', { enabled: true });
+
   const docs = await c.get('/docs/');
   t.equal(docs.status, 200);
   t.ok(docs.$('article.docs'));

@@ -13,7 +13,7 @@ import { HttpError } from '../../../common/errors.js';
 import { checkDrivePath, checkShareName, isShareUid, parseDrivePath } from '../../../common/drive-path.js';
 import { defaultShareName } from '../../../services/drive-shares.js';
 import type { ShareRecord } from '../../../store/shares.js';
-import { type WebContext, type WebRequest, page, publicPage, redirect, readForm, html } from '../web.js';
+import { type WebContext, type WebRequest, page, publicPage, redirect, readForm, html, signedIn } from '../web.js';
 import { driveView, confirmDeleteView, type DriveData } from '../views/drive.js';
 import { shareFormView, sharedListView } from '../views/drive-share.js';
 import { bare, head } from '../views/layout.js';
@@ -97,9 +97,9 @@ async function opTarget(ctx: WebContext, req: HttpRequest, fields: URLSearchPara
     const root = `/webmail/drive/${share.uid}/${encodeURIComponent(share.name)}`;
     return { userId: share.owner, dir: [...parseDrivePath(share.target_path), ...sub], back: `${ctx.base}${root}/${enc(sub)}${sub.length ? '/' : ''}`, share, csrf };
   }
-  const session = ctx.sessions.read(req);
-  const principal = session ? await ctx.services.auth.currentPrincipal(session.userId) : null;
-  if (!session || !principal) throw new HttpError(401, 'Sign in first');
+  const who = await signedIn(ctx, req);
+  if (!who) throw new HttpError(401, 'Sign in first');
+  const { session, principal } = who;
   if (!ctx.sessions.checkCsrf(session, token)) throw new HttpError(403, 'Missing or invalid CSRF token');
   return { userId: principal.id, dir: sub, back: `${ctx.base}/webmail/drive/${enc(sub)}${sub.length ? '/' : ''}`, csrf: session.csrf };
 }

@@ -7,7 +7,7 @@
 import type { Router } from '../../router.js';
 import type { HttpRequest, Reply } from '../../types.js';
 import { HttpError } from '../../../common/errors.js';
-import { type WebContext, html, redirect, readForm, publicPage, page, sameOrigin } from '../web.js';
+import { type WebContext, html, redirect, readForm, publicPage, page, sameOrigin, signedIn } from '../web.js';
 import { bare } from '../views/layout.js';
 import { loginView } from '../views/login.js';
 
@@ -50,16 +50,17 @@ async function postLogin(ctx: WebContext, req: HttpRequest): Promise<Reply> {
   if (result === 'locked') return loginPage(ctx, req, 429, { next, username, error: 'Too many failed attempts; try again later.' });
   if (result === 'disabled') return loginPage(ctx, req, 403, { next, username, error: 'This account is disabled.' });
   if (result === 'bad-credentials') return loginPage(ctx, req, 401, { next, username, error: 'Wrong email address or password.' });
-  const { cookie } = ctx.sessions.create(result.id);
+  const rec = await ctx.services.accounts.get(result.user, result.domain);
+  if (!rec) return loginPage(ctx, req, 401, { next, username, error: 'Wrong email address or password.' });
+  const { cookie } = ctx.sessions.create(result.id, rec.password_hash);
   return redirect(ctx.base + next, { 'set-cookie': cookie });
 }
 
 /** Register the login, logout and root redirect routes. */
 export function registerLoginRoutes(router: Router, ctx: WebContext): void {
   router.on(['GET', 'HEAD'], '/webmail/login', { auth: 'none' }, publicPage(ctx, async (req) => {
-    const s = ctx.sessions.read(req);
     const next = safeNext(req.query.get('next'));
-    if (s && (await ctx.services.auth.currentPrincipal(s.userId).catch(() => null))) return redirect(ctx.base + next);
+    if (await signedIn(ctx, req)) return redirect(ctx.base + next);
     return loginPage(ctx, req, 200, { next });
   }));
   router.on('POST', '/webmail/login', { auth: 'none' }, publicPage(ctx, (req) => postLogin(ctx, req)));

@@ -54,7 +54,8 @@ async function submit(ctx: WebContext, req: HttpRequest): Promise<Reply> {
     }
     throw err;
   }
-  const { cookie } = ctx.sessions.create(`${username}@${domain}`);
+  const rec = await ctx.services.accounts.require(username, domain);
+  const { cookie } = ctx.sessions.create(`${username}@${domain}`, rec.password_hash);
   return redirect(`${ctx.base}/webmail/INBOX`, { 'set-cookie': cookie });
 }
 
