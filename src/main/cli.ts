@@ -5,6 +5,8 @@ import { loadConfig, ConfigError } from './config.js';
 import { createLogger } from './log.js';
 import { startServer } from './serve.js';
 import { queueCommand, dkimCommand } from './queue-cli.js';
+import { verifyCommand } from './verify.js';
+import { backupCommand, restoreCommand } from './backup.js';
 import { ActorRegistry } from '../actors/registry.js';
 import { ChangeBus } from '../actors/changes.js';
 import { AccountService } from '../services/accounts.js';
@@ -74,7 +76,10 @@ const USAGE = `usage:
   rmail alias list DOMAIN
   rmail alias del DOMAIN PATTERN
   rmail queue list | rmail queue flush
-  rmail dkim show DOMAIN`;
+  rmail dkim show DOMAIN
+  rmail verify [--fix]
+  rmail backup DIR
+  rmail restore DIR`;
 
 async function serve(config: Config): Promise<void> {
   const log = createLogger(config.log.level);
@@ -160,7 +165,7 @@ async function aliasCommand(config: Config, sub: string | undefined, p: Parsed):
 
 /** Extra commands other areas register (queue, dkim, verify, backup...). */
 export type CliCommand = (config: Config, p: { positional: string[]; flags: Map<string, string | true> }) => Promise<void>;
-const EXTRA: Record<string, CliCommand> = { queue: queueCommand, dkim: dkimCommand };
+const EXTRA: Record<string, CliCommand> = { queue: queueCommand, dkim: dkimCommand, verify: verifyCommand, backup: backupCommand, restore: restoreCommand };
 
 /** Run the CLI on `argv` (without node and script). */
 export async function main(argv: string[]): Promise<number> {
