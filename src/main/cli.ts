@@ -3,7 +3,6 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { loadConfig, ConfigError } from './config.js';
 import { createLogger } from './log.js';
-import { startServer } from './serve.js';
 import { queueCommand, dkimCommand } from './queue-cli.js';
 import { verifyCommand } from './verify.js';
 import { backupCommand, restoreCommand } from './backup.js';
@@ -83,6 +82,8 @@ const USAGE = `usage:
 
 async function serve(config: Config): Promise<void> {
   const log = createLogger(config.log.level);
+  // Loaded on demand: user and alias commands start fast without the protocol servers.
+  const { startServer } = await import('./serve.js');
   const server = await startServer(config, log);
   let stopping = false;
   const stop = (signal: string) => {

@@ -4,6 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli, startChildServer } from '../helpers/spawn.js';
 
+// Each step spawns a process: allow for a loaded CI machine.
+t.setTimeout(600_000);
+
 function tempConfig(extra: Record<string, unknown> = {}): { dir: string; file: string; root: string } {
   const dir = mkdtempSync(join(tmpdir(), 'rmail-cli-'));
   const root = join(dir, 'store');
