@@ -1,7 +1,8 @@
 /** `rmail queue list|flush` and `rmail dkim show DOMAIN` (work while the server runs). */
 import { ActorRegistry } from '../actors/registry.js';
 import { listQueueEntries, touchFlushMarker } from '../store/queue.js';
-import { ensureDkimKey, dkimDnsRecord } from '../services/dkim.js';
+import { generateDkimKey, dkimDnsRecord } from '../services/dkim.js';
+import { QueueFiles } from '../actors/queue.js';
 import { ValidationError } from '../common/errors.js';
 import { checkDomain } from '../common/names.js';
 import type { Config } from '../common/types.js';
@@ -35,7 +36,7 @@ export const dkimCommand: CliCommand = async (config: Config, p) => {
   const domain = checkDomain(domainArg);
   if (!config.domains.includes(domain)) throw new ValidationError(`domain ${domain} is not served here`);
   const actors = new ActorRegistry(config.mail_root);
-  const key = await actors.system().mutate(() => ensureDkimKey(config.mail_root, domain));
+  const key = await new QueueFiles(actors, config.mail_root).dkimKey(domain, generateDkimKey);
   await actors.close();
   console.log(dkimDnsRecord(domain, key));
 };

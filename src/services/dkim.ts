@@ -6,35 +6,19 @@ import { generateKeyPair, createPublicKey } from 'node:crypto';
 import { promisify } from 'node:util';
 import type { Readable } from 'node:stream';
 import { dkimSign } from 'mailauth';
-import { dkimKeyFile } from '../store/layout.js';
-import { writeFileDurable } from '../store/atomic.js';
-import { promises as fsp } from 'node:fs';
 
 /** The DKIM selector every domain's key is published under. */
 export const DKIM_SELECTOR = 'rmail';
 
 const genKeyPair = promisify(generateKeyPair);
 
-/** Load a domain's private key (PEM), or undefined when it has none yet. */
-export async function readDkimKey(root: string, domain: string): Promise<string | undefined> {
-  try {
-    return await fsp.readFile(dkimKeyFile(root, domain), 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
-}
-
-/** Load or create (durably) a domain's private key. Callers hold the system actor. */
-export async function ensureDkimKey(root: string, domain: string): Promise<string> {
-  const have = await readDkimKey(root, domain);
-  if (have) return have;
+/** A new RSA 2048 private key (PEM, PKCS#8). */
+export async function generateDkimKey(): Promise<string> {
   const { privateKey } = await genKeyPair('rsa', {
     modulusLength: 2048,
     privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
     publicKeyEncoding: { type: 'spki', format: 'pem' },
   });
-  await writeFileDurable(dkimKeyFile(root, domain), privateKey);
   return privateKey;
 }
 

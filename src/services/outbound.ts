@@ -15,11 +15,9 @@ import type { Config, Logger } from '../common/types.js';
 import type { ActorRegistry } from '../actors/registry.js';
 import { splitAddress } from '../common/names.js';
 import { queueMessageFile } from '../store/layout.js';
-import {
-  commitQueueMessage, ensureQueueDir, listQueueEntries, removeQueueEntry, takeFlushMarker, writeQueueEntry,
-  type QueueEntry,
-} from '../store/queue.js';
-import { ensureDkimKey, dkimSignatureFor } from './dkim.js';
+import { takeFlushMarker, type QueueEntry } from '../store/queue.js';
+import { QueueFiles } from '../actors/queue.js';
+import { generateDkimKey, dkimSignatureFor } from './dkim.js';
 import { buildDsn, headerBlock, type FailedRecipient } from './dsn.js';
 import { attemptDelivery, dnsMx, type SendOptions, type SendResult } from './outbound-send.js';
 import { Spool } from './spool.js';
@@ -57,8 +55,11 @@ export class OutboundService {
   private readonly keys = new Map<string, string>();
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
+  private readonly files: QueueFiles;
 
-  constructor(private readonly deps: { config: Config; log: Logger; actors: ActorRegistry }) {}
+  constructor(private readonly deps: { config: Config; log: Logger; actors: ActorRegistry }) {
+    this.files = new QueueFiles(deps.actors, deps.config.mail_root);
+  }
 
   private get root(): string {
     return this.deps.config.mail_root;
@@ -66,11 +67,8 @@ export class OutboundService {
 
   /** Load the queue from disk, make missing DKIM keys, start the retry timer. */
   async start(): Promise<void> {
-    await this.deps.actors.system().mutate(async () => {
-      await ensureQueueDir(this.root);
-      for (const d of this.deps.config.domains) this.keys.set(d, await ensureDkimKey(this.root, d));
-      for (const e of await listQueueEntries(this.root, true)) this.entries.set(e.id, e);
-    });
+    for (const d of this.deps.config.domains) this.keys.set(d, await this.files.dkimKey(d, generateDkimKey));
+    for (const e of await this.files.load()) this.entries.set(e.id, e);
     await takeFlushMarker(this.root);
     this.timer = setInterval(() => void this.tick(), this.options.tickMs);
     this.timer.unref();
@@ -104,10 +102,7 @@ export class OutboundService {
       recipients: [...new Set(recipients)].map((address) => ({ address, status: 'pending', error: null })),
     };
     try {
-      await this.deps.actors.system().mutate(async () => {
-        await commitQueueMessage(this.root, id, temp);
-        await writeQueueEntry(this.root, entry);
-      });
+      await this.files.add(entry, temp);
     } catch (err) {
       await fsp.rm(temp, { force: true });
       throw err;
@@ -202,7 +197,7 @@ export class OutboundService {
     });
     if (failed.length && e.from) await this.sendDsn(e, failed, file);
     const done = e.recipients.every((r) => r.status !== 'pending');
-    await this.deps.actors.system().mutate(() => (done ? removeQueueEntry(this.root, e.id) : writeQueueEntry(this.root, e)));
+    await (done ? this.files.remove(e.id) : this.files.save(e));
     if (done) this.entries.delete(e.id);
   }
 

@@ -7,7 +7,7 @@ import nodemailer from 'nodemailer';
 import { dkimVerify } from 'mailauth';
 import { startTestServer } from '../../helpers/server.js';
 import { startFakeRemote, eventually } from '../../helpers/smtp.js';
-import { readDkimKey } from '../../../src/services/dkim.js';
+import { readDkimKey } from '../../../src/store/dkim.js';
 
 const submit = (port: number, mail: Record<string, unknown>) => {
   const tx = nodemailer.createTransport({
