@@ -129,3 +129,27 @@ t.test('a deleted and re-created user starts empty', async (t) => {
   t.equal((await s.mail.folder('d@example.com', 'INBOX')).info.total, 0);
   t.equal((await s.mail.quota('d@example.com')).used, 0);
 });
+
+t.test('change events follow each durable write, in order', async (t) => {
+  const s = await mailHarness(t);
+  await s.addUser('e@example.com');
+  const id = 'e@example.com';
+  const seen: string[] = [];
+  s.changes.subscribe(id, (c) => {
+    seen.push(c.type === 'message-added' ? `add ${c.folder} ${c.uid}`
+      : c.type === 'flags-changed' ? `flags ${c.folder} ${c.uid} ${c.flags.join(',')}`
+      : c.type === 'expunged' ? `expunge ${c.folder} ${c.uids.join(',')}`
+      : c.type === 'folder-renamed' ? `rename ${c.folder} ${c.to}`
+      : `${c.type} ${'folder' in c ? c.folder : ''}`);
+  });
+  await s.mail.append(id, 'INBOX', { data: MSG('1') });
+  await s.mail.setFlags(id, 'INBOX', [1], 'add', ['\\Seen']);
+  await s.mail.createFolder(id, 'A/B');
+  await s.mail.move(id, 'INBOX', [1], 'A/B');
+  await s.mail.renameFolder(id, 'A', 'C');
+  await s.mail.deleteFolder(id, 'C/B');
+  t.same(seen, [
+    'add INBOX 1', 'flags INBOX 1 \\Seen', 'folder-created A', 'folder-created A/B',
+    'add A/B 1', 'expunge INBOX 1', 'rename A C', 'rename A/B C/B', 'folder-deleted C/B',
+  ]);
+});
