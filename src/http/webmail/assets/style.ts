@@ -121,7 +121,7 @@ label.inline{display:flex;gap:6px;align-items:center;font-weight:400}
  .folder-list{display:flex;gap:4px;overflow-x:auto}.folder-item a{white-space:nowrap}
  .side-links{display:flex;gap:8px;margin-top:6px;padding-top:6px;overflow-x:auto}
  .compose-button{display:inline-block;margin:0 0 6px}
- .col-from{width:34%}.col-date{width:70px}.col-star{width:30px}.col-check{width:30px}
+ .col-from{width:30%}.message-row td.col-date{width:86px;font-size:12px;padding:7px 2px}.col-date{width:86px}.col-star{width:28px}.col-check{width:30px}
  .message-preview{display:none}
  .content{padding:10px}.topbar{gap:8px;padding:6px 10px}.account{margin-left:0}
  .search-form{margin-left:0;width:100%}.search-form input{flex:1}
