@@ -1,8 +1,8 @@
 /** Message files: `{uid}.eml` in the folder's directory, immutable once placed. */
 import { promises as fsp, constants as fsc } from 'node:fs';
-import { join } from 'node:path';
+import { join, dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { fsyncDir } from '../atomic.js';
+import { fsyncDir, mkdirDurable } from '../atomic.js';
 
 /** The path of message `uid` in a folder directory. */
 export const messagePath = (dir: string, uid: number): string => join(dir, `${uid}.eml`);
@@ -88,10 +88,12 @@ export async function statMessage(path: string): Promise<{ size: number; mtimeMs
 /** True when a file exists. */
 export const exists = (path: string): Promise<boolean> => fsp.access(path).then(() => true, () => false);
 
-/** Create a folder directory durably. */
+/** Create a folder directory durably (`mail/`, `mail/f/` and the folder's own entry are fsync'd). */
 export async function makeFolderDir(dir: string): Promise<void> {
-  await fsp.mkdir(dir, { recursive: true });
-  await fsyncDir(join(dir, '..'));
+  const f = dirname(dir);
+  await mkdirDurable(dirname(f));
+  await mkdirDurable(f);
+  await mkdirDurable(dir);
 }
 
 /** Remove a whole folder directory (after it left the folder list). */
