@@ -36,7 +36,9 @@ export async function messagePage(ctx: WebContext, w: WebRequest, name: string, 
   let text = '';
   let blockedRemote = 0;
   if (parts.html) {
-    const s = sanitizeMail(await readText(file, parts.html.part), {
+    // sanitizing runs on the event loop: very large HTML bodies are cut (the source stays available)
+    const source = await readText(file, parts.html.part);
+    const s = sanitizeMail(source.length > MAX_HTML ? source.slice(0, MAX_HTML) : source, {
       allowRemote,
       cidUrl: (cid) => {
         const section = sectionOfCid(summary, cid);
@@ -60,6 +62,7 @@ export async function messagePage(ctx: WebContext, w: WebRequest, name: string, 
 }
 
 const SAFE_INLINE = /^image\/(png|gif|jpeg|webp|bmp)$/;
+const MAX_HTML = 1024 * 1024;
 
 /** A quoted filename for Content-Disposition (RFC 6266: ASCII fallback plus filename*). */
 export function disposition(kind: 'inline' | 'attachment', filename: string): string {
