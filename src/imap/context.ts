@@ -25,11 +25,11 @@ export const DEFAULT_LIMITS: ImapLimits = {
   idleMs: 30 * 60_000,
 };
 
-/** Pre-encoded ENVELOPE / BODYSTRUCTURE strings per message (messages are immutable). */
+/** Pre-encoded ENVELOPE / BODYSTRUCTURE / BODY strings per message (immutable), each made on first use. */
 export interface Encoded {
-  envelope: string;
-  bodystructure: string;
-  body: string;
+  envelope?: string;
+  bodystructure?: string;
+  body?: string;
 }
 
 /** Shared state of the IMAP front end. */

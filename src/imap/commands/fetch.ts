@@ -12,7 +12,7 @@ import { parseNumber } from '../parser.js';
 import type { Session } from '../connection.js';
 import { parseFetchAtts, type FetchAtt, type SectionAtt } from '../parse-fetch.js';
 import { bodyStructure, envelope, flagList, internalDate } from '../encode.js';
-import { remember, type Encoded } from '../context.js';
+import { remember } from '../context.js';
 import { decodeTransfer, findPart, readRange, sectionPiece, type Piece } from '../fetch-body.js';
 import { resolveUids } from '../sequence.js';
 import { uidSetText } from '../uidset.js';
@@ -57,15 +57,23 @@ function plan(atts: FetchAtt[], uidMode: boolean, readOnly: boolean, changedSinc
   return { atts, uid, modseq, needSummary, needEncoded, needFile, markSeen: markSeen && !readOnly };
 }
 
-async function encodedFor(s: Session, uid: number, summary: () => Promise<MessageSummary>): Promise<Encoded> {
+type EncodedKind = 'envelope' | 'bodystructure' | 'body';
+
+/** One pre-encoded structure of a message, from the shared cache or encoded once from the summary. */
+async function encodedFor(s: Session, uid: number, kind: EncodedKind, summary: () => Promise<MessageSummary>): Promise<string> {
   const key = `${s.userId}\0${s.box.view.info.id}\0${uid}`;
   let e = s.ctx.cache.get(key);
   if (!e) {
-    const sum = await summary();
-    e = { envelope: envelope(sum.envelope), bodystructure: bodyStructure(sum.body, true), body: bodyStructure(sum.body, false) };
+    e = {};
     remember(s.ctx, key, e);
   }
-  return e;
+  let v = e[kind];
+  if (v === undefined) {
+    const sum = await summary();
+    v = kind === 'envelope' ? envelope(sum.envelope) : bodyStructure(sum.body, kind === 'bodystructure');
+    e[kind] = v;
+  }
+  return v;
 }
 
 /** Write one message's FETCH response. */
@@ -93,9 +101,9 @@ async function fetchOne(s: Session, p: Plan, seq: number, m: MessageMeta, addFla
           case 'INTERNALDATE': push(`INTERNALDATE ${internalDate(m.internalDate)}`); break;
           case 'RFC822.SIZE': push(`RFC822.SIZE ${m.size}`); break;
           case 'MODSEQ': break;
-          case 'ENVELOPE': push(`ENVELOPE ${(await encodedFor(s, m.uid, summary)).envelope}`); break;
-          case 'BODYSTRUCTURE': push(`BODYSTRUCTURE ${(await encodedFor(s, m.uid, summary)).bodystructure}`); break;
-          case 'BODY': push(`BODY ${(await encodedFor(s, m.uid, summary)).body}`); break;
+          case 'ENVELOPE': push(`ENVELOPE ${await encodedFor(s, m.uid, 'envelope', summary)}`); break;
+          case 'BODYSTRUCTURE': push(`BODYSTRUCTURE ${await encodedFor(s, m.uid, 'bodystructure', summary)}`); break;
+          case 'BODY': push(`BODY ${await encodedFor(s, m.uid, 'body', summary)}`); break;
           case 'RFC822': await literal('RFC822', { start: 0, end: m.size }, null); break;
           case 'RFC822.HEADER': await literal('RFC822.HEADER', { start: 0, end: (await summary()).body.bodyStart }, null); break;
           case 'RFC822.TEXT': await literal('RFC822.TEXT', { start: (await summary()).body.bodyStart, end: m.size }, null); break;
