@@ -38,7 +38,9 @@ function options(services: Services, l: Listener, tls: { key: Buffer; cert: Buff
     // Plain-text AUTH is refused in onAuth unless the client is in trusted_networks.
     allowInsecureAuth: config.trusted_networks.length > 0,
     disableReverseLookup: true,
+    // Neither DSN parameters (RFC 3461) nor REQUIRETLS (RFC 8689) are honoured, so neither is offered.
     hideDSN: true,
+    hideREQUIRETLS: true,
     logger: false,
     maxClients: 1000,
     closeTimeout: 3000,

@@ -49,6 +49,7 @@ t.test('MX: AUTH needs TLS outside trusted_networks; STARTTLS works', async (t) 
   t.equal((await c.starttls()).code, 220);
   const ehlo = await c.cmd('EHLO client.test');
   t.ok(ehlo.lines.some((l) => l.startsWith('AUTH')), 'AUTH offered after STARTTLS');
+  t.notOk(ehlo.lines.some((l) => /^(REQUIRETLS|DSN)\b/.test(l)), 'no extension offered that is not honoured');
   t.equal((await c.authPlain('alice@example.com', 'pw-alice')).code, 235);
   t.equal((await c.cmd('MAIL FROM:<alice@example.com>')).code, 250);
   t.equal((await c.cmd('RCPT TO:<friend@remote.test>')).code, 250, 'authenticated relay on MX');
