@@ -9,7 +9,6 @@ import { marked } from 'marked';
 import type { Router } from './router.js';
 import type { Services } from '../services/index.js';
 import type { HttpRequest, Reply } from './types.js';
-import { HttpError } from '../common/errors.js';
 import { esc } from './webmail/views/html.js';
 import { head } from './webmail/views/layout.js';
 import { html } from './webmail/web.js';
@@ -77,10 +76,12 @@ export function registerDocsRoutes(router: Router, services: Services): void {
   });
   router.on(['GET', 'HEAD'], '/docs/:page', { auth: 'none' }, async (req: HttpRequest): Promise<Reply> => {
     const name = req.params.page!.replace(/\.(md|html)$/, '').toLowerCase();
-    if (!PAGE.test(name)) throw new HttpError(404, 'No such documentation page');
     const all = await pages();
-    const page = all.get(name);
-    if (!page) throw new HttpError(404, 'No such documentation page');
+    const page = PAGE.test(name) ? all.get(name) : undefined;
+    if (!page) {
+      const body = `<h1>Not found</h1><p>There is no page "${esc(req.params.page)}". See the <a href="${base()}/docs/">index</a>.</p>`;
+      return html(base(), shell(base(), 'Not found', all, '', body), 404);
+    }
     return html(base(), shell(base(), page.title, all, name, page.html));
   });
 }
