@@ -85,6 +85,8 @@ export class FolderIndex implements FolderView {
   private readonly files: ReturnType<typeof indexFiles>;
   private summaries: SummaryStore | null = null;
   private summariesLoading: Promise<SummaryStore> | null = null;
+  /** Summary lines of messages expunged since this index was opened (drives their compaction). */
+  private deadSummaries = 0;
   /** Inode of the journal we hold open (another process's compaction replaces the file). */
   private journalIno = 0;
 
@@ -263,7 +265,7 @@ export class FolderIndex implements FolderView {
   }
 
   private async maybeCompact(): Promise<void> {
-    if (this.journalRecords > Math.max(COMPACT_MIN, this.messages.length)) await this.compact();
+    if (this.journalRecords > Math.max(COMPACT_MIN, this.messages.length / 4)) await this.compact();
   }
 
   /** FolderView: the message with this uid (binary search: `messages` is ascending). */
@@ -381,6 +383,7 @@ export class FolderIndex implements FolderView {
       this.summaries?.delete(u);
     }
     this.messages = this.messages.filter((m) => !set.has(m.uid));
+    this.deadSummaries += gone.length;
     this.info.total = this.messages.length;
     this.info.highestModseq = modseq;
     this.journalRecords += 1;
@@ -440,6 +443,9 @@ export class FolderIndex implements FolderView {
   }
 
   private async compactSummaries(): Promise<void> {
+    // only once many summaries belong to expunged messages (counted since this index was opened)
+    if (this.deadSummaries < Math.max(COMPACT_MIN, this.messages.length)) return;
+    this.deadSummaries = 0;
     const st = await fsp.stat(this.files.summaries).catch(() => null);
     if (!st) return;
     const map = await this.loadSummaries();
@@ -449,7 +455,10 @@ export class FolderIndex implements FolderView {
       if (json !== undefined) live.push(`${m.uid} ${json}\n`);
     }
     const liveBytes = live.reduce((n, l) => n + Buffer.byteLength(l), 0);
-    if (st.size > liveBytes * 1.5 + 4096) await writeFileDurable(this.files.summaries, live.join(''));
+    if (st.size > liveBytes * 1.5 + 4096) {
+      await writeFileDurable(this.files.summaries, live.join(''));
+      this.summaries = null; // reloaded from the new file when next asked
+    }
   }
 
   /** Rename in place (the directory keeps its id). */

@@ -117,3 +117,26 @@ t.test('a journal line whose file did not survive is dropped, its uid not reused
   t.equal(v.info.uidNext, 8);
   t.equal((await h.mail.append(ID, 'INBOX', { data: MSG(8) })).uid, 8);
 });
+
+t.test('summaries of expunged messages are compacted away', async (t) => {
+  const h = await mailHarness(t);
+  await h.addUser(ID);
+  const uids: number[] = [];
+  const subject = new Map<number, string>();
+  await Promise.all(Array.from({ length: 2100 }, async (_, i) => {
+    const uid = (await h.mail.append(ID, 'INBOX', { data: MSG(i) })).uid;
+    uids.push(uid);
+    subject.set(uid, `m${i}`);
+  }));
+  const dir = mailFolderDir(h.root, 'example.com', 'alice', (await h.mail.folder(ID, 'INBOX')).info.id);
+  const before = statSync(join(dir, 'summaries.jsonl')).size;
+  const keep = Math.max(...uids);
+  await h.mail.expunge(ID, 'INBOX', uids.filter((u) => u !== keep));
+  await h.mail.setFlags(ID, 'INBOX', [keep], 'add', ['\\Seen']);
+  const idx = (await h.mail.folder(ID, 'INBOX')) as FolderIndex;
+  await h.actors.user(ID).mutate(() => idx.compact());
+  t.ok(statSync(join(dir, 'summaries.jsonl')).size < before / 100, 'dead summary lines dropped');
+  t.equal((await h.mail.summary(ID, 'INBOX', keep)).envelope.subject, subject.get(keep));
+  await h.restart();
+  t.equal((await h.mail.summary(ID, 'INBOX', keep)).envelope.subject, subject.get(keep));
+});
