@@ -78,9 +78,17 @@ export function decodeTransfer(raw: Buffer, encoding: string): Buffer {
   return raw;
 }
 
+/** windows-1252 bytes 0x80-0x9F (Node's decoder treats the label as Latin-1 there). */
+const CP1252 = '€\u0081‚ƒ„…†‡ˆ‰Š‹Œ\u008dŽ\u008f\u0090‘’“”•–—˜™š›œ\u009džŸ';
+
 /** Bytes to text in a MIME charset (UTF-8 when unknown). */
 export function decodeCharset(bytes: Buffer, charset: string | undefined): string {
   const cs = (charset ?? 'utf-8').trim().toLowerCase().replace(/^"|"$/g, '');
+  if (/^(windows-1252|cp1252|iso-8859-1|latin1|us-ascii|ascii)$/.test(cs) && !(cs.includes('ascii') && bytes.every((b) => b < 0x80))) {
+    let out = '';
+    for (const b of bytes) out += b >= 0x80 && b <= 0x9f ? CP1252[b - 0x80] : String.fromCharCode(b);
+    return out;
+  }
   try {
     return new TextDecoder(cs === 'us-ascii' || cs === 'ascii' ? 'utf-8' : cs).decode(bytes);
   } catch {
