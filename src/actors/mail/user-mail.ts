@@ -151,6 +151,8 @@ export class UserMail {
     if (isSameOrBelow(to, rec.name)) throw new ValidationError('Cannot rename a folder into itself');
     const moved = this.list.folders.filter((f) => isSameOrBelow(f.name, rec.name));
     const pairs: [string, string][] = moved.map((f) => [f.name, to + f.name.slice(rec.name.length)]);
+    const clash = pairs.find(([, n]) => this.find(n));
+    if (clash) throw new ConflictError(`Folder already exists: ${clash[1]}`);
     const toParts = to.split(SEPARATOR);
     const parents: string[] = [];
     for (let i = 1; i < toParts.length; i++) {

@@ -71,6 +71,11 @@ t.test('folders: nested create, rename with messages, delete rules', async (t) =
   t.equal(after.info.total, 1);
   t.equal(after.info.uidValidity, uidValidity, 'rename keeps UIDVALIDITY');
   t.same(readFileSync(mail.messageFile(id, 'Work/Old/2024', 1)), MSG('p'));
+  await mail.createFolder(id, 'Z/2024');
+  await mail.createFolder(id, 'Y/2024');
+  await mail.deleteFolder(id, 'Z');
+  await t.rejects(mail.renameFolder(id, 'Y', 'Z'), { name: 'ConflictError' }, 'a child would clash');
+  t.ok((await mail.listFolders(id)).some((f) => f.name === 'Y/2024'), 'nothing renamed');
   await t.rejects(mail.renameFolder(id, 'Sent', 'X'), { name: 'ValidationError' });
   await t.rejects(mail.renameFolder(id, 'INBOX', 'X'), { name: 'ValidationError' });
   await t.rejects(mail.deleteFolder(id, 'Trash'), { name: 'ValidationError' });
