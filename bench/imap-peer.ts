@@ -22,8 +22,13 @@ export function imapPeerMissing(): string | null {
   return null;
 }
 
-/** Start Dovecot with one user `user`/`pass` on a free port, storing mail as `format`. */
-export async function startImapPeer(user: string, pass: string, format: 'maildir' | 'mdbox'): Promise<ImapPeer> {
+/**
+ * Start Dovecot with one user `user`/`pass` on a free port, storing mail as `format`. `fill`
+ * writes the messages into a Maildir first; for mdbox they are imported with `doveadm import`.
+ */
+export async function startImapPeer(
+  user: string, pass: string, format: 'maildir' | 'mdbox', fill: (maildir: string) => void,
+): Promise<ImapPeer> {
   const dir = mkdtempSync(join(tmpdir(), 'rmail-imap-peer-'));
   chmodSync(dir, 0o755);
   const port = await freePort();
@@ -68,6 +73,15 @@ protocol imap {
   mail_max_userip_connections = 500
 }
 `);
+  const [local, domain] = user.split('@') as [string, string];
+  const home = join(mail, domain, local);
+  const maildir = format === 'maildir' ? join(home, 'Maildir') : join(dir, 'import');
+  fill(maildir);
+  execFileSync('chown', ['-R', 'nobody:nogroup', mail, ...(format === 'mdbox' ? [maildir] : [])]);
+  chmodSync(dir, 0o755);
+  if (format === 'mdbox') {
+    execFileSync('doveadm', ['-c', conf, 'import', '-u', user, `maildir:${maildir}`, '', 'all'], { stdio: 'ignore', timeout: 600_000 });
+  }
   execFileSync('dovecot', ['-c', conf], { stdio: 'ignore', timeout: 20_000 });
   await waitPort(port);
   return {
