@@ -1,0 +1,76 @@
+/**
+ * The crash harness's model of what may be on disk: every write is recorded with the states it
+ * may have left (several while unacknowledged, exactly one once acknowledged), and what a
+ * restarted server shows is checked against it.
+ */
+
+/** A message, tracked by the unique token in its Subject. */
+export interface MsgModel {
+  user: string;
+  token: string;
+  /** Folders it may be in; 'gone' when it may not exist. */
+  where: Set<string>;
+  uid?: number;
+  /** Possible \Flagged / \Seen states ('' = unknown/any). */
+  flags: Set<string>;
+  busy: boolean;
+}
+
+/** A calendar event or a drive file: its possible contents ('' = absent). */
+export interface ItemModel {
+  key: string;
+  contents: Set<string>;
+  busy: boolean;
+}
+
+/** Totals reported at the end. */
+export interface Tally {
+  kills: number;
+  acked: number;
+  unacked: number;
+  lost: string[];
+  violations: string[];
+}
+
+/** The whole model. */
+export class Model {
+  msgs = new Map<string, MsgModel>();
+  events = new Map<string, ItemModel>();
+  files = new Map<string, ItemModel>();
+  /** Highest UID ever shown per `user/folder` (acknowledged or observed). */
+  maxUid = new Map<string, number>();
+  uidValidity = new Map<string, number>();
+  tally: Tally = { kills: 0, acked: 0, unacked: 0, lost: [], violations: [] };
+  private n = 0;
+
+  /** A fresh token. */
+  token(kind: string): string {
+    return `T${kind}${(++this.n).toString(36)}x${Date.now().toString(36)}`;
+  }
+
+  /** Begin a write on `m`: it may now also be in `to`. */
+  begin(m: { busy: boolean }): void {
+    m.busy = true;
+  }
+
+  /** A write was acknowledged. */
+  ack(): void {
+    this.tally.acked++;
+  }
+
+  /** A write failed or was cut by the kill. */
+  unacked(): void {
+    this.tally.unacked++;
+  }
+
+  /** Record a UID shown to a client; false when it went backwards. */
+  seeUid(user: string, folder: string, uid: number, fresh: boolean): boolean {
+    const k = `${user}/${folder}`;
+    const max = this.maxUid.get(k) ?? 0;
+    if (uid > max) this.maxUid.set(k, uid);
+    return !fresh || uid > max;
+  }
+}
+
+/** The order-independent form of a flag list. */
+export const flagKey = (flags: readonly string[]): string => flags.filter((f) => f === '\\Seen' || f === '\\Flagged').sort().join(' ');
