@@ -144,6 +144,12 @@ export class Input {
         return Buffer.from(raw.subarray(0, end));
       }
       if (this.size > max + 2) {
+        // Too long: drop through the end of this line only, keeping pipelined commands after it.
+        const lf = this.findLf(Number.MAX_SAFE_INTEGER);
+        if (lf >= 0) {
+          this.take(lf + 1);
+          return 'toolong';
+        }
         discarding = true;
         this.take(this.size);
       }
