@@ -77,5 +77,16 @@ t.test('ESEARCH, SORT, THREAD, LIST-EXTENDED/STATUS, LSUB, NAMESPACE, ID, EXAMIN
   t.match((await c.cmd('GETQUOTAROOT INBOX')).untagged.join('\n'), /\* QUOTAROOT INBOX ""\n\* QUOTA "" \(STORAGE \d+ \d+\)/);
   t.match((await c.cmd('RENAME Lists Archive2')).tagged, /OK/);
   t.match((await c.cmd('DELETE INBOX')).tagged, /NO/);
+  // A big literal goes to a temp file, the store takes it over, ranges stream back out.
+  const line = 'x'.repeat(998) + '\r\n';
+  const big = `Subject: big\r\n\r\n${line.repeat(300)}`;
+  t.match((await c.cmd(`APPEND INBOX {${big.length}+}\r\n${big}`)).tagged, /OK \[APPENDUID \d+ 5\]/);
+  await c.cmd('SELECT INBOX');
+  const part = await c.cmd('UID FETCH 5 (RFC822.SIZE BODY.PEEK[TEXT]<200000.10>)');
+  t.match(part.raw, new RegExp(`RFC822.SIZE ${big.length} BODY\\[TEXT\\]<200000> \\{10\\}\r\n${line.slice(200000 % 1000, 200000 % 1000 + 10).replace(/\r/g, '\\r')}`));
+  const whole = await c.cmd('UID FETCH 5 BODY.PEEK[]');
+  t.ok(whole.raw.includes(`{${big.length}}\r\n${big})`), 'whole message streams back');
+  const { readdirSync } = await import('node:fs');
+  t.same(readdirSync(`${s.root}/tmp`).filter((f) => f.startsWith('imap-')), [], 'no temp file left behind');
   t.match((await c.cmd('LOGOUT')).untagged[0], /BYE/);
 });
