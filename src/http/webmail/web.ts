@@ -115,14 +115,17 @@ export async function signedIn(ctx: WebContext, req: HttpRequest): Promise<{ ses
  * principal (a disabled or deleted account ends the session), and for POST parse the form and
  * refuse it (403) without the session's CSRF token. Errors become HTML error pages.
  */
-export function page(ctx: WebContext, handler: PageHandler, opts: { formLimit?: number; rawBody?: boolean } = {}) {
+export function page(
+  ctx: WebContext, handler: PageHandler,
+  opts: { formLimit?: number; rawBody?: boolean; csrfExempt?: (req: HttpRequest) => boolean } = {},
+) {
   return async (req: HttpRequest): Promise<Reply> => {
     try {
       const who = await signedIn(ctx, req);
       if (!who) return redirect(loginUrl(ctx, req));
       const { session, principal } = who;
       let form = new URLSearchParams();
-      if (req.method !== 'GET' && req.method !== 'HEAD') {
+      if (req.method !== 'GET' && req.method !== 'HEAD' && !opts.csrfExempt?.(req)) {
         const token = opts.rawBody ? req.query.get('csrf') ?? req.headers['x-csrf-token'] : (form = await readForm(req, opts.formLimit)).get('csrf');
         if (!ctx.sessions.checkCsrf(session, token)) throw new HttpError(403, 'Missing or invalid CSRF token');
       }

@@ -99,7 +99,9 @@ t.test('calendar screens: views, create, edit, recurrence, attendees, RSVP, impo
     'END:VCALENDAR', ''].join('\r\n');
   const rawNoToken = await fetch(`${s.url}/webmail/calendar/import`, { method: 'POST', body: ics, redirect: 'manual',
     headers: { 'content-type': 'text/calendar', cookie: [...c.cookies].map(([k, v]) => `${k}=${v}`).join('; ') } });
-  t.equal(rawNoToken.status, 403);
+  t.equal(rawNoToken.status, 303, 'a raw text/calendar body needs no token (not sendable cross-site)');
+  const formNoToken = await c.post('/webmail/calendar/import', { calendar: 'default', ics });
+  t.equal(formNoToken.status, 403, 'the import form needs its token');
   const raw = await fetch(`${s.url}/webmail/calendar/import?csrf=${encodeURIComponent(csrf)}`, { method: 'POST', body: ics, redirect: 'manual',
     headers: { 'content-type': 'text/calendar', cookie: [...c.cookies].map(([k, v]) => `${k}=${v}`).join('; ') } });
   t.equal(raw.status, 303);
@@ -117,6 +119,23 @@ t.test('calendar screens: views, create, edit, recurrence, attendees, RSVP, impo
   t.equal(hidden.$('li.cal-row[data-calendar="default"]')!.getAttribute('data-visible'), 'false');
   t.notOk(hidden.$(`.cal-event[data-calendar="default"]`), 'hidden calendar draws nothing');
   await c.post('/webmail/calendar/visibility', { csrf, calendar: 'default' });
+
+  // script-style fields: title, ISO start/end, a raw RRULE, a multi-day event
+  const scripted = await c.post('/webmail/calendar/event/new', {
+    csrf, title: 'Scripted', start: `${today}T07:15`, end: `${today}T07:45`, rrule: 'FREQ=DAILY;COUNT=2',
+  });
+  t.equal(scripted.status, 303);
+  const sUid = scripted.headers.get('location')!.split('/').pop()!;
+  const sAgenda = await c.get(`/webmail/calendar/agenda?date=${today}`);
+  t.equal(sAgenda.$$(`.cal-event[data-uid="${sUid}"]`).length, 2, 'raw RRULE honoured');
+  t.match(sAgenda.$(`.cal-event[data-uid="${sUid}"]`)!.textContent, /07:15 Scripted/);
+  const next2 = ymd(Date.parse(`${today}T00:00:00Z`) + 2 * 86_400_000);
+  const multi = await c.post('/webmail/calendar/event/new', { csrf, summary: 'Trip', date: today, end_date: next2, all_day: 'on' });
+  t.equal(multi.status, 303);
+  const mUid = multi.headers.get('location')!.split('/').pop()!;
+  t.equal((await c.get(`/webmail/calendar/week?date=${next2}`)).$$(`.cal-event[data-uid="${mUid}"]`).length >= 1, true, 'multi-day shows on its last day');
+  t.equal((await c.post('/webmail/calendar/event/new', { csrf, title: 'Bad', start: `${today}T07:15`, rrule: 'NOPE' })).status, 400);
+  t.equal((await c.post('/webmail/calendar/event/new', { csrf, title: 'Bad', date: today, end_date: '2000-01-01' })).status, 400);
 
   // delete
   const del = await c.post(`${loc}/delete`, { csrf });

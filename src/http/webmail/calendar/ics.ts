@@ -15,27 +15,59 @@ export interface EventForm {
   location: string;
   description: string;
   date: string;
+  /** Last day (multi-day events); equals `date` otherwise. */
+  endDate?: string;
   start: string;
   end: string;
   allDay: boolean;
   /** '' | DAILY | WEEKLY | MONTHLY | YEARLY */
   repeat: string;
   count: string;
+  /** A raw RRULE value (scripts), used when `repeat` is empty. */
+  rrule?: string;
   attendees: string[];
 }
 
 const FREQS = ['DAILY', 'WEEKLY', 'MONTHLY', 'YEARLY'];
 const ADDRESS = /^[^\s@<>(),;:"\\]+@[A-Za-z0-9.-]+$/;
 
-/** Read and check the form fields. */
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+const DATETIME = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})(:\d{2}(\.\d+)?)?Z?$/;
+const validDate = (d: string): boolean => DATE.test(d) && !Number.isNaN(Date.parse(`${d}T00:00:00Z`));
+
+/**
+ * Read and check the form fields. Besides the form's own fields (`summary`, `date`, `start`,
+ * `end` as HH:MM, `all_day`, `repeat`, `count`), scripts may send `title`, `start`/`end` (or
+ * `dtstart`/`dtend`) as `YYYY-MM-DDTHH:MM` or a bare date, and a raw `rrule`.
+ */
 export function parseEventForm(f: URLSearchParams): EventForm {
-  const summary = (f.get('summary') ?? '').trim();
+  const summary = (f.get('summary') ?? f.get('title') ?? '').trim();
   if (!summary) throw new HttpError(400, 'The event needs a title');
-  const date = f.get('date') ?? '';
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || Number.isNaN(Date.parse(`${date}T00:00:00Z`))) throw new HttpError(400, 'date must be YYYY-MM-DD');
-  const allDay = f.get('all_day') === 'on' || f.get('all_day') === '1';
-  const start = f.get('start') || '09:00';
-  const end = f.get('end') || '';
+  let date = f.get('date') ?? '';
+  let start = f.get('start') ?? f.get('dtstart') ?? '';
+  let end = f.get('end') ?? f.get('dtend') ?? '';
+  let allDay = ['on', '1', 'true'].includes(f.get('all_day') ?? f.get('allday') ?? '');
+  const sm = DATETIME.exec(start);
+  if (sm) {
+    if (!date) date = sm[1]!;
+    start = sm[2]!;
+  } else if (DATE.test(start)) {
+    if (!date) date = start;
+    start = '';
+    allDay = true;
+  }
+  let endDate = f.get('end_date') || date;
+  const em = DATETIME.exec(end);
+  if (em) {
+    endDate = em[1]!;
+    end = em[2]!;
+  } else if (DATE.test(end)) {
+    endDate = end;
+    end = '';
+  }
+  if (!validDate(date)) throw new HttpError(400, 'date must be YYYY-MM-DD');
+  if (!validDate(endDate) || endDate < date) throw new HttpError(400, 'The event cannot end before it starts');
+  if (!start && !allDay) start = '09:00';
   for (const [n, v] of [['start', start], ['end', end]] as const) {
     if (v && !/^([01]\d|2[0-3]):[0-5]\d$/.test(v)) throw new HttpError(400, `${n} must be HH:MM`);
   }
@@ -43,13 +75,22 @@ export function parseEventForm(f: URLSearchParams): EventForm {
   if (repeat && !FREQS.includes(repeat)) throw new HttpError(400, 'repeat must be daily, weekly, monthly or yearly');
   const count = (f.get('count') ?? '').trim();
   if (count && !/^([1-9]\d{0,2})$/.test(count)) throw new HttpError(400, 'count must be 1-999');
-  const attendees = (f.get('attendees') ?? '').split(/[,;\s]+/).map((a) => a.trim().toLowerCase()).filter(Boolean);
+  let rrule = '';
+  if (!repeat && f.get('rrule')) {
+    rrule = f.get('rrule')!.trim().replace(/^RRULE:/i, '');
+    try {
+      if (!ICAL.Recur.fromString(rrule).freq) throw new Error('no FREQ');
+    } catch {
+      throw new HttpError(400, 'rrule is not a valid RRULE');
+    }
+  }
+  const attendees = (f.get('attendees') ?? '').split(/[,;\s]+/).map((a) => a.trim().replace(/^mailto:/i, '').toLowerCase()).filter(Boolean);
   for (const a of attendees) if (!ADDRESS.test(a)) throw new HttpError(400, `"${a}" is not an email address`);
   if (attendees.length > 100) throw new HttpError(400, 'At most 100 attendees');
-  const clip = (s: string | null, n: number) => (s ?? '').slice(0, n);
+  const clip = (v: string | null, n: number) => (v ?? '').slice(0, n);
   return {
     summary: summary.slice(0, 500), location: clip(f.get('location'), 500), description: clip(f.get('description'), 20_000),
-    date, start, end, allDay, repeat, count, attendees,
+    date, endDate, start, end, allDay, repeat, count, rrule, attendees,
   };
 }
 
@@ -75,12 +116,13 @@ function apply(ev: Component, form: EventForm, me: string): void {
   set('location', form.location);
   set('description', form.description);
   ev.removeAllProperties('duration');
+  const endDate = form.endDate ?? form.date;
   if (form.allDay) {
     set('dtstart', dayTime(form.date));
-    set('dtend', dayTime(form.date, 1));
+    set('dtend', dayTime(endDate, 1));
   } else {
     const start = utcTime(form.date, form.start);
-    let end = form.end ? utcTime(form.date, form.end) : start.clone();
+    let end = form.end ? utcTime(endDate, form.end) : start.clone();
     if (end.compare(start) <= 0) {
       end = start.clone();
       end.addDuration(ICAL.Duration.fromSeconds(3600));
@@ -90,6 +132,7 @@ function apply(ev: Component, form: EventForm, me: string): void {
   }
   ev.removeAllProperties('rrule');
   if (form.repeat) ev.addPropertyWithValue('rrule', ICAL.Recur.fromString(`FREQ=${form.repeat}${form.count ? `;COUNT=${form.count}` : ''}`));
+  else if (form.rrule) ev.addPropertyWithValue('rrule', ICAL.Recur.fromString(form.rrule));
   const old = new Map(ev.getAllProperties('attendee').map((p) => [String(p.getFirstValue()).replace(/^mailto:/i, '').toLowerCase(), p]));
   ev.removeAllProperties('attendee');
   for (const a of form.attendees) {
@@ -174,6 +217,7 @@ export function eventFields(text: string): EventFields {
     description: String(ev.getFirstPropertyValue('description') ?? ''),
     date: s?.isDate ? `${s.year}-${String(s.month).padStart(2, '0')}-${String(s.day).padStart(2, '0')}` : iso(startJs).slice(0, 10),
     start: s?.isDate ? '' : iso(startJs).slice(11, 16), end: s?.isDate ? '' : iso(endJs).slice(11, 16), allDay: !!s?.isDate,
+    endDate: s?.isDate ? iso(new Date(Math.max(startJs.getTime(), endJs.getTime() - 86_400_000))).slice(0, 10) : iso(endJs).slice(0, 10),
     repeat: rr?.freq ?? '', count: rr?.count ? String(rr.count) : '', attendees: attendees.map((a) => a.email),
     organizer: String(ev.getFirstPropertyValue('organizer') ?? '').replace(/^mailto:/i, '').toLowerCase(),
     partstats: attendees,

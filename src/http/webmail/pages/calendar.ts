@@ -146,7 +146,11 @@ export function registerCalendarRoutes(router: Router, ctx: WebContext): void {
     const names = (await calendarRows(ctx.services, w.principal.id)).map((r) => r.name);
     return calendarShell(ctx, w, 'Import', importView(ctx.base, w.session.csrf, names));
   }));
-  router.on('POST', '/webmail/calendar/import', { auth: 'none' }, page(ctx, (w) => importEvents(ctx, w), { rawBody: true }));
+  // A raw text/calendar body cannot be sent cross-site without a CORS preflight (not a form
+  // content type) and the Lax cookie is not sent on cross-site POSTs: no token needed for it.
+  router.on('POST', '/webmail/calendar/import', { auth: 'none' }, page(ctx, (w) => importEvents(ctx, w), {
+    rawBody: true, csrfExempt: (req) => (req.headers['content-type'] ?? '').toLowerCase().startsWith('text/calendar'),
+  }));
   router.on('POST', '/webmail/calendar/visibility', { auth: 'none' }, page(ctx, async (w) => {
     const cal = w.form.get('calendar') ?? '';
     const rows = await calendarRows(ctx.services, w.principal.id);

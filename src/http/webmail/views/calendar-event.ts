@@ -10,6 +10,7 @@ export interface EventView {
   location: string;
   description: string;
   date: string;
+  endDate?: string;
   start: string;
   end: string;
   allDay: boolean;
@@ -23,7 +24,8 @@ export interface EventView {
 /** The event detail page body. */
 export function eventDetailView(base: string, csrf: string, calendar: string, uid: string, e: EventView, me: string): string {
   const path = `/webmail/calendar/event/${seg(calendar)}/${seg(uid)}`;
-  const when = e.allDay ? `${e.date} (all day)` : `${e.date} ${e.start}–${e.end} UTC`;
+  const last = e.endDate && e.endDate !== e.date ? e.endDate : '';
+  const when = e.allDay ? `${e.date}${last ? ` – ${last}` : ''} (all day)` : `${e.date} ${e.start} – ${last ? `${last} ` : ''}${e.end} UTC`;
   const people = e.partstats.map((a) =>
     `<li class="attendee" data-email="${esc(a.email)}" data-partstat="${esc(a.partstat)}">${esc(a.email)} <span class="partstat">${esc(a.partstat.toLowerCase())}</span></li>`).join('');
   const mine = e.partstats.find((a) => a.email === me.toLowerCase());
@@ -65,6 +67,7 @@ export function eventFormView(
     + `<form class="event-form compose-form" method="post" action="${abs(base, action)}">${csrfField(csrf)}${cal}`
     + input('summary', 'Title', v('summary'), 'text', ' required')
     + input('date', 'Date', v('date'), 'date', ' required')
+    + input('end_date', 'End date (multi-day events)', esc(e.endDate && e.endDate !== e.date ? e.endDate : ''), 'date')
     + `<label class="inline"><input type="checkbox" name="all_day" value="on"${e.allDay ? ' checked' : ''}> All day</label>`
     + input('start', 'Starts (UTC)', v('start'), 'time') + input('end', 'Ends (UTC)', v('end'), 'time')
     + input('location', 'Location', v('location'))
