@@ -36,6 +36,7 @@ async function pageRows(ctx: WebContext, userId: string, name: string, view: Fol
     const picked: MessageMeta[] = [];
     for (let i = msgs.length - 1 - offset; i >= 0 && picked.length < limit; i--) picked.push(msgs[i]!);
     const sums = await Promise.all(picked.map((m) => mail.summary(userId, name, m.uid)));
+    ctx.search.warm(mail, userId, view);
     return { total: msgs.length, rows: picked.map((m, i) => rowOf(m, sums[i]!)) };
   }
   const hits = await ctx.search.search(mail, userId, view, q);
