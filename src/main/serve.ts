@@ -84,6 +84,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   services.actors.start();
   const stoppers: Stopper[] = [
     () => services.pool.close(),
+    () => services.mail.close(),
     () => services.actors.close(),
   ];
   const reminders = new ReminderService(services);

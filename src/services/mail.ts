@@ -86,6 +86,8 @@ export class MailService {
   private readonly bytes = new Map<string, number>();
   private readonly generation = new Map<string, number>();
   private readonly idleTimers = new Map<string, NodeJS.Timeout>();
+  /** The UserMail last loaded per user (also after its actor was evicted), to close on shutdown. */
+  private readonly open = new Map<string, UserMail>();
 
   constructor(private readonly deps: MailDeps) {
     deps.quota.mailBytes = (userId) => this.mailBytes(userId);
@@ -108,6 +110,9 @@ export class MailService {
     if (!um) {
       um = await UserMail.load(this.deps.config.mail_root, userId);
       actor.state.set(MAIL_STATE, um);
+      const old = this.open.get(userId);
+      if (old) void old.close().catch(() => undefined);
+      this.open.set(userId, um);
     } else await um.refresh();
     return um;
   }
@@ -124,8 +129,10 @@ export class MailService {
   /** Close the user's journal files after a quiet minute (an evicted actor's too). */
   private idle(userId: string, um: UserMail): void {
     clearTimeout(this.idleTimers.get(userId));
+    this.open.set(userId, um);
     const timer = setTimeout(() => {
       this.idleTimers.delete(userId);
+      if (this.open.get(userId) === um) this.open.delete(userId);
       um.closeLogs().catch(() => undefined);
     }, IDLE_CLOSE_MS);
     timer.unref();
@@ -149,6 +156,17 @@ export class MailService {
   async forgetUser(userId: string): Promise<void> {
     this.touched(userId, null);
     this.deps.quota.forget(userId);
+    clearTimeout(this.idleTimers.get(userId));
+    this.idleTimers.delete(userId);
+    this.open.delete(userId);
+  }
+
+  /** Close every journal file (on shutdown, after the actors finished their work). */
+  async close(): Promise<void> {
+    for (const t of this.idleTimers.values()) clearTimeout(t);
+    this.idleTimers.clear();
+    for (const um of this.open.values()) await um.close().catch(() => undefined);
+    this.open.clear();
   }
 
   /** Bytes of all the user's messages (running total; never waits for the user's actor). */

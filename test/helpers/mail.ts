@@ -52,10 +52,12 @@ export async function mailHarness(t: { teardown(fn: () => unknown): void }, root
   };
   h.restart = async () => {
     await h.actors.close();
+    await h.mail.close();
     build();
   };
   t.teardown(async () => {
     await h.actors.close();
+    await h.mail.close();
     await pool.close();
     if (!root) rmSync(dir, { recursive: true, force: true });
   });

@@ -36,6 +36,7 @@ export interface PreparedMessage {
 
 const MAX_EXPUNGED = 20_000;
 const COMPACT_MIN = 2_000;
+const SUMMARY_COMPACT_MIN = 500;
 /** The most messages one commit takes (the service splits bigger batches). */
 export const MAX_BATCH = 512;
 
@@ -444,7 +445,7 @@ export class FolderIndex implements FolderView {
 
   private async compactSummaries(): Promise<void> {
     // only once many summaries belong to expunged messages (counted since this index was opened)
-    if (this.deadSummaries < Math.max(COMPACT_MIN, this.messages.length)) return;
+    if (this.deadSummaries < Math.max(SUMMARY_COMPACT_MIN, this.messages.length)) return;
     this.deadSummaries = 0;
     const st = await fsp.stat(this.files.summaries).catch(() => null);
     if (!st) return;
