@@ -52,7 +52,8 @@ export class OutboundService {
   bounce: BounceSink = async () => {};
   private readonly entries = new Map<string, QueueEntry>();
   private readonly running = new Map<string, Promise<void>>();
-  private readonly keys = new Map<string, string>();
+  /** DKIM keys per served domain, loaded or generated in the background from start(). */
+  private readonly keys = new Map<string, Promise<string | null>>();
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
   private readonly files: QueueFiles;
@@ -65,10 +66,15 @@ export class OutboundService {
     return this.deps.config.mail_root;
   }
 
-  /** Load the queue from disk, make missing DKIM keys, start the retry timer. */
+  /** Load the queue from disk, start making missing DKIM keys (in the background), start the retry timer. */
   async start(): Promise<void> {
-    for (const d of this.deps.config.domains) this.keys.set(d, await this.files.dkimKey(d, generateDkimKey));
     for (const e of await this.files.load()) this.entries.set(e.id, e);
+    for (const d of this.deps.config.domains) {
+      this.keys.set(d, this.files.dkimKey(d, generateDkimKey).catch((err) => {
+        this.deps.log.error('dkim key unavailable', { domain: d, err: err as Error });
+        return null;
+      }));
+    }
     await takeFlushMarker(this.root);
     this.timer = setInterval(() => void this.tick(), this.options.tickMs);
     this.timer.unref();
@@ -131,7 +137,7 @@ export class OutboundService {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
-    const wait = Promise.all([...this.running.values()]);
+    const wait = Promise.all([...this.running.values(), ...this.keys.values()]);
     await Promise.race([wait, new Promise((r) => setTimeout(r, 5000).unref())]);
   }
 
@@ -152,7 +158,7 @@ export class OutboundService {
 
   private async sign(from: string, spool: Spool, prefix: string): Promise<string> {
     const domain = splitAddress(from)?.domain;
-    const key = domain ? this.keys.get(domain) : undefined;
+    const key = domain ? await this.keys.get(domain) : undefined;
     if (!domain || !key) return '';
     const input = Readable.from((async function* () {
       yield Buffer.from(prefix);
