@@ -158,6 +158,7 @@ export class MailService {
     this.deps.quota.forget(userId);
     clearTimeout(this.idleTimers.get(userId));
     this.idleTimers.delete(userId);
+    await this.open.get(userId)?.close().catch(() => undefined);
     this.open.delete(userId);
   }
 
