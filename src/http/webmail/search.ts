@@ -2,14 +2,15 @@
  * In-folder search for the message list: a lower-cased haystack per message (subject, names
  * and addresses, preview), cached per folder (keyed by user, folder and UIDVALIDITY; a few
  * folders, least recently used dropped). The cache is filled in the background when a large
- * folder is first listed (`warm`), in slices that yield to the event loop, so the first search
+ * folder is first listed (`warm`), in slices of a few milliseconds that yield to the event loop, so the first search
  * does not have to parse every stored summary itself.
  */
 import type { FolderView, MessageSummary } from '../../common/mail.js';
 import type { MailService } from '../../services/mail.js';
 
 const MAX_FOLDERS = 32;
-const YIELD_EVERY = 256;
+/** Longest slice of summary parsing before yielding to the event loop (ms). */
+const SLICE_MS = 3;
 /** Folders smaller than this are searched cold (cheap enough). */
 const WARM_FROM = 1000;
 
@@ -44,14 +45,17 @@ export class SearchIndex {
   private fill(e: Entry, mail: MailService, userId: string, view: FolderView): Promise<void> {
     e.filling ??= (async () => {
       try {
-        let loaded = 0;
+        let slice = performance.now();
         const msgs = view.messages;
         for (let i = msgs.length - 1; i >= 0; i--) {
           const uid = msgs[i]!.uid;
           if (e.hay.has(uid)) continue;
           const s = await mail.summary(userId, view.info.name, uid).catch(() => null);
           e.hay.set(uid, s ? haystack(s) : '');
-          if (++loaded % YIELD_EVERY === 0) await new Promise((r) => setImmediate(r));
+          if (performance.now() - slice > SLICE_MS) {
+            await new Promise((r) => setImmediate(r));
+            slice = performance.now();
+          }
         }
         if (e.hay.size > msgs.length * 2) {
           const live = new Set(msgs.map((m) => m.uid));
