@@ -90,12 +90,24 @@ export function composeMessage(from: string, input: SendInput, messageId: string
 /** Compose, deliver locally, queue remotely, copy to Sent. */
 export async function sendMessage(services: Services, sender: Principal, body: Record<string, unknown>): Promise<SendResult> {
   const input = parseSendInput(body);
-  const { accounts, mail, config } = services;
-  // route every recipient first: an unknown local one stops everything before anything is sent
+  const messageId = `<${randomBytes(12).toString('hex')}@${services.config.hostname}>`;
+  const raw = await composeMessage(sender.id, input, messageId);
+  const { delivered, queued } = await submitRaw(services, sender, [...input.to, ...input.cc, ...input.bcc], raw);
+  return { message_id: messageId, delivered, queued };
+}
+
+/**
+ * Send ready message bytes (the webmail composes its own, with attachments): route every
+ * recipient first (an unknown local one is a 400 and nothing is sent), deliver locally through
+ * the actors, queue remote ones on the relay queue, file a copy in the sender's Sent.
+ */
+export async function submitRaw(services: Services, sender: Principal, recipients: string[], raw: Buffer): Promise<{ delivered: string[]; queued: string[] }> {
+  const { accounts, mail } = services;
   const local = new Map<string, string[]>();
   const remote: string[] = [];
-  for (const rcpt of [...new Set([...input.to, ...input.cc, ...input.bcc].map((a) => a.toLowerCase()))]) {
-    const a = splitAddress(rcpt)!;
+  for (const rcpt of [...new Set(recipients.map((a) => a.toLowerCase()))]) {
+    const a = splitAddress(rcpt);
+    if (!a) throw new ValidationError(`Invalid address: ${rcpt}`);
     if (accounts.servesDomain(a.domain)) {
       const rec = await accounts.resolve(a.user, a.domain);
       if (!rec || !rec.enabled) throw new ValidationError(`Unknown local recipient: ${rcpt}`);
@@ -103,8 +115,6 @@ export async function sendMessage(services: Services, sender: Principal, body: R
       local.set(id, [...(local.get(id) ?? []), rcpt]);
     } else remote.push(rcpt);
   }
-  const messageId = `<${randomBytes(12).toString('hex')}@${config.hostname}>`;
-  const raw = await composeMessage(sender.id, input, messageId);
   const delivered: string[] = [];
   for (const [userId, rcpts] of local) {
     await mail.append(userId, 'INBOX', { data: raw });
@@ -113,5 +123,5 @@ export async function sendMessage(services: Services, sender: Principal, body: R
   // REMOTE DELIVERY CALL SITE: the relay queue (services/outbound.ts) takes remote recipients.
   if (remote.length) await services.outbound.enqueue(sender.id, remote, raw);
   await mail.append(sender.id, 'Sent', { data: raw }, { flags: ['\\Seen'] });
-  return { message_id: messageId, delivered, queued: remote };
+  return { delivered, queued: remote };
 }
