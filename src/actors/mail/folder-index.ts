@@ -22,6 +22,7 @@ import {
 import type { FolderRecord } from '../../store/mail/folders.js';
 import type { FolderInfo, FolderView, MessageMeta, FlagOp } from '../../common/mail.js';
 import { applyFlagOp, sameFlags } from '../../common/flags.js';
+import { FolderSummaries } from './summaries.js';
 
 /** A message ready to be committed: a sealed temp file to take over, or a file to hard-link. */
 export interface PreparedMessage {
@@ -36,41 +37,11 @@ export interface PreparedMessage {
 
 const MAX_EXPUNGED = 20_000;
 const COMPACT_MIN = 2_000;
-const SUMMARY_COMPACT_MIN = 500;
 /** The most messages one commit takes (the service splits bigger batches). */
 export const MAX_BATCH = 512;
 
 // flags are stored normalized (common/flags.ts), so the canonical spelling is enough
 const isSeen = (flags: readonly string[]): boolean => flags.includes('\\Seen');
-
-/**
- * The summaries of a folder: the file's bytes kept as one Buffer with an offset per uid (no
- * string per message until asked), plus the summaries added since it was read.
- */
-class SummaryStore {
-  readonly offsets = new Map<number, number>();
-  private readonly added = new Map<number, string>();
-
-  constructor(private readonly buf: Buffer) {}
-
-  get(uid: number): string | undefined {
-    const a = this.added.get(uid);
-    if (a !== undefined) return a;
-    const off = this.offsets.get(uid);
-    if (off === undefined) return undefined;
-    const end = this.buf.indexOf(0x0a, off);
-    return this.buf.toString('utf8', off, end < 0 ? this.buf.length : end);
-  }
-
-  set(uid: number, json: string): void {
-    this.added.set(uid, json);
-  }
-
-  delete(uid: number): void {
-    this.added.delete(uid);
-    this.offsets.delete(uid);
-  }
-}
 
 /** The live index of one folder (also its lock-free FolderView). */
 export class FolderIndex implements FolderView {
@@ -84,16 +55,14 @@ export class FolderIndex implements FolderView {
   private journalRecords = 0;
   private readonly log: AppendLog;
   private readonly files: ReturnType<typeof indexFiles>;
-  private summaries: SummaryStore | null = null;
-  private summariesLoading: Promise<SummaryStore> | null = null;
-  /** Summary lines of messages expunged since this index was opened (drives their compaction). */
-  private deadSummaries = 0;
+  private readonly sums: FolderSummaries;
   /** Inode of the journal we hold open (another process's compaction replaces the file). */
   private journalIno = 0;
 
   private constructor(readonly dir: string, rec: FolderRecord) {
     this.files = indexFiles(dir);
     this.log = new AppendLog(this.files.journal);
+    this.sums = new FolderSummaries(this.files.summaries, (uid) => this.byUid(uid) !== undefined);
     this.info = {
       id: rec.id, name: rec.name, specialUse: rec.specialUse, uidValidity: rec.uidValidity, uidNext: 1,
       highestModseq: 1, total: 0, unread: 0, subscribed: rec.subscribed,
@@ -158,7 +127,7 @@ export class FolderIndex implements FolderView {
     this.info.uidNext = 1;
     this.info.highestModseq = 1;
     this.journalRecords = 0;
-    this.summaries = null;
+    this.sums.drop();
     await this.load();
     return true;
   }
@@ -261,7 +230,7 @@ export class FolderIndex implements FolderView {
     this.journalIno = (await fsp.stat(this.files.journal)).ino;
     this.journalRecords = 0;
     this.expunged = this.expunged.slice(-MAX_EXPUNGED);
-    await this.compactSummaries();
+    await this.sums.compact(this.messages);
     await this.log.open();
   }
 
@@ -317,7 +286,7 @@ export class FolderIndex implements FolderView {
       // a journal line whose file did not survive a crash is dropped on open (dropMissingTail).
       await Promise.all([
         fsyncDir(this.dir),
-        this.appendSummaries(items.map((it, i) => [metas[i]!.uid, it.summary])),
+        this.sums.append(items.map((it, i) => [metas[i]!.uid, it.summary])),
         this.log.append(metas.map((m) => encodeRecord({ t: 'a', uid: m.uid, modseq: m.modseq, date: m.internalDate, size: m.size, flags: m.flags })).join('')),
       ]);
     } catch (err) {
@@ -381,10 +350,9 @@ export class FolderIndex implements FolderView {
       this.bytes -= m.size;
       if (!isSeen(m.flags)) this.info.unread--;
       this.expunged.push([u, modseq]);
-      this.summaries?.delete(u);
     }
     this.messages = this.messages.filter((m) => !set.has(m.uid));
-    this.deadSummaries += gone.length;
+    this.sums.expunged(gone);
     this.info.total = this.messages.length;
     this.info.highestModseq = modseq;
     this.journalRecords += 1;
@@ -395,71 +363,23 @@ export class FolderIndex implements FolderView {
   }
 
   /** The stored summary JSON of a message, or undefined when missing (compute and `addSummary`). */
-  async summaryJson(uid: number): Promise<string | undefined> {
-    const sums = this.summaries ?? (await this.loadSummaries());
-    return sums.get(uid);
+  summaryJson(uid: number): Promise<string | undefined> {
+    return this.sums.get(uid);
   }
 
   /** The stored summary JSON if the summaries are loaded (sync; undefined when not loaded or missing). */
   summaryJsonSync(uid: number): string | undefined {
-    return this.summaries?.get(uid);
+    return this.sums.getSync(uid);
   }
 
   /** Load the summaries file now (once). */
-  async loadSummariesOnce(): Promise<void> {
-    if (!this.summaries) await this.loadSummaries();
+  loadSummariesOnce(): Promise<void> {
+    return this.sums.loadOnce();
   }
 
   /** Store a summary computed after the fact (not fsync'd: it can always be recomputed). */
-  async addSummary(uid: number, json: string): Promise<void> {
-    await this.appendSummaries([[uid, json]]);
-  }
-
-  private async appendSummaries(rows: [number, string | null][]): Promise<void> {
-    const lines = rows.filter((r) => r[1] !== null).map(([uid, json]) => `${uid} ${json}\n`);
-    if (lines.length === 0) return;
-    await fsp.appendFile(this.files.summaries, lines.join(''));
-    if (this.summaries) for (const [uid, json] of rows) if (json !== null) this.summaries.set(uid, json);
-  }
-
-  private loadSummaries(): Promise<SummaryStore> {
-    if (this.summaries) return Promise.resolve(this.summaries);
-    this.summariesLoading ??= (async () => {
-      const buf = await fsp.readFile(this.files.summaries).catch(() => Buffer.alloc(0));
-      const store = new SummaryStore(buf);
-      for (let pos = 0; pos < buf.length;) {
-        const nl = buf.indexOf(0x0a, pos);
-        if (nl < 0) break; // a torn last line
-        let uid = 0;
-        let p = pos;
-        while (p < nl && buf[p]! >= 0x30 && buf[p]! <= 0x39) uid = uid * 10 + buf[p++]! - 0x30;
-        if (p > pos && buf[p] === 0x20 && this.byUid(uid)) store.offsets.set(uid, p + 1);
-        pos = nl + 1;
-      }
-      this.summaries = store;
-      this.summariesLoading = null;
-      return store;
-    })();
-    return this.summariesLoading;
-  }
-
-  private async compactSummaries(): Promise<void> {
-    // only once many summaries belong to expunged messages (counted since this index was opened)
-    if (this.deadSummaries < Math.max(SUMMARY_COMPACT_MIN, this.messages.length)) return;
-    this.deadSummaries = 0;
-    const st = await fsp.stat(this.files.summaries).catch(() => null);
-    if (!st) return;
-    const map = await this.loadSummaries();
-    const live: string[] = [];
-    for (const m of this.messages) {
-      const json = map.get(m.uid);
-      if (json !== undefined) live.push(`${m.uid} ${json}\n`);
-    }
-    const liveBytes = live.reduce((n, l) => n + Buffer.byteLength(l), 0);
-    if (st.size > liveBytes * 1.5 + 4096) {
-      await writeFileDurable(this.files.summaries, live.join(''));
-      this.summaries = null; // reloaded from the new file when next asked
-    }
+  addSummary(uid: number, json: string): Promise<void> {
+    return this.sums.append([[uid, json]]);
   }
 
   /** Rename in place (the directory keeps its id). */

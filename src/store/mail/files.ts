@@ -99,4 +99,5 @@ export async function makeFolderDir(dir: string): Promise<void> {
 /** Remove a whole folder directory (after it left the folder list). */
 export const removeFolderDir = (dir: string): Promise<void> => fsp.rm(dir, { recursive: true, force: true });
 
+/** Re-exported for the folder index (one import for its file operations). */
 export { fsyncDir };
