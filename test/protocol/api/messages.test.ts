@@ -171,4 +171,10 @@ t.test('POST /messages/send: local delivery, aliases, Sent copy, refusals', asyn
   t.equal((await send({ subject: 'x' })).status, 400);
   t.equal((await send({ to: 'bob@example.com' })).status, 400);
   t.equal((await send({ to: ['not-an-address'] })).status, 400);
+  const remote = await send({ to: ['Someone@Remote.Invalid'], bcc: ['bob@example.com'], subject: 'out' });
+  t.equal(remote.status, 200);
+  t.same(remote.json.queued, ['someone@remote.invalid'], 'remote recipients go to the relay queue');
+  t.same(remote.json.delivered, ['bob@example.com']);
+  const bobRaw = await (await fetch(`${s.url}/folders/INBOX/messages/2`, { headers: { authorization: `Bearer ${bob}` } })).text();
+  t.notMatch(bobRaw, /^Bcc:/im, 'no Bcc header in the delivered copy');
 });
