@@ -9,7 +9,8 @@ import type { Principal } from '../../services/auth.js';
 import type { CaldavCtx, MethodHandler } from './context.js';
 import { depthOf, multistatus } from './context.js';
 import { NS_CALDAV, NS_DAV, XML_LIMIT, child, document, esc, parseXml, response } from './xml.js';
-import { calendarProps, eventProps, homeProps, pick, principalProps, propKey, rootProps, type PropRequest, type PropTable } from './props.js';
+import { calendarProps, eventResponse, homeProps, pick, principalProps, propKey, rootProps, type PropRequest, type PropTable } from './props.js';
+import type { EventMeta } from '../../store/calendar.js';
 import { calendarHref, eventHref, homeHref, principalHref } from './target.js';
 import { lockDiscovery } from './lock.js';
 
@@ -30,15 +31,16 @@ export function propRequestOf(root: ReturnType<typeof parseXml>): PropRequest {
   return { kind: 'all' };
 }
 
-async function eventResponse(ctx: CaldavCtx, p: Principal, cal: string, name: string, dir: string, meta: Parameters<typeof eventProps>[3], want: PropRequest): Promise<string> {
-  const t = eventProps(p, cal, name, meta);
-  const lock = ctx.locks.get(eventHref(p, cal, name));
-  t.set(propKey(NS_DAV, 'lockdiscovery'), lock ? lockDiscovery(lock, eventHref(p, cal, name)) : '');
+async function eventEntryOf(ctx: CaldavCtx, p: Principal, cal: string, name: string, dir: string, meta: EventMeta, want: PropRequest): Promise<string> {
+  const extra: Record<string, string> = {};
+  const href = eventHref(p, cal, name);
+  const lock = ctx.locks.get(href);
+  extra[propKey(NS_DAV, 'lockdiscovery')] = lock ? lockDiscovery(lock, href) : '';
   if (want.kind === 'props' && want.props.some((x) => x.ns === NS_CALDAV && x.name === 'calendar-data')) {
     const text = await readEvent(dir, name);
-    if (text !== undefined) t.set(propKey(NS_CALDAV, 'calendar-data'), esc(text));
+    if (text !== undefined) extra[propKey(NS_CALDAV, 'calendar-data')] = esc(text);
   }
-  return one(eventHref(p, cal, name), t, want);
+  return eventResponse(p, cal, name, meta, want, extra);
 }
 
 function one(href: string, t: PropTable, want: PropRequest): string {
@@ -56,7 +58,7 @@ export const propfind: MethodHandler = async (ctx, req, target, p) => {
     const s = await calendars.require(p.id, cal);
     out.push(one(calendarHref(p, cal), calendarProps(p, s), want));
     if (!deep) return;
-    for (const [name, meta] of Object.entries(s.index.events)) out.push(await eventResponse(ctx, p, cal, name, s.dir, meta, want));
+    for (const [name, meta] of Object.entries(s.index.events)) out.push(await eventEntryOf(ctx, p, cal, name, s.dir, meta, want));
   };
   const addHome = async (levels: number) => {
     out.push(one(homeHref(p), homeProps(p), want));
@@ -83,7 +85,7 @@ export const propfind: MethodHandler = async (ctx, req, target, p) => {
       const s = await calendars.require(p.id, target.cal);
       const meta = s.index.events[target.name];
       if (!meta) throw new HttpError(404, 'Not found');
-      out.push(await eventResponse(ctx, p, target.cal, target.name, s.dir, meta, want));
+      out.push(await eventEntryOf(ctx, p, target.cal, target.name, s.dir, meta, want));
       break;
     }
   }

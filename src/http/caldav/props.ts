@@ -6,7 +6,7 @@
 import type { Principal } from '../../services/auth.js';
 import type { CalendarStore, EventMeta } from '../../store/calendar.js';
 import { SCHEDULE_INBOX } from '../../services/calendar.js';
-import { NS_CALDAV, NS_CS, NS_DAV, NS_ICAL, esc, el } from './xml.js';
+import { NS_CALDAV, NS_CS, NS_DAV, NS_ICAL, esc, el, response } from './xml.js';
 import { calendarHref, eventHref, homeHref, principalHref } from './target.js';
 
 /** Property producers: key `${ns}|${name}` -> inner XML. */
@@ -97,6 +97,43 @@ export function eventProps(p: Principal, cal: string, name: string, m: EventMeta
     '<D:lockentry><D:lockscope><D:exclusive/></D:lockscope><D:locktype><D:write/></D:locktype></D:lockentry>');
   t.set(key(NS_DAV, 'supported-report-set'), '');
   return t;
+}
+
+/** The commonest event properties without building the whole table (PROPFIND/REPORT over thousands of events). */
+function fastEventProp(m: EventMeta, ns: string, name: string): string | undefined {
+  if (ns !== NS_DAV) return undefined;
+  switch (name) {
+    case 'getetag': return `"${m.etag}"`;
+    case 'getcontenttype': return `text/calendar; charset=utf-8; component=${m.component.toLowerCase()}`;
+    case 'getcontentlength': return String(m.size);
+    case 'resourcetype': return '';
+    default: return undefined;
+  }
+}
+
+/** One event's D:response for `want`; `extra` adds values such as calendar-data or lockdiscovery. */
+export function eventResponse(p: Principal, cal: string, name: string, m: EventMeta, want: PropRequest, extra: Record<string, string> = {}): string {
+  const href = eventHref(p, cal, name);
+  if (want.kind !== 'props') {
+    const t = eventProps(p, cal, name, m);
+    for (const [k, v] of Object.entries(extra)) t.set(k, v);
+    const { found, missing } = pick(t, want);
+    return response(href, found, missing);
+  }
+  let table: PropTable | null = null;
+  const found: { ns: string; name: string; inner: string }[] = [];
+  const missing: { ns: string; name: string }[] = [];
+  for (const q of want.props) {
+    const k = key(q.ns, q.name);
+    let v: string | undefined = extra[k] ?? fastEventProp(m, q.ns, q.name);
+    if (v === undefined) {
+      table ??= eventProps(p, cal, name, m);
+      v = table.get(k);
+    }
+    if (v === undefined) missing.push(q);
+    else found.push({ ...q, inner: v });
+  }
+  return response(href, found, missing);
 }
 
 /** What a PROPFIND/REPORT asked for: all (allprop), names only, or a list. */

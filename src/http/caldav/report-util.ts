@@ -1,9 +1,8 @@
 /** Shared by the REPORT handlers: what properties were asked, and one event's response. */
 import type { Principal } from '../../services/auth.js';
 import type { EventMeta } from '../../store/calendar.js';
-import { NS_CALDAV, NS_DAV, child, esc, response, type XNode } from './xml.js';
-import { eventHref } from './target.js';
-import { eventProps, pick, propKey, type PropRequest } from './props.js';
+import { NS_CALDAV, NS_DAV, child, esc, type XNode } from './xml.js';
+import { eventResponse, propKey, type PropRequest } from './props.js';
 import { propRequestOf } from './propfind.js';
 
 /** The PropRequest of a REPORT body (getetag only when no D:prop is given). */
@@ -20,8 +19,5 @@ export const wantsData = (want: PropRequest): boolean =>
 
 /** One event's D:response with the asked properties (calendar-data from `data`). */
 export function eventEntry(p: Principal, cal: string, name: string, meta: EventMeta, want: PropRequest, data?: string): string {
-  const t = eventProps(p, cal, name, meta);
-  if (data !== undefined) t.set(propKey(NS_CALDAV, 'calendar-data'), esc(data));
-  const { found, missing } = pick(t, want);
-  return response(eventHref(p, cal, name), found, missing);
+  return eventResponse(p, cal, name, meta, want, data !== undefined ? { [propKey(NS_CALDAV, 'calendar-data')]: esc(data) } : {});
 }
