@@ -27,7 +27,7 @@ import { writeTemp, sealTemp, messagePath } from '../store/mail/files.js';
 import { mailFoldersFile, mailFolderDir, tmpDir } from '../store/layout.js';
 import { normalizeFlags } from '../common/flags.js';
 import { checkFolderName, DEFAULT_FOLDERS } from '../common/folder-name.js';
-import { splitAddress } from '../common/names.js';
+import { splitAddress, isDomain } from '../common/names.js';
 import { NotFoundError, QuotaError, ValidationError } from '../common/errors.js';
 
 export type { AppendResult, AppendSource, FolderView };
@@ -94,7 +94,10 @@ export class MailService {
   }
 
   private actor(userId: string): Actor {
-    if (!splitAddress(userId)) throw new NotFoundError('User not found');
+    const a = splitAddress(userId);
+    if (!a || !isDomain(a.domain) || !/^[a-z0-9._-]{1,64}$/.test(a.user) || a.user.startsWith('.') || userId !== `${a.user}@${a.domain}`) {
+      throw new NotFoundError('User not found');
+    }
     return this.deps.actors.user(userId);
   }
 

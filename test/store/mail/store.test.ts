@@ -158,3 +158,10 @@ t.test('change events follow each durable write, in order', async (t) => {
     'add A/B 1', 'expunge INBOX 1', 'rename A C', 'rename A/B C/B', 'folder-deleted C/B',
   ]);
 });
+
+t.test('bad user ids are refused before touching the disk', async (t) => {
+  const s = await mailHarness(t);
+  for (const id of ['../x@example.com', 'a@../../etc', 'A@example.com', 'noat', '.hidden@example.com']) {
+    await t.rejects(s.mail.listFolders(id), { name: 'NotFoundError' }, id);
+  }
+});
