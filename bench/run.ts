@@ -7,6 +7,7 @@ const BENCHES: Record<string, () => Promise<{ run: Bench }>> = {
   http: () => import('./http.js'),
   imap: () => import('./imap.js'),
   smtp: () => import('./smtp.js'),
+  soak: () => import('./soak.js'),
   mailstore: () => import('./mailstore.js'),
   webmail: () => import('./webmail.js'),
 };

@@ -25,7 +25,7 @@ const pick = <T>(a: T[]): T | undefined => a[Math.floor(Math.random() * a.length
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A running child server. */
-export interface Child { proc: ChildProcess; ports: Record<string, number> }
+export interface Child { proc: ChildProcess; ports: Record<string, number>; stderr: () => string }
 
 /** Write the config and create the users (through the CLI code, as an operator would). */
 export async function prepare(dir: string): Promise<string> {
@@ -50,7 +50,7 @@ export function startChild(config: string): Promise<Child> {
   const proc = spawn(process.execPath, [CLI, 'serve', '--config', config], { stdio: ['ignore', 'pipe', 'pipe'] });
   const ports: Record<string, number> = {};
   let err = '';
-  proc.stderr!.on('data', (d) => (err += d));
+  proc.stderr!.on('data', (d) => (err = (err + d).slice(-4000)));
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start: ${err}`)), 30_000);
     proc.once('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited ${code}: ${err}`)); });
@@ -62,7 +62,7 @@ export function startChild(config: string): Promise<Child> {
       if (ports.http && ports.imap && ports.smtp) {
         clearTimeout(timer);
         proc.removeAllListeners('exit');
-        resolve({ proc, ports });
+        resolve({ proc, ports, stderr: () => err });
       }
     });
   });
@@ -136,7 +136,7 @@ export async function load(model: Model, c: Child, stop: Promise<void>): Promise
 
   // IMAP as bob: APPEND, STORE, MOVE, EXPUNGE.
   loop(async () => {
-    const im = new ImapFlow({ host: '127.0.0.1', port: c.ports.imap!, secure: false, auth: { user: USERS.bob, pass: PW }, logger: false, disableAutoIdle: true, socketTimeout: 10_000 } as ConstructorParameters<typeof ImapFlow>[0]);
+    const im = new ImapFlow({ host: '127.0.0.1', port: c.ports.imap!, secure: false, auth: { user: USERS.bob, pass: PW }, logger: false, disableAutoIdle: true, tls: { rejectUnauthorized: false }, socketTimeout: 10_000 } as ConstructorParameters<typeof ImapFlow>[0]);
     im.on('error', () => {});
     await im.connect();
     try {
