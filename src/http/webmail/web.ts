@@ -5,6 +5,7 @@
  */
 import type { Services } from '../../services/index.js';
 import type { Principal } from '../../services/auth.js';
+import busboy from 'busboy';
 import type { HttpRequest, Reply } from '../types.js';
 import { HttpError, toHttp, isClientError, ClientGone } from '../../common/errors.js';
 import { accountId, splitAddress } from '../../common/names.js';
@@ -30,6 +31,16 @@ export interface WebRequest {
   principal: Principal;
   /** The url-encoded form of a POST (empty for GET). */
   form: URLSearchParams;
+  /** Files of a multipart form (pages that accept them). */
+  files: UploadedFile[];
+}
+
+/** One file of a multipart form, held in memory (bounded by the page's limit). */
+export interface UploadedFile {
+  field: string;
+  filename: string;
+  contentType: string;
+  content: Buffer;
 }
 
 /** A webmail page handler. */
@@ -83,6 +94,42 @@ export async function readForm(req: HttpRequest, limit = 64 * 1024): Promise<URL
   return new URLSearchParams(body.toString('utf8'));
 }
 
+/** Read a multipart form into fields and in-memory files (at most `limit` bytes in all). */
+export function readMultipart(req: HttpRequest, limit: number): Promise<{ form: URLSearchParams; files: UploadedFile[] }> {
+  return new Promise((resolve, reject) => {
+    let bb: busboy.Busboy;
+    try {
+      bb = busboy({ headers: req.headers, limits: { fields: 50, files: 50, fieldSize: limit, fileSize: limit } });
+    } catch {
+      reject(new HttpError(400, 'Bad multipart body'));
+      return;
+    }
+    const form = new URLSearchParams();
+    const files: UploadedFile[] = [];
+    let total = 0;
+    let failure: unknown;
+    const count = (n: number): void => {
+      total += n;
+      if (total > limit) failure ??= new HttpError(413, 'The message is too large');
+    };
+    bb.on('field', (name, value) => { count(value.length); form.append(name, value); });
+    bb.on('file', (field, stream, info) => {
+      const parts: Buffer[] = [];
+      stream.on('data', (d: Buffer) => { count(d.length); if (!failure) parts.push(d); });
+      stream.on('end', () => {
+        if (info.filename && !failure) {
+          files.push({ field, filename: info.filename, contentType: info.mimeType || 'application/octet-stream', content: Buffer.concat(parts) });
+        }
+      });
+    });
+    bb.on('error', (err) => { failure ??= new HttpError(400, `Bad multipart body: ${(err as Error).message}`); });
+    bb.on('close', () => (failure ? reject(failure) : resolve({ form, files })));
+    const input = req.stream(limit + 64 * 1024);
+    input.on('error', (err) => { failure ??= err; reject(failure); });
+    input.pipe(bb);
+  });
+}
+
 /** An HTML error page for any thrown value (500 hides the detail, the log keeps it). */
 export function errorPage(ctx: WebContext, req: HttpRequest, err: unknown): Reply {
   if (err instanceof ClientGone) return { status: 499 };
@@ -117,7 +164,7 @@ export async function signedIn(ctx: WebContext, req: HttpRequest): Promise<{ ses
  */
 export function page(
   ctx: WebContext, handler: PageHandler,
-  opts: { formLimit?: number; rawBody?: boolean; csrfExempt?: (req: HttpRequest) => boolean } = {},
+  opts: { formLimit?: number; rawBody?: boolean; multipart?: boolean; csrfExempt?: (req: HttpRequest) => boolean } = {},
 ) {
   return async (req: HttpRequest): Promise<Reply> => {
     try {
@@ -125,11 +172,15 @@ export function page(
       if (!who) return redirect(loginUrl(ctx, req));
       const { session, principal } = who;
       let form = new URLSearchParams();
+      let files: UploadedFile[] = [];
       if (req.method !== 'GET' && req.method !== 'HEAD' && !opts.csrfExempt?.(req)) {
-        const token = opts.rawBody ? req.query.get('csrf') ?? req.headers['x-csrf-token'] : (form = await readForm(req, opts.formLimit)).get('csrf');
+        if (opts.multipart && (req.headers['content-type'] ?? '').toLowerCase().startsWith('multipart/form-data')) {
+          ({ form, files } = await readMultipart(req, opts.formLimit ?? 64 * 1024));
+        } else if (!opts.rawBody) form = await readForm(req, opts.formLimit);
+        const token = opts.rawBody ? req.query.get('csrf') ?? req.headers['x-csrf-token'] : form.get('csrf');
         if (!ctx.sessions.checkCsrf(session, token)) throw new HttpError(403, 'Missing or invalid CSRF token');
       }
-      return await handler({ req, session, principal, form });
+      return await handler({ req, session, principal, form, files });
     } catch (err) {
       return errorPage(ctx, req, err);
     }

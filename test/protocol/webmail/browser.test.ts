@@ -88,8 +88,11 @@ t.test('webmail in chromium', { skip: haveChromium() ? false : 'chromium not ins
   await page.fill('input[name=to]', 'bob@example.com');
   await page.fill('input[name=subject]', 'Hello from the browser');
   await page.fill('textarea[name=body]', 'Typed in chromium.');
+  await page.locator('input[name=attachments]').setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('attached from the browser') });
   await Promise.all([page.waitForURL(`${base}/webmail/Sent`), page.click('button.action-send')]);
-  t.equal((await mail.folder('bob@example.com', 'INBOX')).messages.length, 2);
+  const bobNow = await mail.folder('bob@example.com', 'INBOX');
+  t.equal(bobNow.messages.length, 2);
+  t.same((await mail.summary('bob@example.com', 'INBOX', bobNow.messages[1]!.uid)).attachments.map((a) => a.filename), ['notes.txt'], 'attachment sent');
 
   // star, move, delete
   await page.goto(`${base}/webmail/INBOX/57`);

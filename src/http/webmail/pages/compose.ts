@@ -1,14 +1,15 @@
 /**
  * GET /webmail/compose[?mode=reply|reply-all|forward&folder=F&uid=N]: the compose form, filled
  * for a reply (quoted, In-Reply-To/References kept) or a forward. POST /webmail/compose with
- * `action=send` hands the fields to the shared submission path of POST /messages/send (send.ts);
- * `action=draft` builds the message (nodemailer's MailComposer) and saves it to Drafts with \Draft.
+ * builds the message (nodemailer's MailComposer, with the form's attachments when it is sent as
+ * multipart/form-data); `action=send` hands it to the submission path of POST /messages/send
+ * (send.ts); `action=draft` saves it to Drafts with \Draft.
  */
 import MailComposer from 'nodemailer/lib/mail-composer';
 import addressparser from 'nodemailer/lib/addressparser';
 import { HttpError } from '../../../common/errors.js';
 import type { Reply } from '../../types.js';
-import { type WebContext, type WebRequest, redirect } from '../web.js';
+import { type WebContext, type WebRequest, type UploadedFile, redirect } from '../web.js';
 import { composeView, type ComposeData } from '../views/compose.js';
 import { longDate } from '../views/html.js';
 import { prefill, htmlToText } from '../quote.js';
@@ -68,7 +69,9 @@ export async function composePage(ctx: WebContext, w: WebRequest): Promise<Reply
 const MSGID = /^<[^<>\s]{1,250}>$/;
 
 /** Build the RFC 822 bytes of a composed message. */
-export async function buildMessage(from: string, f: URLSearchParams, to: string[], cc: string[], bcc: string[], hostname: string): Promise<{ raw: Buffer; messageId: string }> {
+export async function buildMessage(
+  from: string, f: URLSearchParams, to: string[], cc: string[], bcc: string[], hostname: string, files: UploadedFile[] = [],
+): Promise<{ raw: Buffer; messageId: string }> {
   const inReplyTo = (f.get('in_reply_to') ?? '').trim();
   const refs = (f.get('references') ?? '').split(/\s+/).filter((r) => MSGID.test(r)).slice(-50);
   const messageId = `<${crypto.randomUUID()}@${hostname}>`;
@@ -76,6 +79,7 @@ export async function buildMessage(from: string, f: URLSearchParams, to: string[
     from, to, cc, bcc, subject: (f.get('subject') ?? '').replace(/[\r\n]+/g, ' ').slice(0, 998), text: (f.get('body') ?? '').replace(/\r?\n/g, '\r\n'),
     messageId, date: new Date(), inReplyTo: MSGID.test(inReplyTo) ? inReplyTo : undefined,
     references: refs.length ? refs : undefined,
+    attachments: files.map((a) => ({ filename: a.filename.replace(/[\r\n"]/g, '_').slice(0, 200), content: a.content, contentType: a.contentType })),
   });
   const raw = await composer.compile().build();
   return { raw, messageId };
@@ -99,7 +103,7 @@ export async function composeSubmit(ctx: WebContext, w: WebRequest): Promise<Rep
   const bcc = parseRecipients(f.get('bcc') ?? '', 'Bcc');
   const list = await folders(ctx, w);
   if (action === 'draft') {
-    const { raw } = await buildMessage(w.principal.id, f, to, cc, bcc, ctx.services.config.hostname);
+    const { raw } = await buildMessage(w.principal.id, f, to, cc, bcc, ctx.services.config.hostname, w.files);
     const drafts = specialFolder(list, '\\Drafts', 'Drafts');
     await ctx.services.mail.append(w.principal.id, drafts, { data: raw }, { flags: ['\\Draft', '\\Seen'] });
     await dropDraft(ctx, w, drafts);
@@ -114,12 +118,8 @@ export async function composeSubmit(ctx: WebContext, w: WebRequest): Promise<Rep
     });
     return shellPage(ctx, w, { title: 'Compose', section: 'mail', folders: list, content }, { status: 400 });
   }
-  const inReplyTo = (f.get('in_reply_to') ?? '').trim();
-  const references = (f.get('references') ?? '').split(/\s+/).filter((r) => MSGID.test(r)).slice(-50).join(' ');
-  await submitMessage(ctx.services, w.principal, {
-    to, cc, bcc, subject: (f.get('subject') ?? '').replace(/[\r\n]+/g, ' ').slice(0, 998), body: f.get('body') ?? '',
-    inReplyTo: MSGID.test(inReplyTo) ? inReplyTo : undefined, references: references || undefined,
-  });
+  const { raw } = await buildMessage(w.principal.id, f, to, cc, bcc, ctx.services.config.hostname, w.files);
+  await submitMessage(ctx.services, w.principal, [...to, ...cc, ...bcc], raw);
   await dropDraft(ctx, w, specialFolder(list, '\\Drafts', 'Drafts'));
   const sent = specialFolder(list, '\\Sent', 'Sent');
   return redirect(`${ctx.base}/webmail/${encodeURIComponent(sent)}`);

@@ -13,7 +13,9 @@ const ACTIONS = ['delete', 'move', 'toggle-read', 'toggle-star'];
 /** Register compose, folder, message, part and action routes. */
 export function registerMailRoutes(router: Router, ctx: WebContext): void {
   router.on(['GET', 'HEAD'], '/webmail/compose', { auth: 'none' }, page(ctx, (w) => composePage(ctx, w)));
-  router.on('POST', '/webmail/compose', { auth: 'none' }, page(ctx, (w) => composeSubmit(ctx, w), { formLimit: 2 * 1024 * 1024 }));
+  router.on('POST', '/webmail/compose', { auth: 'none' }, page(ctx, (w) => composeSubmit(ctx, w), {
+    formLimit: ctx.services.config.smtp.max_message_bytes, multipart: true,
+  }));
   router.on(['GET', 'HEAD'], '/webmail/:folder', { auth: 'none' }, page(ctx, (w) => folderPage(ctx, w, w.req.params.folder!)));
   router.on('POST', '/webmail/:folder/bulk', { auth: 'none' }, page(ctx, (w) => bulkAction(ctx, w, w.req.params.folder!)));
   router.on(['GET', 'HEAD'], '/webmail/:folder/:uid', { auth: 'none' }, page(ctx, (w) =>

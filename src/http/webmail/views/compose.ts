@@ -27,7 +27,7 @@ export function composeView(d: ComposeData): string {
   const err = d.error ? `<p class="form-error" role="alert">${esc(d.error)}</p>` : '';
   const title = { new: 'New message', reply: 'Reply', 'reply-all': 'Reply to all', forward: 'Forward', draft: 'Edit draft' }[d.mode];
   return `<section class="compose" data-mode="${d.mode}"><h1>${title}</h1>${err}`
-    + `<form class="compose-form" method="post" action="${abs(d.base, '/webmail/compose')}">${csrfField(d.csrf)}`
+    + `<form class="compose-form" method="post" enctype="multipart/form-data" action="${abs(d.base, '/webmail/compose')}">${csrfField(d.csrf)}`
     + `<input type="hidden" name="in_reply_to" value="${esc(d.inReplyTo)}">`
     + `<input type="hidden" name="references" value="${esc(d.references)}">`
     + (d.draftUid ? `<input type="hidden" name="draft_uid" value="${d.draftUid}">` : '')
@@ -37,6 +37,7 @@ export function composeView(d: ComposeData): string {
     + field('bcc', 'Bcc', d.bcc)
     + field('subject', 'Subject', d.subject)
     + `<label for="f-body">Message</label><textarea id="f-body" name="body" rows="16">${esc(d.body)}</textarea>`
+    + `<label for="f-attachments">Attachments</label><input type="file" id="f-attachments" name="attachments" multiple>`
     + `<div class="compose-actions"><button type="submit" name="action" value="send" class="primary action-send">Send</button>`
     + `<button type="submit" name="action" value="draft" class="action-save-draft">Save draft</button></div>`
     + `</form></section>`;
