@@ -162,6 +162,8 @@ export class CalendarStore {
   private count = 0;
   /** Event files written or removed since the last snapshot (fsync'd at compaction). */
   private readonly dirty = new Set<string>();
+  /** Closes the journal file after a quiet spell (an evicted actor leaves no descriptor open). */
+  private idle: NodeJS.Timeout | null = null;
 
   private constructor(
     readonly dir: string,
@@ -221,6 +223,13 @@ export class CalendarStore {
     this.journal = new AppendLog(journalFile(this.dir));
     await this.journal.open();
     this.expected = this.journal.size;
+    this.closeWhenIdle();
+  }
+
+  private closeWhenIdle(): void {
+    if (this.idle) clearTimeout(this.idle);
+    this.idle = setTimeout(() => void this.journal.close().catch(() => {}), 30_000);
+    this.idle.unref();
   }
 
   /** Reload when another process changed the files since we read them (cheap stat check). */
@@ -276,6 +285,7 @@ export class CalendarStore {
     this.expected += Buffer.byteLength(data);
     const durable = this.journal.append(data);
     durable.catch(() => {}); // awaited by the caller after the actor turn
+    this.closeWhenIdle();
     if ('n' in line) {
       const old = this.index.events[line.n];
       if (this.uids) {
@@ -322,6 +332,7 @@ export class CalendarStore {
 
   /** Close the journal file (waits for appends in flight). */
   async close(): Promise<void> {
+    if (this.idle) clearTimeout(this.idle);
     await this.journal.close();
   }
 }
