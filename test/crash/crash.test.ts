@@ -36,7 +36,7 @@ t.test(`kill -9 under mixed load, ${KILLS} times`, { skip: existsSync(CLI) ? fal
     const stop = new Promise<void>((resolve) => setTimeout(async () => {
       await kill9(c);
       resolve();
-    }, 100 + Math.random() * 900));
+    }, 300 + Math.random() * 2700));
     await load(model, c, stop);
     model.tally.kills++;
     child = null;

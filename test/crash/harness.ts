@@ -116,7 +116,9 @@ export async function load(model: Model, c: Child, stop: Promise<void>): Promise
   const base = `http://127.0.0.1:${c.ports.http}`;
   let stopped = false;
   void stop.then(() => (stopped = true));
-  const carolToken = await login(base, USERS.carol).catch(() => null);
+  // The JWT secret is fixed in the config, so one token lasts across restarts (no scrypt per round).
+  carolTokenCache ??= await login(base, USERS.carol).catch(() => null);
+  const carolToken = carolTokenCache;
   const loops: Promise<void>[] = [];
   const loop = (fn: () => Promise<void>) => loops.push((async () => {
     while (!stopped) {
@@ -186,9 +188,15 @@ export async function load(model: Model, c: Child, stop: Promise<void>): Promise
   mx.close();
 }
 
+let carolTokenCache: string | null = null;
+const tokenCache = new Map<string, string>();
+
 async function login(base: string, user: string): Promise<string> {
+  const cached = tokenCache.get(user);
+  if (cached) return cached;
   const r = await api(base, null, 'POST', '/auth/login', { username: user, password: PW });
   if (r.status !== 200) throw new Error(`login ${r.status}`);
+  tokenCache.set(user, r.json.token as string);
   return r.json.token as string;
 }
 
