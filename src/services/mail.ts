@@ -11,55 +11,22 @@
  * - Folder names use `/` as the hierarchy separator; `INBOX` is case-insensitive.
  */
 import { promises as fsp } from 'node:fs';
-import type { ActorRegistry } from '../actors/registry.js';
 import type { Actor } from '../actors/actor.js';
-import type { ChangeBus } from '../actors/changes.js';
-import type { WorkerPool } from '../workers/pool.js';
-import type { Config, Logger } from '../common/types.js';
 import type {
   AppendResult, AppendSource, FlagOp, FolderInfo, FolderView, MessageMeta, MessageSummary,
 } from '../common/mail.js';
-import type { QuotaService } from './quota.js';
+import type { MailDeps, AppendOptions, SetFlagsResult, CopyResult } from './mail-types.js';
 import { UserMail, MAIL_STATE } from '../actors/mail/user-mail.js';
 import { FolderIndex, MAX_BATCH, type PreparedMessage } from '../actors/mail/folder-index.js';
-import { readFolderList } from '../store/mail/folders.js';
+import { MailBytes } from './mail-bytes.js';
 import { writeTemp, sealTemp, messagePath } from '../store/mail/files.js';
-import { mailFoldersFile, mailFolderDir, tmpDir } from '../store/layout.js';
+import { mailFolderDir, tmpDir } from '../store/layout.js';
 import { normalizeFlags } from '../common/flags.js';
 import { checkFolderName, DEFAULT_FOLDERS } from '../common/folder-name.js';
 import { splitAddress, isDomain } from '../common/names.js';
 import { NotFoundError, QuotaError, ValidationError } from '../common/errors.js';
 
-export type { AppendResult, AppendSource, FolderView };
-
-/** What MailService needs from the rest of the server. */
-export interface MailDeps {
-  config: Config;
-  log: Logger;
-  actors: ActorRegistry;
-  changes: ChangeBus;
-  pool: WorkerPool;
-  quota: QuotaService;
-}
-
-/** Options of an append. */
-export interface AppendOptions {
-  flags?: string[];
-  /** INTERNALDATE in ms since epoch (default now). */
-  internalDate?: number;
-}
-
-/** Result of a flag change: the messages changed (new state) and the uids that failed UNCHANGEDSINCE. */
-export interface SetFlagsResult {
-  changed: MessageMeta[];
-  modifiedFailed: number[];
-}
-
-/** Result of COPY/MOVE: the destination's uidValidity and [sourceUid, destUid] pairs (COPYUID). */
-export interface CopyResult {
-  uidValidity: number;
-  pairs: [number, number][];
-}
+export type { AppendResult, AppendSource, FolderView, MailDeps, AppendOptions, SetFlagsResult, CopyResult };
 
 /** Journal files of a user with no mail write for this long are closed. */
 const IDLE_CLOSE_MS = 60_000;
@@ -82,14 +49,14 @@ interface AppendQueue {
 export class MailService {
   /** Appends waiting for their folder's next group commit, per user + folder id. */
   private readonly queues = new Map<string, AppendQueue>();
-  /** Running totals of mail bytes per user, and a write generation guarding lock-free recounts. */
-  private readonly bytes = new Map<string, number>();
-  private readonly generation = new Map<string, number>();
+  /** Running totals of mail bytes per user (quota). */
+  private readonly totals: MailBytes;
   private readonly idleTimers = new Map<string, NodeJS.Timeout>();
   /** The UserMail last loaded per user (also after its actor was evicted), to close on shutdown. */
   private readonly open = new Map<string, UserMail>();
 
   constructor(private readonly deps: MailDeps) {
+    this.totals = new MailBytes(deps.config.mail_root, (userId, id) => this.loaded(userId)?.openIndex(id));
     deps.quota.mailBytes = (userId) => this.mailBytes(userId);
   }
 
@@ -143,11 +110,7 @@ export class MailService {
   }
 
   private touched(userId: string, delta: number | null): void {
-    this.generation.set(userId, (this.generation.get(userId) ?? 0) + 1);
-    const cur = this.bytes.get(userId);
-    if (cur === undefined) return;
-    if (delta === null) this.bytes.delete(userId);
-    else this.bytes.set(userId, cur + delta);
+    this.totals.touched(userId, delta);
   }
 
   /** Create the user's mail store and special-use folders (idempotent; run on account creation). */
@@ -174,26 +137,14 @@ export class MailService {
   }
 
   /** Bytes of all the user's messages (running total; never waits for the user's actor). */
-  async mailBytes(userId: string): Promise<number> {
-    const hit = this.bytes.get(userId);
-    if (hit !== undefined) return hit;
-    const a = splitAddress(userId);
-    if (!a) return 0;
-    const gen = this.generation.get(userId) ?? 0;
-    const list = await readFolderList(mailFoldersFile(this.deps.config.mail_root, a.domain, a.user));
-    let total = 0;
-    for (const rec of list?.folders ?? []) {
-      const open = this.loaded(userId)?.openIndex(rec.id);
-      total += open ? open.bytes : (await FolderIndex.peek(mailFolderDir(this.deps.config.mail_root, a.domain, a.user, rec.id), rec)).bytes;
-    }
-    if ((this.generation.get(userId) ?? 0) === gen) this.bytes.set(userId, total);
-    return total;
+  mailBytes(userId: string): Promise<number> {
+    return this.totals.get(userId);
   }
 
   /** Mail bytes computed inside the actor turn (exact; refreshes the running total). */
   private async bytesInside(userId: string, um: UserMail): Promise<number> {
     const n = await um.totalBytes();
-    this.bytes.set(userId, n);
+    this.totals.set(userId, n);
     return n;
   }
 
