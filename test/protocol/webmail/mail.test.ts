@@ -192,6 +192,16 @@ t.test('mail screens: selectors, detail, actions, CSRF', async (t) => {
   const withAtt = await mail.summary('bob@example.com', 'INBOX', bobMsgs[bobMsgs.length - 1]!.uid);
   t.equal(withAtt.envelope.subject, 'With attachment');
   t.same(withAtt.attachments.map((a) => a.filename), ['data.csv']);
+  const fwdForm = await c.get(`/webmail/compose?mode=forward&folder=INBOX&uid=${hostile.uid}`);
+  t.equal((fwdForm.$('input[name=forward_uid]') as any).getAttribute('value'), String(hostile.uid));
+  t.match(fwdForm.$('.forwarded-attachments')!.textContent, /report\.pdf/);
+  const fwdSent = await c.post('/webmail/compose', {
+    csrf, action: 'send', to: 'bob@example.com', subject: 'Fwd: Hostile', body: 'fyi', forward_folder: 'INBOX', forward_uid: String(hostile.uid),
+  });
+  t.equal(fwdSent.status, 303);
+  const bobAll = (await mail.folder('bob@example.com', 'INBOX')).messages;
+  const fwdSum = await mail.summary('bob@example.com', 'INBOX', bobAll[bobAll.length - 1]!.uid);
+  t.same(fwdSum.attachments.map((a) => a.filename), ['report.pdf'], 'forward carries the original attachments');
   const fdNoToken = new FormData();
   fdNoToken.append('action', 'send');
   fdNoToken.append('to', 'bob@example.com');

@@ -13,7 +13,7 @@ import { type WebContext, type WebRequest, type UploadedFile, redirect } from '.
 import { composeView, type ComposeData } from '../views/compose.js';
 import { longDate } from '../views/html.js';
 import { prefill, htmlToText } from '../quote.js';
-import { bodyParts, readText } from '../mime-body.js';
+import { bodyParts, partAt, readPart, readText } from '../mime-body.js';
 import { dateOf, folders, shellPage, specialFolder, uidParam } from './mail-common.js';
 import { submitMessage } from '../send.js';
 
@@ -53,7 +53,8 @@ async function prefilled(ctx: WebContext, w: WebRequest): Promise<Partial<Compos
       inReplyTo: e.inReplyTo ?? '', references: summary.references.join(' '),
     };
   }
-  return { mode: mode as ComposeData['mode'], ...prefill(mode as Exclude<(typeof MODES)[number], 'draft'>, summary.envelope, summary.references, text, w.principal.id, date) };
+  const forward = mode === 'forward' ? { folder: view.info.name, uid, files: summary.attachments.map((a) => a.filename) } : undefined;
+  return { mode: mode as ComposeData['mode'], forward, ...prefill(mode as Exclude<(typeof MODES)[number], 'draft'>, summary.envelope, summary.references, text, w.principal.id, date) };
 }
 
 /** GET /webmail/compose. */
@@ -85,6 +86,25 @@ export async function buildMessage(
   return { raw, messageId };
 }
 
+/** The attachments of the forwarded message (`forward_folder` + `forward_uid`), decoded. */
+async function forwardedFiles(ctx: WebContext, w: WebRequest): Promise<UploadedFile[]> {
+  const folder = w.form.get('forward_folder');
+  const rawUid = w.form.get('forward_uid');
+  if (!folder || !rawUid) return [];
+  const mail = ctx.services.mail;
+  const view = await mail.folder(w.principal.id, folder);
+  const uid = uidParam(rawUid);
+  if (!view.byUid(uid)) throw new HttpError(404, 'The forwarded message is gone');
+  const summary = await mail.summary(w.principal.id, view.info.name, uid);
+  const file = mail.messageFile(w.principal.id, view.info.name, uid);
+  const out: UploadedFile[] = [];
+  for (const a of summary.attachments) {
+    const part = partAt(summary.body, a.section);
+    if (part) out.push({ field: 'forward', filename: a.filename, contentType: a.contentType, content: await readPart(file, part) });
+  }
+  return out;
+}
+
 /** Remove the draft this form was editing (named by `draft_uid`), when it is still a draft. */
 async function dropDraft(ctx: WebContext, w: WebRequest, drafts: string): Promise<void> {
   const raw = w.form.get('draft_uid');
@@ -103,7 +123,8 @@ export async function composeSubmit(ctx: WebContext, w: WebRequest): Promise<Rep
   const bcc = parseRecipients(f.get('bcc') ?? '', 'Bcc');
   const list = await folders(ctx, w);
   if (action === 'draft') {
-    const { raw } = await buildMessage(w.principal.id, f, to, cc, bcc, ctx.services.config.hostname, w.files);
+    const files = [...(await forwardedFiles(ctx, w)), ...w.files];
+    const { raw } = await buildMessage(w.principal.id, f, to, cc, bcc, ctx.services.config.hostname, files);
     const drafts = specialFolder(list, '\\Drafts', 'Drafts');
     await ctx.services.mail.append(w.principal.id, drafts, { data: raw }, { flags: ['\\Draft', '\\Seen'] });
     await dropDraft(ctx, w, drafts);
@@ -118,7 +139,8 @@ export async function composeSubmit(ctx: WebContext, w: WebRequest): Promise<Rep
     });
     return shellPage(ctx, w, { title: 'Compose', section: 'mail', folders: list, content }, { status: 400 });
   }
-  const { raw } = await buildMessage(w.principal.id, f, to, cc, bcc, ctx.services.config.hostname, w.files);
+  const files = [...(await forwardedFiles(ctx, w)), ...w.files];
+  const { raw } = await buildMessage(w.principal.id, f, to, cc, bcc, ctx.services.config.hostname, files);
   await submitMessage(ctx.services, w.principal, [...to, ...cc, ...bcc], raw);
   await dropDraft(ctx, w, specialFolder(list, '\\Drafts', 'Drafts'));
   const sent = specialFolder(list, '\\Sent', 'Sent');

@@ -9,6 +9,8 @@ export interface ComposeData {
   mode: 'new' | 'reply' | 'reply-all' | 'forward' | 'draft';
   /** The draft being edited (replaced on save, removed on send). */
   draftUid?: number;
+  /** The forwarded message, whose attachments go along: folder, uid and file names. */
+  forward?: { folder: string; uid: number; files: string[] };
   to: string;
   cc: string;
   bcc: string;
@@ -31,6 +33,8 @@ export function composeView(d: ComposeData): string {
     + `<input type="hidden" name="in_reply_to" value="${esc(d.inReplyTo)}">`
     + `<input type="hidden" name="references" value="${esc(d.references)}">`
     + (d.draftUid ? `<input type="hidden" name="draft_uid" value="${d.draftUid}">` : '')
+    + (d.forward ? `<input type="hidden" name="forward_folder" value="${esc(d.forward.folder)}"><input type="hidden" name="forward_uid" value="${d.forward.uid}">`
+      + (d.forward.files.length ? `<p class="forwarded-attachments">Forwarded attachments: ${d.forward.files.map((n) => `<span class="attachment-name">${esc(n)}</span>`).join(', ')}</p>` : '') : '')
     + `<p class="compose-from">From: <span class="message-from">${esc(d.from)}</span></p>`
     + field('to', 'To', d.to, ' autocomplete="email" multiple')
     + field('cc', 'Cc', d.cc)
