@@ -79,10 +79,12 @@ protocol imap {
   fill(maildir);
   execFileSync('chown', ['-R', 'nobody:nogroup', mail, ...(format === 'mdbox' ? [maildir] : [])]);
   chmodSync(dir, 0o755);
-  if (format === 'mdbox') {
-    execFileSync('doveadm', ['-c', conf, 'import', '-u', user, `maildir:${maildir}`, '', 'all'], { stdio: 'ignore', timeout: 600_000 });
-  }
   execFileSync('dovecot', ['-c', conf], { stdio: 'ignore', timeout: 20_000 });
+  if (format === 'mdbox') {
+    // doveadm looks the user up through the running server's auth socket.
+    execFileSync('doveadm', ['-c', conf, 'import', '-u', user, `maildir:${maildir}`, '', 'all'], { stdio: 'ignore', timeout: 600_000 });
+    rmSync(maildir, { recursive: true, force: true });
+  }
   await waitPort(port);
   return {
     port,
