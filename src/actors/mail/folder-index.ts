@@ -80,7 +80,8 @@ export class FolderIndex implements FolderView {
   /** Read-only load (no repair, journal not opened): for totals computed outside the actor. */
   static async peek(dir: string, rec: FolderRecord): Promise<FolderIndex> {
     const idx = new FolderIndex(dir, rec);
-    await idx.readState();
+    const { j } = await idx.readState();
+    await idx.dropMissingTail(j.records); // memory only, as open() would
     idx.recount();
     return idx;
   }
