@@ -212,6 +212,14 @@ t.test('mail screens: selectors, detail, actions, CSRF', async (t) => {
   const composeNoToken = await c.post('/webmail/compose', { action: 'draft', to: 'bob@example.com' });
   t.equal(composeNoToken.status, 403);
 
+  // create a folder from the sidebar
+  t.equal((await c.post('/webmail/_folders', { name: 'Receipts' })).status, 403);
+  const mk = await c.post('/webmail/_folders', { csrf, name: 'Receipts' });
+  t.equal(mk.status, 303);
+  t.equal(mk.headers.get('location'), `${base}/webmail/Receipts`);
+  t.ok((await c.get('/webmail/Receipts')).$('li.folder-item.active[data-folder="Receipts"][data-total="0"]'));
+  t.equal((await c.post('/webmail/_folders', { csrf, name: 'Receipts' })).status, 409);
+
   // other users' folders are not reachable; bad input is a clear 4xx
   t.equal((await c.get('/webmail/INBOX/999999')).status, 404);
   t.equal((await c.get('/webmail/NoSuchFolder')).status, 404);

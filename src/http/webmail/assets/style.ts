@@ -23,6 +23,7 @@ a:focus-visible,button:focus-visible,input:focus-visible,select:focus-visible,te
 .folder-item[data-depth="1"] a{padding-left:20px}.folder-item[data-depth="2"] a{padding-left:32px}
 .folder-item.active a{background:var(--sel);font-weight:600}.folder-item a:hover{background:#eef1f4}
 .count{margin-left:6px;font-size:12px;color:var(--unread);font-weight:600}.count.zero{visibility:hidden}
+.new-mail-folder{display:flex;gap:4px;margin-top:8px}.new-mail-folder input{min-width:0;flex:1;padding:3px 6px;border:1px solid var(--line);border-radius:6px}.new-mail-folder button{padding:3px 8px}
 .side-links{margin-top:16px;border-top:1px solid var(--line);padding-top:8px}.side-links a{display:block;padding:4px 8px;color:var(--muted)}
 .content{flex:1;min-width:0;padding:16px;background:var(--panel)}
 .notice{background:#fff8c5;border:1px solid #d4a72c;padding:6px 10px;border-radius:6px}
@@ -112,6 +113,7 @@ label.inline{display:flex;gap:6px;align-items:center;font-weight:400}
 .shared-view .topbar .shared-by{color:#e5e7eb;font-size:14px}
 .confirm-delete{max-width:560px;margin:6vh auto;background:#fff;border:1px solid var(--line);border-radius:10px;padding:24px}
 @media (max-width:720px){
+ .new-mail-folder{display:none}
  .section-calendar .folders,.section-drive .folders,.section-calendar .compose-button,.section-drive .compose-button{display:none}
  .tiles{grid-template-columns:repeat(2,minmax(0,1fr))}.drive-toolbar input[type=file]{max-width:100%}
  .cal-grid.week{grid-template-columns:1fr}.cal-grid.month td{height:64px;padding:1px}.cal-event{font-size:10px;padding:0 2px}.cal-time{display:none}

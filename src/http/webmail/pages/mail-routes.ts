@@ -1,6 +1,6 @@
 /** Routes of the mail screens (registered after every other /webmail/ route: `:folder` is a catch-all). */
 import type { Router } from '../../router.js';
-import { type WebContext, page } from '../web.js';
+import { type WebContext, page, redirect } from '../web.js';
 import { HttpError } from '../../../common/errors.js';
 import { folderPage } from './folder.js';
 import { messagePage, partDownload, rawSource } from './message.js';
@@ -15,6 +15,12 @@ export function registerMailRoutes(router: Router, ctx: WebContext): void {
   router.on(['GET', 'HEAD'], '/webmail/compose', { auth: 'none' }, page(ctx, (w) => composePage(ctx, w)));
   router.on('POST', '/webmail/compose', { auth: 'none' }, page(ctx, (w) => composeSubmit(ctx, w), {
     formLimit: ctx.services.config.smtp.max_message_bytes, multipart: true,
+  }));
+  router.on('POST', '/webmail/_folders', { auth: 'none' }, page(ctx, async (w) => {
+    const name = (w.form.get('name') ?? '').trim();
+    if (!name) throw new HttpError(400, 'Give the folder a name');
+    const made = await ctx.services.mail.createFolder(w.principal.id, name);
+    return redirect(`${ctx.base}/webmail/${encodeURIComponent(made.name)}`);
   }));
   router.on(['GET', 'HEAD'], '/webmail/:folder', { auth: 'none' }, page(ctx, (w) => folderPage(ctx, w, w.req.params.folder!)));
   router.on('POST', '/webmail/:folder/bulk', { auth: 'none' }, page(ctx, (w) => bulkAction(ctx, w, w.req.params.folder!)));

@@ -55,7 +55,11 @@ function sidebar(d: LayoutData): string {
   const items = sortFolders(d.folders).map((f) => folderItem(d.base, f, f.name === d.activeFolder)).join('');
   return `<aside class="sidebar" aria-label="Folders">`
     + `<a class="compose-button button" href="${abs(d.base, '/webmail/compose')}">Compose</a>`
-    + `<nav class="folders"><ul class="folder-list">${items}</ul></nav>`
+    + `<nav class="folders"><ul class="folder-list">${items}</ul>`
+    + `<form class="new-mail-folder" method="post" action="${abs(d.base, '/webmail/_folders')}">${csrfField(d.csrf)}`
+    + `<label class="visually-hidden" for="new-mail-folder">New folder</label>`
+    + `<input id="new-mail-folder" name="name" type="text" placeholder="New folder" required maxlength="200">`
+    + `<button type="submit" class="action-new-folder">Add</button></form></nav>`
     + (d.sidebarExtra ?? '')
     + `<ul class="side-links">`
     + `<li><a class="nav-calendar" href="${abs(d.base, '/webmail/calendar/month')}">Calendar</a></li>`
