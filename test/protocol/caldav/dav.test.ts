@@ -155,6 +155,21 @@ t.test('reports: multiget, query with DST expansion, free-busy', async (t) => {
   t.same(hrefs(tm.text), ['/caldav/alice/calendars/default/two.ics']);
   const badf = await dav(base, 'REPORT', `<C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><C:filter><C:comp-filter name="VEVENT"/></C:filter></C:calendar-query>`);
   t.equal(badf.status, 403);
+  // limit-recurrence-set keeps the master and only the overrides in range
+  const ov = ev('lim', '20260105T100000Z', '20260105T110000Z', 'RRULE:FREQ=DAILY;COUNT=30\r\n').replace('END:VCALENDAR',
+    'BEGIN:VEVENT\r\nUID:lim\r\nDTSTAMP:20260101T000000Z\r\nRECURRENCE-ID:20260106T100000Z\r\nDTSTART:20260106T140000Z\r\nDTEND:20260106T150000Z\r\nSUMMARY:early\r\nEND:VEVENT\r\n'
+    + 'BEGIN:VEVENT\r\nUID:lim\r\nDTSTAMP:20260101T000000Z\r\nRECURRENCE-ID:20260120T100000Z\r\nDTSTART:20260120T140000Z\r\nDTEND:20260120T150000Z\r\nSUMMARY:late\r\nEND:VEVENT\r\nEND:VCALENDAR');
+  t.equal((await dav(`${base}lim.ics`, 'PUT', ov)).status, 201);
+  const lim = await dav(base, 'REPORT', rangeQuery('20260115T000000Z', '20260125T000000Z').replace('<C:calendar-data>', '<C:calendar-data><C:limit-recurrence-set start="20260115T000000Z" end="20260125T000000Z"/>'), { depth: '1' });
+  t.match(lim.text, 'SUMMARY:late');
+  t.notMatch(lim.text, 'SUMMARY:early');
+  t.match(lim.text, 'RRULE:FREQ=DAILY;COUNT=30');
+  // an unbounded rule and a rule whose every instance is EXDATEd never break a report
+  await dav(`${base}unb.ics`, 'PUT', ev('unb', '20200101T100000Z', '20200101T110000Z', 'RRULE:FREQ=HOURLY\r\n'));
+  await dav(`${base}gone.ics`, 'PUT', ev('gone', '20260301T100000Z', '20260301T110000Z', 'RRULE:FREQ=DAILY;COUNT=2\r\nEXDATE:20260301T100000Z,20260302T100000Z\r\n'));
+  const far = await dav(base, 'REPORT', rangeQuery('20260301T000000Z', '20260303T000000Z', true), { depth: '1' });
+  t.equal(far.status, 207);
+  t.notOk(hrefs(far.text).includes('/caldav/alice/calendars/default/gone.ics'), 'all-EXDATEd event matches nothing');
   const fb = await dav(base, 'REPORT', `<C:free-busy-query xmlns:C="urn:ietf:params:xml:ns:caldav"><C:time-range start="20260301T000000Z" end="20260401T000000Z"/></C:free-busy-query>`, { depth: '1' });
   t.equal(fb.status, 200);
   t.match(fb.text, 'BEGIN:VFREEBUSY');
