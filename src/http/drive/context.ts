@@ -6,7 +6,8 @@
  * drive. Also: WebDAV lock/If checks and href building shared by every method.
  */
 import { HttpError, NotFoundError } from '../../common/errors.js';
-import { checkDrivePath, checkShareName, isShareUid, parseDrivePath, MAX_DEPTH } from '../../common/drive-path.js';
+import { checkDrivePath, isShareUid } from '../../common/drive-path.js';
+import { resolveShareTarget } from './public-link.js';
 import { parseIfHeader, submittedTokens, type IfList } from '../../common/dav-if.js';
 import { decodeSegments } from '../uws.js';
 import type { ShareRecord } from '../../store/shares.js';
@@ -32,15 +33,8 @@ export async function resolveTarget(req: HttpRequest, s: Services): Promise<Driv
   const rest = req.rest;
   const first = rest[0];
   if (first !== undefined && isShareUid(first)) {
-    const share = await s.drive.shares.resolve(first);
-    if (share) {
-      const name = rest[1] ?? share.name;
-      checkShareName(name);
-      const sub = checkDrivePath(rest.slice(2));
-      const parts = [...parseDrivePath(share.target_path), ...sub];
-      if (parts.length > MAX_DEPTH) throw new HttpError(400, `Path deeper than ${MAX_DEPTH} components`);
-      return { userId: share.owner, parts, sub, base: `/drive/${first}/${encodeURIComponent(name)}`, share };
-    }
+    const shared = await resolveShareTarget(rest, s);
+    if (shared) return shared;
     if (!req.principal) throw new NotFoundError('Share not found');
   }
   if (!req.principal) throw new HttpError(401, req.headers['authorization'] ? 'Invalid credentials' : 'Authentication required');

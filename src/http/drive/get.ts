@@ -10,6 +10,7 @@ import { joinDrivePath } from '../../common/drive-path.js';
 import { etagMatches } from '../../services/drive.js';
 import { json } from '../reply.js';
 import { resolveTarget, need, etagOf } from './context.js';
+import { browserRedirect } from './public-link.js';
 import type { Services } from '../../services/index.js';
 import type { HttpRequest, Reply } from '../types.js';
 
@@ -43,11 +44,8 @@ export async function getHandler(req: HttpRequest, s: Services): Promise<Reply> 
   const e = await s.drive.stat(t.userId, t.parts);
   if (!e) throw new NotFoundError('Not found');
   if (e.type === 'dir') {
-    const accept = req.headers['accept'] ?? '';
-    if (t.share && accept.includes('text/html')) {
-      const loc = `/webmail${t.base}${t.sub.map((p) => `/${encodeURIComponent(p)}`).join('')}`;
-      return { status: 302, headers: { location: loc } };
-    }
+    const redirect = browserRedirect(req, t);
+    if (redirect) return redirect;
     const listing = await s.drive.list(t.userId, t.parts);
     listing.path = joinDrivePath(t.sub);
     return json(200, listing, { etag: etagOf(e) });
