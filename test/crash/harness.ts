@@ -115,7 +115,12 @@ async function write<T extends { busy: boolean }>(model: Model, m: T, run: () =>
 export async function load(model: Model, c: Child, stop: Promise<void>): Promise<void> {
   const base = `http://127.0.0.1:${c.ports.http}`;
   let stopped = false;
-  void stop.then(() => (stopped = true));
+  const clients = new Set<ImapFlow>();
+  // After the kill, drop IMAP clients at once: an imapflow call on a dead socket can wait forever.
+  void stop.then(() => {
+    stopped = true;
+    for (const im of clients) im.close();
+  });
   // The JWT secret is fixed in the config, so one token lasts across restarts (no scrypt per round).
   carolTokenCache ??= await login(base, USERS.carol).catch(() => null);
   const carolToken = carolTokenCache;
@@ -140,10 +145,12 @@ export async function load(model: Model, c: Child, stop: Promise<void>): Promise
   loop(async () => {
     const im = new ImapFlow({ host: '127.0.0.1', port: c.ports.imap!, secure: false, auth: { user: USERS.bob, pass: PW }, logger: false, disableAutoIdle: true, tls: { rejectUnauthorized: false }, socketTimeout: 10_000 } as ConstructorParameters<typeof ImapFlow>[0]);
     im.on('error', () => {});
+    clients.add(im);
     await im.connect();
     try {
       while (!stopped) await imapOp(model, im);
     } finally {
+      clients.delete(im);
       im.close();
     }
   });
@@ -184,7 +191,8 @@ export async function load(model: Model, c: Child, stop: Promise<void>): Promise
     (k) => api(base, BASIC, 'DELETE', `/drive/crash/${k}.txt`), (v) => v, true));
 
   await stop;
-  await Promise.allSettled(loops);
+  // Every operation was cut by the kill; give them 15 s to notice, then go on (late ones stay unacknowledged).
+  await Promise.race([Promise.allSettled(loops), sleep(15_000)]);
   mx.close();
 }
 
