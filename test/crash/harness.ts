@@ -191,8 +191,8 @@ export async function load(model: Model, c: Child, stop: Promise<void>): Promise
     (k) => api(base, BASIC, 'DELETE', `/drive/crash/${k}.txt`), (v) => v, true));
 
   await stop;
-  // Every operation was cut by the kill; give them 15 s to notice, then go on (late ones stay unacknowledged).
-  await Promise.race([Promise.allSettled(loops), sleep(15_000)]);
+  // Every operation was cut by the kill; give them 3 s to notice, then go on (late ones stay unacknowledged).
+  await Promise.race([Promise.allSettled(loops), sleep(3_000)]);
   mx.close();
 }
 
