@@ -340,7 +340,7 @@ export function toListing(path: string, idx: DirIndex): DirListing {
 /** 413 that also closes the connection (the rest of the upload is never read). */
 const overQuota = (): HttpError => new HttpError(413, 'Quota exceeded');
 
-/** Write `body` to `tmp` (fsync'd), hashing as it goes; QuotaError past `limit` bytes. */
+/** Write `body` to `tmp`, hashing as it goes; 413 past `limit` bytes. */
 async function streamToFile(body: Readable, tmp: string, limit: number): Promise<{ size: number; etag: string }> {
   const hash = createHash('sha256');
   const fh = await fsp.open(tmp, 'w', 0o600);
@@ -356,7 +356,7 @@ async function streamToFile(body: Readable, tmp: string, limit: number): Promise
       hash.update(buf);
       await fh.write(buf, 0, buf.byteLength);
     }
-    await fh.datasync();
+    // Not synced here: the commit fdatasyncs it together with the index temps (one round).
   } finally {
     await fh.close();
   }

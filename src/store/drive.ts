@@ -96,8 +96,8 @@ export class DriveTxn {
   readonly indexes = new Map<string, { parts: string[]; idx: DirIndex }>();
   /** Keys of indexes to write. */
   readonly dirty = new Set<string>();
-  /** Synced temp files to rename into place (data files), in order. */
-  readonly renames: { from: string; to: string }[] = [];
+  /** Temp files to rename into place (data files), in order; unsynced ones are synced at commit. */
+  readonly renames: { from: string; to: string; synced?: boolean }[] = [];
   /** Extra directories to fsync (parents of created directories). */
   readonly dirs = new Set<string>();
 }
@@ -107,6 +107,16 @@ async function writeSynced(path: string, data: string): Promise<void> {
   const fh = await fsp.open(path, 'w', 0o600);
   try {
     await fh.writeFile(data);
+    await fh.datasync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/** fdatasync an existing file. */
+async function syncFile(path: string): Promise<void> {
+  const fh = await fsp.open(path, 'r+');
+  try {
     await fh.datasync();
   } finally {
     await fh.close();
@@ -192,7 +202,11 @@ export class DriveStore {
     writes.push({ depth: -1, to: this.metaFile, data: JSON.stringify(next, null, 1) + '\n' });
     const temps = writes.map((w) => ({ tmp: tempPath(w.to), to: w.to, data: w.data }));
     try {
-      await Promise.all(temps.map((t) => writeSynced(t.tmp, t.data)));
+      // Data temps staged unsynced (`synced: false`) are fdatasync'd in the same parallel round.
+      await Promise.all([
+        ...temps.map((t) => writeSynced(t.tmp, t.data)),
+        ...txn.renames.filter((r) => !r.synced).map((r) => syncFile(r.from)),
+      ]);
       for (const r of txn.renames) await fsp.rename(r.from, r.to);
       for (const t of temps) await fsp.rename(t.tmp, t.to);
     } catch (err) {
@@ -325,7 +339,7 @@ export class DriveStore {
       const old = leaf.children[name];
       if (old?.type === 'dir') throw new HttpError(405, 'A directory exists at that path');
       created = !old;
-      tx.renames.push({ from: tmp, to: this.path(parts) });
+      tx.renames.push({ from: tmp, to: this.path(parts), synced: false });
       leaf.children[name] = { type: 'file', size: meta.size, etag: meta.etag, mtime: now(), content_type: meta.content_type, ...(old?.props ? { props: old.props } : {}) };
       leaf.self_files += old ? 0 : 1;
       leaf.self_bytes += meta.size - (old?.size ?? 0);
