@@ -224,4 +224,7 @@ t.test('mail screens: selectors, detail, actions, CSRF', async (t) => {
   t.equal((await c.get('/webmail/INBOX/999999')).status, 404);
   t.equal((await c.get('/webmail/NoSuchFolder')).status, 404);
   t.equal((await c.get('/webmail/INBOX?offset=-1')).status, 400);
+  const unknownPage = await c.get('/webmail/INBOX/1/nothing/here');
+  t.equal(unknownPage.status, 404);
+  t.ok(unknownPage.$('.error-page'), 'an HTML error page');
 });

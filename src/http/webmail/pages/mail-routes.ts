@@ -37,4 +37,7 @@ export function registerMailRoutes(router: Router, ctx: WebContext): void {
     if (!ACTIONS.includes(action)) throw new HttpError(404, 'Unknown action');
     return messageAction(ctx, w, w.req.params.folder!, uidParam(w.req.params.uid), action);
   }));
+  router.on(['GET', 'HEAD'], '/webmail/*', { auth: 'none' }, page(ctx, async () => {
+    throw new HttpError(404, 'No such page');
+  }));
 }
