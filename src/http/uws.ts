@@ -212,7 +212,7 @@ function pipeStream(res: HttpResponse, live: Live, r: Reply, stream: Readable, t
       for await (const data of stream as AsyncIterable<Buffer | string>) {
         if (live.aborted || live.done) return;
         const buf = typeof data === 'string' ? Buffer.from(data) : data;
-        const ab = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
+        const ab = buf; // a view, not a copy: uWS copies only what it cannot send at once
         let start = 0;
         let ok = false;
         let finished = false;
