@@ -125,9 +125,12 @@ export async function load(model: Model, c: Child, stop: Promise<void>): Promise
   carolTokenCache ??= await login(base, USERS.carol).catch(() => null);
   const carolToken = carolTokenCache;
   const loops: Promise<void>[] = [];
+  // Operations cut by an earlier kill may never settle: nothing of theirs can still be acknowledged.
+  for (const m of [...model.msgs.values(), ...model.events.values(), ...model.files.values()]) m.busy = false;
   const loop = (fn: () => Promise<void>) => loops.push((async () => {
     while (!stopped) {
       try { await fn(); } catch { await sleep(5); }
+      await sleep(0); // an op that returns at once must not starve the timers (the kill, fetch timeouts)
     }
   })());
 
