@@ -62,7 +62,7 @@ async function select(s: Session, args: Args, readOnly: boolean): Promise<string
   out.line(`* OK [PERMANENTFLAGS ${readOnly ? '()' : flagList([...FLAGS, '\\*'])}] Flags permitted`);
   out.line(`* ${box.uids.length} EXISTS`);
   out.line('* 0 RECENT');
-  const firstUnseen = view.messages.findIndex((m) => !m.flags.includes('\\Seen'));
+  const firstUnseen = info.unread > 0 ? view.messages.findIndex((m) => !m.flags.includes('\\Seen')) : -1;
   if (firstUnseen >= 0) out.line(`* OK [UNSEEN ${firstUnseen + 1}] First unseen`);
   out.line(`* OK [UIDVALIDITY ${info.uidValidity}] UIDs valid`);
   out.line(`* OK [UIDNEXT ${info.uidNext}] Predicted next UID`);
