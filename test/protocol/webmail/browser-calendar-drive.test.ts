@@ -84,7 +84,7 @@ t.test('calendar and drive in chromium', { skip: haveChromium() ? false : 'chrom
   await page.uncheck('.tile-wrap[data-path="notes.md"] input.row-check');
   await page.screenshot({ path: `${SHOTS}drive-desktop.png` });
   await Promise.all([page.waitForURL(/\/webmail\/drive\/holiday\/_share$/), page.click('.tile-wrap[data-path="holiday"] a.tile-share')]);
-  await page.fill('input[name=name]', 'Holiday');
+  await page.fill('#sh-name', 'Holiday');
   await page.check('input[name=perm][value=C]');
   await Promise.all([page.waitForURL(/_share$/), page.click('button.action-create-share')]);
   const url = await page.getAttribute('li.share-row input.share-url', 'value');
