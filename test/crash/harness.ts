@@ -151,7 +151,11 @@ export async function load(model: Model, c: Child, stop: Promise<void>): Promise
     clients.add(im);
     await im.connect();
     try {
-      while (!stopped) await imapOp(model, im);
+      // A dead connection makes every call fail at once: leave (the outer loop reconnects) and yield.
+      while (!stopped && im.usable) {
+        await imapOp(model, im);
+        await sleep(0);
+      }
     } finally {
       clients.delete(im);
       im.close();
