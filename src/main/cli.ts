@@ -61,8 +61,14 @@ function address(arg: string | undefined): { user: string; domain: string } {
   return a;
 }
 
-function accountService(config: Config): AccountService {
-  return new AccountService(config.mail_root, new ActorRegistry(config.mail_root), new ChangeBus(), config.domains);
+/** Run `fn` with an account service of its own; its actors' lock files are closed after. */
+async function withAccounts(config: Config, fn: (accounts: AccountService) => Promise<void>): Promise<void> {
+  const actors = new ActorRegistry(config.mail_root);
+  try {
+    await fn(new AccountService(config.mail_root, actors, new ChangeBus(), config.domains));
+  } finally {
+    await actors.close();
+  }
 }
 
 const USAGE = `usage:
@@ -99,8 +105,7 @@ async function serve(config: Config): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'));
 }
 
-async function userCommand(config: Config, sub: string | undefined, p: Parsed): Promise<void> {
-  const accounts = accountService(config);
+async function userCommand(accounts: AccountService, config: Config, sub: string | undefined, p: Parsed): Promise<void> {
   const args = p.positional.slice(2);
   switch (sub) {
     case 'add': {
@@ -141,8 +146,7 @@ async function userCommand(config: Config, sub: string | undefined, p: Parsed): 
   }
 }
 
-async function aliasCommand(config: Config, sub: string | undefined, p: Parsed): Promise<void> {
-  const accounts = accountService(config);
+async function aliasCommand(accounts: AccountService, sub: string | undefined, p: Parsed): Promise<void> {
   const [domain, pattern, target] = p.positional.slice(2);
   if (!domain) throw new UsageError('alias commands need a DOMAIN');
   switch (sub) {
@@ -184,10 +188,10 @@ export async function main(argv: string[]): Promise<number> {
         await serve(config);
         return -1;
       case 'user':
-        await userCommand(config, sub, p);
+        await withAccounts(config, (accounts) => userCommand(accounts, config, sub, p));
         return 0;
       case 'alias':
-        await aliasCommand(config, sub, p);
+        await withAccounts(config, (accounts) => aliasCommand(accounts, sub, p));
         return 0;
       default: {
         const extra = EXTRA[cmd!];
