@@ -91,31 +91,5 @@ export function filterFields(header: Buffer, att: SectionAtt): { data: Buffer } 
   return { data: Buffer.from(out.map((l) => `${l}\r\n`).join('') + '\r\n', 'latin1') };
 }
 
-/** Decode a part's content-transfer-encoding for BINARY (base64 and quoted-printable). */
-export function decodeTransfer(data: Buffer, encoding: string): Buffer {
-  const enc = encoding.toLowerCase();
-  if (enc === 'base64') return Buffer.from(data.toString('latin1').replace(/[^A-Za-z0-9+/=]/g, ''), 'base64');
-  if (enc === 'quoted-printable') return decodeQp(data);
-  return data;
-}
-
-/** Quoted-printable decoding (RFC 2045 6.7): `=XX` escapes and soft line breaks. */
-function decodeQp(data: Buffer): Buffer {
-  const out = Buffer.allocUnsafe(data.length);
-  let o = 0;
-  for (let i = 0; i < data.length; i++) {
-    const b = data[i]!;
-    if (b !== 0x3d) {
-      out[o++] = b;
-      continue;
-    }
-    const h = data.subarray(i + 1, i + 3).toString('latin1');
-    if (/^[0-9A-Fa-f]{2}$/.test(h)) {
-      out[o++] = parseInt(h, 16);
-      i += 2;
-    } else if (h === '\r\n') i += 2;
-    else if (h[0] === '\n') i += 1;
-    else out[o++] = b;
-  }
-  return out.subarray(0, o);
-}
+/** Decode a part's content-transfer-encoding for BINARY and SEARCH (shared with the mime worker). */
+export { decodeTransferEncoding as decodeTransfer } from '../common/transfer-encoding.js';

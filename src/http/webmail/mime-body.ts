@@ -55,28 +55,9 @@ export function sectionOfCid(summary: MessageSummary, cid: string): string | nul
   return null;
 }
 
-/** Decode quoted-printable bytes (RFC 2045 6.7). */
-export function decodeQp(raw: Buffer): Buffer {
-  const s = raw.toString('latin1').replace(/=\r?\n/g, '');
-  const out = Buffer.alloc(s.length);
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 0x3d && /^[0-9A-Fa-f]{2}$/.test(s.slice(i + 1, i + 3))) {
-      out[n++] = parseInt(s.slice(i + 1, i + 3), 16);
-      i += 2;
-    } else out[n++] = c;
-  }
-  return out.subarray(0, n);
-}
-
-/** Undo a Content-Transfer-Encoding. */
-export function decodeTransfer(raw: Buffer, encoding: string): Buffer {
-  const e = encoding.toUpperCase();
-  if (e === 'BASE64') return Buffer.from(raw.toString('latin1').replace(/[^A-Za-z0-9+/=]/g, ''), 'base64');
-  if (e === 'QUOTED-PRINTABLE') return decodeQp(raw);
-  return raw;
-}
+/** Quoted-printable and transfer decoding live in common (shared with IMAP and the mime worker). */
+export { decodeQuotedPrintable as decodeQp, decodeTransferEncoding as decodeTransfer } from '../../common/transfer-encoding.js';
+import { decodeTransferEncoding as decodeTransfer } from '../../common/transfer-encoding.js';
 
 /** windows-1252 bytes 0x80-0x9F (Node's decoder treats the label as Latin-1 there). */
 const CP1252 = '€\u0081‚ƒ„…†‡ˆ‰Š‹Œ\u008dŽ\u008f\u0090‘’“”•–—˜™š›œ\u009džŸ';

@@ -1,27 +1,10 @@
 /** Decoding part bodies to text: transfer encoding, then charset (pure). */
 import type { MimePart } from '../../common/mail.js';
-
-/** Decode a quoted-printable body. */
-export function decodeQP(buf: Buffer): Buffer {
-  const s = buf.toString('latin1').replace(/=\r?\n/g, '');
-  const out = Buffer.alloc(s.length);
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 0x3d && /^[0-9A-Fa-f]{2}$/.test(s.slice(i + 1, i + 3))) {
-      out[n++] = parseInt(s.slice(i + 1, i + 3), 16);
-      i += 2;
-    } else out[n++] = c;
-  }
-  return out.subarray(0, n);
-}
+import { decodeTransferEncoding } from '../../common/transfer-encoding.js';
 
 /** The decoded bytes of a leaf part. */
 export function partBytes(buf: Buffer, p: MimePart): Buffer {
-  const raw = buf.subarray(p.bodyStart, p.end);
-  if (p.encoding === 'BASE64') return Buffer.from(raw.toString('latin1').replace(/[^A-Za-z0-9+/=]/g, ''), 'base64');
-  if (p.encoding === 'QUOTED-PRINTABLE') return decodeQP(raw);
-  return raw;
+  return decodeTransferEncoding(buf.subarray(p.bodyStart, p.end), p.encoding);
 }
 
 /** The text of a text/* part in its charset (unknown charsets fall back to UTF-8). */
