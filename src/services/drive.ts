@@ -10,7 +10,7 @@
 import { promises as fsp, createReadStream } from 'node:fs';
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { DriveStore, DriveTxn, type ChildEntry, type DirIndex, type FileEntry } from '../store/drive.js';
+import { DriveStore, DriveTxn, type ChildEntry, type DirCounters, type DirIndex, type FileEntry } from '../store/drive.js';
 import { HttpError, NotFoundError } from '../common/errors.js';
 import { splitAddress } from '../common/names.js';
 import { contentTypeOf } from '../common/content-type.js';
@@ -25,17 +25,9 @@ import { DriveLocks } from './drive-locks.js';
 export type ListingChild = { name: string } & Omit<ChildEntry, 'props'>;
 
 /** `GET /drive/{dir}` / `PROPFIND` JSON for a directory (CONTRACT.md). */
-export interface DirListing {
+export interface DirListing extends DirCounters {
   path: string;
   type: 'dir';
-  ctag: number;
-  mtime: number;
-  self_files: number;
-  self_dirs: number;
-  self_bytes: number;
-  total_files: number;
-  total_dirs: number;
-  total_bytes: number;
   children: ListingChild[];
 }
 

@@ -37,10 +37,8 @@ export interface DirEntry {
 /** One child entry. */
 export type ChildEntry = FileEntry | DirEntry;
 
-/** `_index.json` of one directory. */
-export interface DirIndex {
-  version: 1;
-  name: string;
+/** A directory's change counter, mtime and its self (one level) and total (recursive) counters. */
+export interface DirCounters {
   ctag: number;
   mtime: number;
   self_files: number;
@@ -49,6 +47,12 @@ export interface DirIndex {
   total_files: number;
   total_dirs: number;
   total_bytes: number;
+}
+
+/** `_index.json` of one directory. */
+export interface DirIndex extends DirCounters {
+  version: 1;
+  name: string;
   children: Record<string, ChildEntry>;
   /** Dead properties of the drive root (other directories keep theirs in the parent's entry). */
   props?: Record<string, string>;

@@ -5,18 +5,11 @@
  */
 import type { Services } from '../../../services/index.js';
 import { parseCalendar, instancesIn } from '../../../common/icalendar.js';
+import type { CalItem } from '../views/calendar-grid.js';
 
 /** One occurrence as the views draw it. */
-export interface Occurrence {
-  calendar: string;
-  uid: string;
-  summary: string;
-  location: string;
-  start: number;
-  end: number;
-  allDay: boolean;
+export interface Occurrence extends CalItem {
   recurring: boolean;
-  color: string;
 }
 
 /** A calendar row for the sidebar. */
