@@ -133,6 +133,17 @@ export class SessionManager {
     return { nonce, cookie: this.cookie(PRELOGIN_COOKIE, nonce, 3600) };
   }
 
+  /**
+   * The CSRF token for a form shown before login (login, register, public share pages): from the
+   * request's pre-login nonce, or a fresh one whose Set-Cookie value comes back as `cookie`.
+   */
+  formToken(req: HttpRequest): { csrf: string; cookie?: string } {
+    const nonce = this.preLogin(req);
+    if (nonce) return { csrf: this.csrfFor(nonce) };
+    const pre = this.newPreLogin();
+    return { csrf: this.csrfFor(pre.nonce), cookie: pre.cookie };
+  }
+
   /** A Set-Cookie value: HttpOnly, SameSite=Lax, Path=/, Secure when TLS. */
   cookie(name: string, value: string, maxAge: number): string {
     return `${name}=${value}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${maxAge}${this.secure ? '; Secure' : ''}`;

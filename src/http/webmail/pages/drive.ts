@@ -55,13 +55,6 @@ async function ownerView(ctx: WebContext, w: WebRequest, parts: string[]): Promi
   return shellPage(ctx, w, { title: parts.length ? parts[parts.length - 1]! : 'Drive', section: 'drive', folders: list, content: driveView(data) });
 }
 
-function visitorToken(ctx: WebContext, req: HttpRequest): { csrf: string; cookie?: string } {
-  const nonce = ctx.sessions.preLogin(req);
-  if (nonce) return { csrf: ctx.sessions.csrfFor(nonce) };
-  const pre = ctx.sessions.newPreLogin();
-  return { csrf: ctx.sessions.csrfFor(pre.nonce), cookie: pre.cookie };
-}
-
 async function publicView(ctx: WebContext, req: HttpRequest, share: ShareRecord, name: string, sub: string[]): Promise<Reply> {
   checkShareName(name);
   checkDrivePath(sub);
@@ -70,7 +63,7 @@ async function publicView(ctx: WebContext, req: HttpRequest, share: ShareRecord,
   if (!e) throw new HttpError(404, 'Not found');
   const pub = `/drive/${share.uid}/${encodeURIComponent(name)}`;
   if (e.type === 'file') return redirect(`${ctx.base}${pub}${sub.length ? `/${enc(sub)}` : ''}`);
-  const { csrf, cookie } = visitorToken(ctx, req);
+  const { csrf, cookie } = ctx.sessions.formToken(req);
   const p = share.permissions;
   const data = await dirData(ctx, share.owner, parts, {
     base: ctx.base, csrf, root: `/webmail/drive/${share.uid}/${encodeURIComponent(name)}`, rootLabel: share.name, sub, share: share.uid,

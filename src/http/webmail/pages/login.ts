@@ -18,15 +18,10 @@ export function safeNext(next: string | null | undefined): string {
 }
 
 function loginPage(ctx: WebContext, req: HttpRequest, status: number, extra: { next: string; username?: string; error?: string }): Reply {
-  let nonce = ctx.sessions.preLogin(req);
-  const headers: Record<string, string> = {};
-  if (!nonce) {
-    const pre = ctx.sessions.newPreLogin();
-    nonce = pre.nonce;
-    headers['set-cookie'] = pre.cookie;
-  }
+  const token = ctx.sessions.formToken(req);
+  const headers: Record<string, string> = token.cookie ? { 'set-cookie': token.cookie } : {};
   const body = loginView({
-    base: ctx.base, csrf: ctx.sessions.csrfFor(nonce), registration: ctx.services.config.webmail.registration, ...extra,
+    base: ctx.base, csrf: token.csrf, registration: ctx.services.config.webmail.registration, ...extra,
   });
   return html(ctx.base, bare(ctx.base, 'Sign in', body), status, { headers });
 }

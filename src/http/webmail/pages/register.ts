@@ -16,14 +16,9 @@ function domains(ctx: WebContext): string[] {
 }
 
 function form(ctx: WebContext, req: HttpRequest, status: number, extra: { username?: string; domain?: string; error?: string }): Reply {
-  let nonce = ctx.sessions.preLogin(req);
-  const headers: Record<string, string> = {};
-  if (!nonce) {
-    const pre = ctx.sessions.newPreLogin();
-    nonce = pre.nonce;
-    headers['set-cookie'] = pre.cookie;
-  }
-  const body = registerView({ base: ctx.base, csrf: ctx.sessions.csrfFor(nonce), domains: domains(ctx), ...extra });
+  const token = ctx.sessions.formToken(req);
+  const headers: Record<string, string> = token.cookie ? { 'set-cookie': token.cookie } : {};
+  const body = registerView({ base: ctx.base, csrf: token.csrf, domains: domains(ctx), ...extra });
   return html(ctx.base, bare(ctx.base, 'Create an account', body), status, { headers });
 }
 
