@@ -84,10 +84,16 @@ async function verifyMail(root: string, domain: string, user: string, fix: boole
     const dir = mailFolderDir(root, domain, user, rec.id);
     const found = await checkFolder(dir, rec, where, r);
     if (fix && found) {
+      // open repairs what it can; the public rebuild reconciles the index with the message files
       const idx = await FolderIndex.open(dir, rec);
+      try {
+        if (!idx.rebuilt) await idx.rebuild({ trusted: true });
+      } finally {
+        await idx.close();
+      }
       const again: Issue[] = [];
       await checkFolder(dir, rec, where, { ...r, issues: again });
-      for (const i of r.issues.slice(-found)) i.fixed = again.length === 0 || idx.rebuilt;
+      for (const i of r.issues.slice(-found)) i.fixed = again.length === 0;
     }
   }
 }

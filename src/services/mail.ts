@@ -344,12 +344,24 @@ export class MailService {
       for (const m of metas) {
         items.push({ linkFrom: src.file(m.uid), size: m.size, date: m.internalDate, flags: [...m.flags], summary: (await src.summaryJson(m.uid)) ?? null });
       }
+      // MOVE is crash-atomic: the intent is durable in the source journal before the first link,
+      // and retired in the same write as the source expunge (UserMail settles one left pending).
+      const moveId = move ? await src.intendMove(metas.map((m) => m.uid), dst.info.id, metas.map((_, i) => dst.info.uidNext + i)) : undefined;
       const added: MessageMeta[] = [];
-      for (let i = 0; i < items.length; i += MAX_BATCH) added.push(...(await dst.commitAdds(items.slice(i, i + MAX_BATCH))));
+      try {
+        for (let i = 0; i < items.length; i += MAX_BATCH) added.push(...(await dst.commitAdds(items.slice(i, i + MAX_BATCH))));
+      } catch (err) {
+        // roll back what did not land; what did (an earlier batch) stays, as after a crash
+        if (moveId !== undefined) {
+          if (added.length) this.touched(userId, null);
+          await src.expunge(added.length ? metas.slice(0, added.length).map((m) => m.uid) : [], moveId).catch(() => undefined);
+        }
+        throw err;
+      }
       this.touched(userId, bytes);
       for (const m of added) this.deps.changes.publish(userId, { type: 'message-added', folder: dst.info.name, uid: m.uid, modseq: m.modseq });
       if (move) {
-        const res = await src.expunge(metas.map((m) => m.uid));
+        const res = await src.expunge(metas.map((m) => m.uid), moveId);
         this.touched(userId, -bytes);
         if (res.uids.length) this.deps.changes.publish(userId, { type: 'expunged', folder: src.info.name, uids: res.uids, modseq: res.modseq });
       }

@@ -10,8 +10,14 @@
  * - A corrupt journal line or snapshot triggers a rebuild from the `{uid}.eml` files (flags
  *   that were only in the lost part are lost; no acknowledged message is).
  * - Message files with uid >= uidNext after a clean open are unacknowledged leftovers of a
- *   crash between rename and journal append; they are removed.
+ *   crash between rename and journal append; they are removed. So are the files of the last
+ *   expunge when a crash cut it between its journal line and the unlinks.
+ * - A MOVE writes an intent (`m`) into the source journal before linking into the destination;
+ *   the intent is retired (`d`) with the source expunge, in the same journal write. An intent
+ *   still pending on open is settled by the user's mail (`UserMail`), which sees both folders:
+ *   rolled forward where the destination holds the message, rolled back elsewhere.
  */
+import { randomInt } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import { AppendLog, writeFileDurable } from '../../store/atomic.js';
 import { decodeJournal, encodeRecord, type JournalRecord } from '../../store/mail/journal.js';
@@ -23,6 +29,14 @@ import type { FolderRecord } from '../../store/mail/folders.js';
 import type { FolderInfo, FolderView, MessageMeta, FlagOp } from '../../common/mail.js';
 import { applyFlagOp, sameFlags } from '../../common/flags.js';
 import { FolderSummaries } from './summaries.js';
+
+/** A MOVE not known to have finished: source `uids` were to become `dst` uids in folder `to`. */
+export interface MoveIntent {
+  id: number;
+  uids: number[];
+  to: string;
+  dst: number[];
+}
 
 /** A message ready to be committed: a sealed temp file to take over, or a file to hard-link. */
 export interface PreparedMessage {
@@ -52,6 +66,8 @@ export class FolderIndex implements FolderView {
   /** Set when the last open had to rebuild from the message files. */
   rebuilt = false;
   private expunged: [number, number][] = [];
+  /** Move intents written and not retired (by id). */
+  private moves = new Map<number, MoveIntent>();
   private journalRecords = 0;
   private readonly log: AppendLog;
   private readonly files: ReturnType<typeof indexFiles>;
@@ -104,12 +120,13 @@ export class FolderIndex implements FolderView {
     let damaged = snap === 'corrupt';
     if (j.damage === 'corrupt') damaged = true;
     if (damaged) {
-      await this.rebuild(snap === 'corrupt');
+      await this.rebuild({ snapshotLost: snap === 'corrupt' });
       return;
     }
     if (j.damage === 'torn') await fsp.truncate(this.files.journal, j.validBytes);
     await this.dropMissingTail(j.records);
     await this.removeLeftovers();
+    await this.removeExpungedLeftovers(j.records);
     await this.log.open();
     this.journalIno = (await fsp.stat(this.files.journal)).ino;
     this.recount();
@@ -125,6 +142,7 @@ export class FolderIndex implements FolderView {
     await this.log.close();
     this.messages = [];
     this.expunged = [];
+    this.moves.clear();
     this.info.uidNext = 1;
     this.info.highestModseq = 1;
     this.journalRecords = 0;
@@ -141,6 +159,14 @@ export class FolderIndex implements FolderView {
   }
 
   private replay(r: JournalRecord): void {
+    if (r.t === 'm') {
+      this.moves.set(r.id, { id: r.id, uids: r.uids, to: r.to, dst: r.dst });
+      return;
+    }
+    if (r.t === 'd') {
+      this.moves.delete(r.id);
+      return;
+    }
     if (r.modseq <= this.info.highestModseq) return;
     this.info.highestModseq = r.modseq;
     if (r.t === 'a') {
@@ -163,26 +189,42 @@ export class FolderIndex implements FolderView {
     }
   }
 
-  /** Reconcile the index with the message files, then write a fresh snapshot and journal. */
-  private async rebuild(snapshotLost: boolean): Promise<void> {
+  /**
+   * Reconcile the index with the message files, then write a fresh snapshot and journal (inside
+   * the actor, or holding the user's flock). Index entries without a file are dropped. A file the
+   * index does not list is removed when the index says it was expunged, or when `trusted` (the
+   * index loaded undamaged, so an unlisted file was never acknowledged or was expunged);
+   * otherwise (a damaged index) it is taken in as a message, so no acknowledged message is lost.
+   */
+  async rebuild(opts: { trusted?: boolean; snapshotLost?: boolean } = {}): Promise<void> {
     this.rebuilt = true;
     const uids = await listMessageUids(this.dir);
     const onDisk = new Set(uids);
     this.messages = this.messages.filter((m) => onDisk.has(m.uid));
     const known = new Set(this.messages.map((m) => m.uid));
+    const expunged = new Set(this.expunged.map(([u]) => u));
+    const garbage: string[] = [];
     const modseq = this.info.highestModseq + 1;
     for (const uid of uids) {
       if (known.has(uid)) continue;
+      if (opts.trusted || expunged.has(uid)) {
+        garbage.push(messagePath(this.dir, uid));
+        continue;
+      }
       const st = await statMessage(messagePath(this.dir, uid));
       if (!st) continue;
       const m: MessageMeta = { uid, modseq, internalDate: st.mtimeMs, size: st.size, flags: [] };
       this.messages.push(m);
       if (uid >= this.info.uidNext) this.info.uidNext = uid + 1;
     }
-    if (snapshotLost) this.expunged = [];
+    if (opts.snapshotLost) this.expunged = [];
     this.messages.sort((a, b) => a.uid - b.uid);
     this.info.highestModseq = modseq;
     await this.compact();
+    if (garbage.length) {
+      await removeFiles(garbage);
+      await fsyncDir(this.dir);
+    }
     this.recount();
   }
 
@@ -208,6 +250,29 @@ export class FolderIndex implements FolderView {
     if (gone.length) await removeFiles(gone);
   }
 
+  /**
+   * The last expunge's files when a crash cut it between its journal line and the unlinks
+   * (nothing is appended to a folder's journal after an expunge before its files are gone, and
+   * compaction runs only after, so only the journal's last `x` record can be unfinished).
+   */
+  private async removeExpungedLeftovers(records: JournalRecord[]): Promise<void> {
+    let last: number[] = [];
+    for (let i = records.length - 1; i >= 0; i--) {
+      const r = records[i]!;
+      if (r.t === 'x') {
+        last = r.uids;
+        break;
+      }
+    }
+    const left: string[] = [];
+    for (const uid of last) {
+      if (!this.byUid(uid) && (await exists(messagePath(this.dir, uid)))) left.push(messagePath(this.dir, uid));
+    }
+    if (left.length === 0) return;
+    await removeFiles(left);
+    await fsyncDir(this.dir);
+  }
+
   private recount(): void {
     let bytes = 0;
     let unread = 0;
@@ -227,9 +292,12 @@ export class FolderIndex implements FolderView {
       uidValidity: this.info.uidValidity, uidNext: this.info.uidNext, highestModseq: this.info.highestModseq,
       expunged: this.expunged.slice(-MAX_EXPUNGED),
     }, this.messages);
-    await writeFileDurable(this.files.journal, '');
+    // a move intent still pending lives on in the fresh journal (it carries no modseq)
+    const pending = this.pendingMoves();
+    this.moves = new Map(pending.map((mv) => [mv.id, mv]));
+    await writeFileDurable(this.files.journal, pending.map((mv) => encodeRecord({ t: 'm', ...mv })).join(''));
     this.journalIno = (await fsp.stat(this.files.journal)).ino;
-    this.journalRecords = 0;
+    this.journalRecords = pending.length;
     this.expunged = this.expunged.slice(-MAX_EXPUNGED);
     await this.sums.compact(this.messages);
     await this.log.open();
@@ -339,12 +407,41 @@ export class FolderIndex implements FolderView {
     return { changed: recs.map((r) => r.m), modifiedFailed };
   }
 
-  /** Remove messages: journal line first, then the files. Answers the uids removed. */
-  async expunge(uids: number[]): Promise<{ uids: number[]; modseq: number }> {
+  /**
+   * Record a move intent before the destination gets the messages (one journal line, fsync'd).
+   * `dst` are the uids the destination will give them. Answers the intent id for `expunge`.
+   */
+  async intendMove(uids: number[], to: string, dst: number[]): Promise<number> {
+    const mv: MoveIntent = { id: randomInt(1, 2 ** 47), uids, to, dst };
+    await this.log.append(encodeRecord({ t: 'm', ...mv }));
+    this.moves.set(mv.id, mv);
+    this.journalRecords += 1;
+    return mv.id;
+  }
+
+  /** Move intents whose source messages are still here (to settle after a crash). */
+  pendingMoves(): MoveIntent[] {
+    return [...this.moves.values()].filter((mv) => mv.uids.some((u) => this.byUid(u)));
+  }
+
+  /**
+   * Remove messages: journal line first, then the files. Answers the uids removed. `moveId`
+   * retires that move intent in the same journal write (also when nothing is removed: a rollback).
+   */
+  async expunge(uids: number[], moveId?: number): Promise<{ uids: number[]; modseq: number }> {
     const gone = [...new Set(uids)].filter((u) => this.byUid(u)).sort((a, b) => a - b);
-    if (gone.length === 0) return { uids: [], modseq: this.info.highestModseq };
+    const retire = moveId !== undefined && this.moves.has(moveId) ? encodeRecord({ t: 'd', id: moveId }) : '';
+    if (gone.length === 0) {
+      if (retire) {
+        await this.log.append(retire);
+        this.moves.delete(moveId!);
+        this.journalRecords += 1;
+      }
+      return { uids: [], modseq: this.info.highestModseq };
+    }
     const modseq = this.info.highestModseq + 1;
-    await this.log.append(encodeRecord({ t: 'x', modseq, uids: gone }));
+    await this.log.append(encodeRecord({ t: 'x', modseq, uids: gone }) + retire);
+    if (retire) this.moves.delete(moveId!);
     const set = new Set(gone);
     for (const u of gone) {
       const m = this.byUid(u)!;

@@ -6,7 +6,7 @@
 import { promises as fsp } from 'node:fs';
 import { mailFoldersFile, mailFolderDir } from '../../store/layout.js';
 import { readFolderList, writeFolderList, type FolderList, type FolderRecord } from '../../store/mail/folders.js';
-import { makeFolderDir, removeFolderDir } from '../../store/mail/files.js';
+import { makeFolderDir, removeFolderDir, sameFile } from '../../store/mail/files.js';
 import { DEFAULT_FOLDERS, SEPARATOR, canonicalFolderName, isSameOrBelow } from '../../common/folder-name.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../common/errors.js';
 import { splitAddress } from '../../common/names.js';
@@ -78,12 +78,36 @@ export class UserMail {
   /** Open (or get, refreshed against other processes' writes) a folder's index. Inside the actor. */
   async index(rec: FolderRecord): Promise<FolderIndex> {
     let idx = this.indexes.get(rec.id);
-    if (idx) await idx.refresh();
-    else {
+    if (idx) {
+      if (await idx.refresh()) await this.settleMoves(idx);
+    } else {
       idx = await FolderIndex.open(this.dir(rec.id), rec);
       this.indexes.set(rec.id, idx);
+      await this.settleMoves(idx);
     }
     return idx;
+  }
+
+  /**
+   * Finish the MOVEs a crash cut short (intents still pending in `src`'s journal): a message the
+   * destination holds — its index lists the planned uid and that file is a hard link of the
+   * source's — is expunged from the source (rolled forward); any other stays (rolled back).
+   * Either way each message ends up in exactly one folder and nothing acknowledged is lost.
+   */
+  private async settleMoves(src: FolderIndex): Promise<void> {
+    for (const mv of src.pendingMoves()) {
+      const rec = this.list.folders.find((f) => f.id === mv.to);
+      const forward: number[] = [];
+      if (rec && rec.id !== src.info.id) {
+        const dst = await this.index(rec);
+        for (let i = 0; i < mv.uids.length; i++) {
+          const u = mv.uids[i]!;
+          const k = mv.dst[i]!;
+          if (src.byUid(u) && dst.byUid(k) && (await sameFile(src.file(u), dst.file(k)))) forward.push(u);
+        }
+      }
+      await src.expunge(forward, mv.id);
+    }
   }
 
   /** The directory of a folder id. */

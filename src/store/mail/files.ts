@@ -85,6 +85,12 @@ export async function statMessage(path: string): Promise<{ size: number; mtimeMs
   }
 }
 
+/** True when two paths are the same file (hard links of one inode), false when either is gone. */
+export async function sameFile(a: string, b: string): Promise<boolean> {
+  const [x, y] = await Promise.all([fsp.stat(a).catch(() => null), fsp.stat(b).catch(() => null)]);
+  return !!x && !!y && x.ino === y.ino && x.dev === y.dev;
+}
+
 /** True when a file exists. */
 export const exists = (path: string): Promise<boolean> => fsp.access(path).then(() => true, () => false);
 

@@ -1,7 +1,9 @@
 /**
  * A folder's index journal (`index.log`): one line per change, `{crc32 hex} {json}\n`.
- * Every record carries the folder modseq it created, so replaying a journal over a snapshot
- * skips what the snapshot already holds (compaction is crash-safe without a generation).
+ * Every change record carries the folder modseq it created, so replaying a journal over a
+ * snapshot skips what the snapshot already holds (compaction is crash-safe without a generation).
+ * Move intents (`m`, retired by `d`) carry no modseq: they are replayed always, and compaction
+ * writes the still-pending ones into the fresh journal.
  */
 import { crc32 } from 'node:zlib';
 
@@ -12,13 +14,19 @@ export type JournalRecord =
   /** flags replaced */
   | { t: 'f'; uid: number; modseq: number; flags: string[] }
   /** messages expunged */
-  | { t: 'x'; modseq: number; uids: number[] };
+  | { t: 'x'; modseq: number; uids: number[] }
+  /** move intent (written before the copy): `uids` here become `dst` uids in folder id `to` */
+  | { t: 'm'; id: number; uids: number[]; to: string; dst: number[] }
+  /** move intent `id` finished or rolled back */
+  | { t: 'd'; id: number };
 
 /** Encode one record as a journal line. */
 export function encodeRecord(r: JournalRecord): string {
   const arr = r.t === 'a' ? ['a', r.uid, r.modseq, r.date, r.size, r.flags]
     : r.t === 'f' ? ['f', r.uid, r.modseq, r.flags]
-    : ['x', r.modseq, r.uids];
+    : r.t === 'x' ? ['x', r.modseq, r.uids]
+    : r.t === 'm' ? ['m', r.id, r.uids, r.to, r.dst]
+    : ['d', r.id];
   const json = JSON.stringify(arr);
   return `${crc32(json).toString(16).padStart(8, '0')} ${json}\n`;
 }
@@ -50,7 +58,12 @@ function decodeLine(line: string): JournalRecord | null {
     return { t: 'a', uid: a[1], modseq: a[2], date: a[3], size: a[4], flags: a[5] };
   }
   if (a[0] === 'f' && n(a[1]) && n(a[2]) && fl(a[3])) return { t: 'f', uid: a[1], modseq: a[2], flags: a[3] };
-  if (a[0] === 'x' && n(a[1]) && Array.isArray(a[2]) && a[2].every(n)) return { t: 'x', modseq: a[1], uids: a[2] as number[] };
+  const nums = (v: unknown): v is number[] => Array.isArray(v) && v.every(n);
+  if (a[0] === 'x' && n(a[1]) && nums(a[2])) return { t: 'x', modseq: a[1], uids: a[2] };
+  if (a[0] === 'm' && n(a[1]) && nums(a[2]) && typeof a[3] === 'string' && nums(a[4]) && a[2].length === a[4].length) {
+    return { t: 'm', id: a[1], uids: a[2], to: a[3], dst: a[4] };
+  }
+  if (a[0] === 'd' && n(a[1])) return { t: 'd', id: a[1] };
   return null;
 }
 

@@ -50,7 +50,9 @@ function parseSnapshot(buf: Buffer): Snapshot {
   const messages: MessageMeta[] = new Array(head.count);
   const flagSets = new Map<string, string[]>();
   const nums = [0, 0, 0, 0];
+  if (!Number.isSafeInteger(head.uidNext) || !Number.isSafeInteger(head.highestModseq)) throw new Error('bad snapshot header');
   let pos = nl + 1;
+  let prevUid = 0;
   for (let i = 0; i < head.count; i++) {
     const end = buf.indexOf(0x0a, pos);
     if (end < 0) throw new Error('truncated snapshot');
@@ -75,7 +77,9 @@ function parseSnapshot(buf: Buffer): Snapshot {
       if (!set) flagSets.set(key, (set = key.split(' ')));
       flags = set.slice();
     }
-    if (nums[0]! < 1) throw new Error('bad uid');
+    // uids ascending and below UIDNEXT: anything else is a damaged snapshot (rebuilt from the files)
+    if (nums[0]! < 1 || nums[0]! <= prevUid || nums[0]! >= head.uidNext) throw new Error('bad uid');
+    prevUid = nums[0]!;
     messages[i] = { uid: nums[0]!, modseq: nums[1]!, internalDate: nums[2]!, size: nums[3]!, flags };
     pos = end + 1;
   }

@@ -1,0 +1,177 @@
+/**
+ * Crash cuts in the mail store (issue 3, found by the crash harness): do the first half of a
+ * MOVE or an EXPUNGE by hand, as a `kill -9` would leave it, then reopen as a restart would.
+ */
+import t from 'tap';
+import { readFileSync, writeFileSync, existsSync, linkSync, readdirSync, appendFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { mailHarness, type MailHarness } from '../../helpers/mail.js';
+import { mailFolderDir } from '../../../src/store/layout.js';
+import type { FolderIndex } from '../../../src/actors/mail/folder-index.js';
+import { verifyMailRoot } from '../../../src/main/verify.js';
+import { encodeRecord } from '../../../src/store/mail/journal.js';
+
+const ID = 'alice@example.com';
+const MSG = (n: number) => Buffer.from(`Subject: m${n}\r\nFrom: a@example.com\r\n\r\nbody ${n}\r\n`);
+
+async function seeded(t: Tap.Test) {
+  const h = await mailHarness(t);
+  await h.addUser(ID);
+  for (let i = 1; i <= 4; i++) await h.mail.append(ID, 'INBOX', { data: MSG(i) }, { flags: i === 2 ? ['\\Flagged'] : [] });
+  await h.mail.append(ID, 'Archive', { data: MSG(100) });
+  return h;
+}
+
+const index = async (h: MailHarness, folder: string) => (await h.mail.folder(ID, folder)) as FolderIndex;
+const dirOf = async (h: MailHarness, folder: string) => mailFolderDir(h.root, 'example.com', 'alice', (await h.mail.folder(ID, folder)).info.id);
+const uids = async (h: MailHarness, folder: string) => (await h.mail.folder(ID, folder)).messages.map((m) => m.uid);
+const subjects = async (h: MailHarness, folder: string) =>
+  Promise.all((await uids(h, folder)).map(async (u) => (await h.mail.summary(ID, folder, u)).envelope.subject));
+
+async function verifyClean(t: Tap.Test, h: MailHarness): Promise<void> {
+  const v = await verifyMailRoot(h.root);
+  t.same(v.issues.map((i) => `${i.level} ${i.where}: ${i.what}`), [], 'verify finds nothing');
+}
+
+/** The first half of MOVE 2,3 INBOX -> Archive: the intent, then (if `copied`) the destination commit. */
+async function halfMove(h: MailHarness, copied: 'none' | 'files' | 'all'): Promise<void> {
+  const src = await index(h, 'INBOX');
+  const dst = await index(h, 'Archive');
+  await h.actors.user(ID).mutate(async () => {
+    const metas = [2, 3].map((u) => src.byUid(u)!);
+    await src.intendMove([2, 3], dst.info.id, metas.map((_, i) => dst.info.uidNext + i));
+    if (copied === 'all') {
+      await dst.commitAdds(metas.map((m) => ({ linkFrom: src.file(m.uid), size: m.size, date: m.internalDate, flags: m.flags, summary: null })));
+    } else if (copied === 'files') {
+      // linked into place, cut before the journal line
+      metas.forEach((m, i) => linkSync(src.file(m.uid), dst.file(dst.info.uidNext + i)));
+    }
+  });
+}
+
+t.test('MOVE cut after the destination commit: rolled forward on restart', async (t) => {
+  const h = await seeded(t);
+  await halfMove(h, 'all');
+  t.same(await uids(h, 'INBOX'), [1, 2, 3, 4], 'before the restart the cut move shows in both (the defect)');
+  await h.restart();
+  // open the destination first, as an IMAP SELECT would
+  t.same(await subjects(h, 'Archive'), ['m100', 'm2', 'm3'], 'destination has the moved messages');
+  t.same(await uids(h, 'INBOX'), [1, 4], 'source no longer has them');
+  t.notOk(existsSync(join(await dirOf(h, 'INBOX'), '2.eml')), 'source file removed');
+  t.same((await h.mail.folder(ID, 'Archive')).byUid(3)!.flags, [], 'flags moved along');
+  t.same((await h.mail.folder(ID, 'Archive')).byUid(2)!.flags, ['\\Flagged'], 'flags moved along');
+  await h.restart();
+  t.same(await uids(h, 'INBOX'), [1, 4], 'settled for good');
+  t.same(await uids(h, 'Archive'), [1, 2, 3]);
+  await verifyClean(t, h);
+});
+
+t.test('MOVE cut after the intent only: rolled back on restart', async (t) => {
+  const h = await seeded(t);
+  await halfMove(h, 'none');
+  await h.restart();
+  t.same(await subjects(h, 'INBOX'), ['m1', 'm2', 'm3', 'm4'], 'source keeps them');
+  t.same(await uids(h, 'Archive'), [1], 'destination unchanged');
+  // a later COPY to the planned uids must not be mistaken for the old move
+  await h.mail.copy(ID, 'INBOX', [2, 3], 'Archive');
+  await h.restart();
+  t.same(await uids(h, 'INBOX'), [1, 2, 3, 4], 'copy kept the source');
+  t.same(await uids(h, 'Archive'), [1, 2, 3]);
+  await verifyClean(t, h);
+});
+
+t.test('MOVE cut after the links, before the destination journal line: rolled back', async (t) => {
+  const h = await seeded(t);
+  await halfMove(h, 'files');
+  await h.restart();
+  t.same(await uids(h, 'INBOX'), [1, 2, 3, 4], 'source keeps them');
+  t.same(await uids(h, 'Archive'), [1], 'unacknowledged links dropped');
+  t.same(readdirSync(await dirOf(h, 'Archive')).filter((n) => n.endsWith('.eml')), ['1.eml']);
+  await verifyClean(t, h);
+});
+
+t.test('MOVE cut after the destination commit, source opened first', async (t) => {
+  const h = await seeded(t);
+  await halfMove(h, 'all');
+  await h.restart();
+  t.same(await uids(h, 'INBOX'), [1, 4]);
+  t.same(await subjects(h, 'Archive'), ['m100', 'm2', 'm3']);
+  const folders = await h.mail.listFolders(ID);
+  t.equal(folders.find((f) => f.name === 'INBOX')!.total, 2);
+  t.equal(folders.find((f) => f.name === 'Archive')!.total, 3);
+  await verifyClean(t, h);
+});
+
+t.test('a completed MOVE leaves no pending intent; intents survive compaction', async (t) => {
+  const h = await seeded(t);
+  const r = await h.mail.move(ID, 'INBOX', [1], 'Archive');
+  t.same(r.pairs, [[1, 2]]);
+  t.same((await index(h, 'INBOX')).pendingMoves(), []);
+  await halfMove(h, 'all');
+  const src = await index(h, 'INBOX');
+  await h.actors.user(ID).mutate(() => src.compact());
+  t.equal(src.pendingMoves().length, 1, 'still pending after compaction');
+  await h.restart();
+  t.same(await uids(h, 'INBOX'), [4]);
+  t.same(await subjects(h, 'Archive'), ['m100', 'm1', 'm2', 'm3']);
+  t.same((await index(h, 'INBOX')).pendingMoves(), []);
+  await verifyClean(t, h);
+});
+
+t.test('EXPUNGE cut after its journal line: the files are removed on open', async (t) => {
+  const h = await seeded(t);
+  const dir = await dirOf(h, 'INBOX');
+  const keep = join(dir, '..', 'keep');
+  linkSync(join(dir, '2.eml'), `${keep}2`);
+  linkSync(join(dir, '3.eml'), `${keep}3`);
+  t.same(await h.mail.expunge(ID, 'INBOX', [2, 3]), [2, 3]);
+  // as if the unlinks never happened
+  linkSync(`${keep}2`, join(dir, '2.eml'));
+  linkSync(`${keep}3`, join(dir, '3.eml'));
+  const before = await verifyMailRoot(h.root);
+  t.match(before.issues.map((i) => i.what).join('\n'), /2\.eml on disk but not in the index/, 'the defect as verify sees it');
+  await h.restart();
+  t.same(await uids(h, 'INBOX'), [1, 4]);
+  t.notOk(existsSync(join(dir, '2.eml')));
+  t.notOk(existsSync(join(dir, '3.eml')));
+  t.ok(readFileSync(join(dir, '4.eml')).equals(MSG(4)), 'acknowledged messages untouched');
+  await verifyClean(t, h);
+  t.equal((await h.mail.append(ID, 'INBOX', { data: MSG(5) })).uid, 5, 'uids not reused');
+});
+
+t.test('verify --fix rebuilds an index that disagrees with the files', async (t) => {
+  const h = await seeded(t);
+  const dir = await dirOf(h, 'INBOX');
+  await h.mail.expunge(ID, 'INBOX', [3]);
+  await h.mail.append(ID, 'INBOX', { data: MSG(5) });
+  await h.restart();
+  writeFileSync(join(dir, '3.eml'), MSG(3)); // an expunged message's file, not the last expunge
+  const bad = await verifyMailRoot(h.root);
+  t.ok(bad.issues.some((i) => i.level === 'error'), 'reported');
+  const fixed = await verifyMailRoot(h.root, { fix: true });
+  t.ok(fixed.issues.length > 0 && fixed.issues.every((i) => i.fixed), 'every issue fixed');
+  await verifyClean(t, h);
+  t.same(await uids(h, 'INBOX'), [1, 2, 4, 5]);
+  t.same((await h.mail.folder(ID, 'INBOX')).byUid(2)!.flags, ['\\Flagged'], 'flags of an intact index kept');
+});
+
+t.test('a damaged journal is rebuilt from the message files; rebuild is public', async (t) => {
+  const h = await seeded(t);
+  const dir = await dirOf(h, 'INBOX');
+  appendFileSync(join(dir, 'index.log'), 'garbage line\n' + encodeRecord({ t: 'f', uid: 1, modseq: 999, flags: ['x'] }));
+  await h.restart();
+  const idx = await index(h, 'INBOX');
+  t.ok(idx.rebuilt, 'detected and rebuilt on open');
+  t.same(idx.messages.map((m) => m.uid), [1, 2, 3, 4]);
+  await verifyClean(t, h);
+  // a snapshot with uids out of order is damage too
+  await h.actors.user(ID).mutate(() => idx.compact());
+  const snap = readFileSync(join(dir, 'index.snap'), 'utf8').split('\n');
+  [snap[1], snap[2]] = [snap[2]!, snap[1]!];
+  writeFileSync(join(dir, 'index.snap'), snap.join('\n'));
+  await h.restart();
+  t.ok((await index(h, 'INBOX')).rebuilt, 'out-of-order snapshot rebuilt');
+  t.same(await uids(h, 'INBOX'), [1, 2, 3, 4]);
+  t.same(await subjects(h, 'INBOX'), ['m1', 'm2', 'm3', 'm4']);
+  await verifyClean(t, h);
+});
