@@ -223,6 +223,17 @@ const overlaps = (s: number, e: number, rs: number, re: number): boolean =>
  * MAX_INSTANCES visited per master; overrides replace their slot, EXDATEs remove theirs.
  */
 export function instancesIn(cal: Component, rangeStart: number, rangeEnd: number): Instance[] {
+  // the filter and then the expand output ask the same calendar for the same range: answer twice from one expansion
+  const last = LAST_INSTANCES.get(cal);
+  if (last && last.start === rangeStart && last.end === rangeEnd) return last.out.slice();
+  const out = computeInstances(cal, rangeStart, rangeEnd);
+  LAST_INSTANCES.set(cal, { start: rangeStart, end: rangeEnd, out });
+  return out.slice();
+}
+
+const LAST_INSTANCES = new WeakMap<Component, { start: number; end: number; out: Instance[] }>();
+
+function computeInstances(cal: Component, rangeStart: number, rangeEnd: number): Instance[] {
   const { master, overrides } = splitItems(cal);
   const out: Instance[] = [];
   const byRid = new Map<number, Component>();
@@ -304,6 +315,21 @@ function lowerBound(a: number[], v: number): number {
   return lo;
 }
 
+const STEP_MS: Record<string, number> = { SECONDLY: 1000, MINUTELY: 60_000, HOURLY: 3_600_000, DAILY: DAY, WEEKLY: 7 * DAY };
+
+/**
+ * The longest gap between instances of a COUNT rule whose instances come at least once per
+ * period: a plain FREQ (no BY parts) or WEEKLY with only BYDAY; null for anything else (which
+ * is iterated). count x step (+ a day for DST shifts) then bounds the set without expanding it.
+ */
+function countStep(rr: InstanceType<typeof ICAL.Recur>): number | null {
+  const freq = String(rr.freq);
+  const parts = Object.keys(rr.parts ?? {});
+  const plain = parts.length === 0 || (freq === 'WEEKLY' && parts.length === 1 && parts[0] === 'BYDAY');
+  const ms = STEP_MS[freq];
+  return plain && ms !== undefined ? ms * Math.max(1, rr.interval || 1) : null;
+}
+
 /** The overall range of a resource for the index: null end = unbounded. */
 export function rangeOf(cal: Component): { start: number | null; end: number | null } {
   const { master, overrides } = splitItems(cal);
@@ -336,6 +362,11 @@ export function rangeOf(cal: Component): { start: number | null; end: number | n
     widen(b.start, timeToMs(rr.until, tzidOf(master, 'dtstart')) + dur + DAY);
     return { start, end };
   }
+  const step = rr instanceof ICAL.Recur && rr.count !== null && !rdates ? countStep(rr) : null;
+  if (step !== null && rr instanceof ICAL.Recur) {
+    widen(b.start, b.start + (rr.count ?? 0) * step + dur + DAY);
+    return { start, end };
+  }
   const ev = new ICAL.Event(master);
   const it = ev.iterator();
   const tzid = tzidOf(master, 'dtstart');
@@ -348,9 +379,31 @@ export function rangeOf(cal: Component): { start: number | null; end: number | n
   return { start, end };
 }
 
+const two = (n: number): string => (n < 10 ? `0${n}` : `${n}`);
+
+/** The lines expand rewrites, and the forms they already have in expanded output. */
+const EXPAND_LINE = /^(?:DTSTART|DTEND|DURATION|RRULE|RDATE|EXDATE|RECURRENCE-ID|BEGIN:VTIMEZONE)\b.*$/gim;
+const EXPANDED_FORM = /^(?:DTSTART|DTEND)(?::\d{8}T\d{6}Z|;VALUE=DATE:\d{8})\r?$/i;
+
+/**
+ * True when RFC 4791 expand of this non-recurring resource would only restate it: every
+ * DTSTART/DTEND already a UTC DATE-TIME or a DATE, no DURATION, no recurrence properties, no
+ * VTIMEZONE. Such a resource can be sent as stored (a time-range query then needs no parse).
+ */
+export function expandsToItself(text: string): boolean {
+  for (const m of text.matchAll(EXPAND_LINE)) if (!EXPANDED_FORM.test(m[0])) return false;
+  return true;
+}
+
 /** Format UTC ms as an iCalendar UTC DATE-TIME (20260101T100000Z) or DATE. */
 export function icalUtc(ms: number, date = false): string {
-  const iso = new Date(ms).toISOString();
+  const t = new Date(ms);
+  const y = t.getUTCFullYear();
+  if (y >= 1000 && y <= 9999) {
+    const d = `${y}${two(t.getUTCMonth() + 1)}${two(t.getUTCDate())}`;
+    return date ? d : `${d}T${two(t.getUTCHours())}${two(t.getUTCMinutes())}${two(t.getUTCSeconds())}Z`;
+  }
+  const iso = t.toISOString();
   const d = iso.slice(0, 10).replace(/-/g, '');
   return date ? d : `${d}T${iso.slice(11, 19).replace(/:/g, '')}Z`;
 }

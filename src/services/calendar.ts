@@ -13,7 +13,7 @@ import { calendarDir, calendarsDir } from '../store/layout.js';
 import {
   CalendarStore, calendarExists, createCalendar, listCalendarNames, readEvent, removeCalendar, parseSyncToken, type CalendarProps, type EventMeta,
 } from '../store/calendar.js';
-import { validateResource } from '../common/icalendar.js';
+import { expandsToItself, validateResource } from '../common/icalendar.js';
 import type { CompFilter } from '../common/caldav-filter.js';
 import type { ExpandOutput } from '../workers/expand-rrule.js';
 import { splitAddress } from '../common/names.js';
@@ -277,20 +277,29 @@ export class CalendarService {
     const comp = topComponent(q.filter);
     const simple = isSimpleRange(q.filter);
     const hits: QueryHit[] = [];
-    const parse: { name: string; meta: EventMeta }[] = [];
+    const parse: string[] = [];
+    const maybeSame: string[] = [];
     for (const [name, meta] of Object.entries(store.index.events)) {
       if (comp && meta.component !== comp) continue;
       if (range && !hintOverlaps(meta, range)) continue;
-      if (simple && !meta.recurring && meta.start !== null && (q.data === 'none' || q.data === 'full')) {
-        hits.push({ name, etag: meta.etag });
+      // a non-recurring event's index bounds are exact: the match needs no parse
+      if (simple && !meta.recurring && meta.start !== null) {
+        if (q.data === 'expand') maybeSame.push(name);
+        else hits.push({ name, etag: meta.etag });
         continue;
       }
-      parse.push({ name, meta });
+      parse.push(name);
     }
-    if (q.data === 'full') {
+    if (q.data !== 'none') {
       await Promise.all(hits.map(async (h) => { h.data = await this.text(store, h.name); }));
     }
-    const results = await this.evaluate(store, parse.map((p) => p.name), { filter: q.filter, data: q.data, range: q.range });
+    // expanding a non-recurring event already in UTC restates it: send the stored text, skip the worker
+    await Promise.all(maybeSame.map(async (name) => {
+      const text = await this.text(store, name);
+      if (text !== undefined && expandsToItself(text)) hits.push({ name, etag: store.index.events[name]!.etag, data: text });
+      else parse.push(name);
+    }));
+    const results = await this.evaluate(store, parse, { filter: q.filter, data: q.data, range: q.range });
     for (const r of results.results) {
       if (r.match) hits.push({ name: r.name, etag: store.index.events[r.name]?.etag ?? '', data: r.data });
     }

@@ -3,14 +3,13 @@
  * Depth 0 / 1 / infinity. Unknown properties come back in a 404 propstat.
  */
 import { HttpError } from '../../common/errors.js';
-import { readEvent } from '../../store/calendar.js';
 import type { HttpRequest } from '../types.js';
 import type { Principal } from '../../services/auth.js';
 import type { CaldavCtx, MethodHandler } from './context.js';
 import { depthOf, multistatus } from './context.js';
 import { NS_CALDAV, NS_DAV, XML_LIMIT, child, document, esc, parseXml, response } from './xml.js';
-import { calendarProps, eventResponse, homeProps, pick, principalProps, propKey, rootProps, type PropRequest, type PropTable } from './props.js';
-import type { EventMeta } from '../../store/calendar.js';
+import { calendarProps, eventResponder, homeProps, pick, principalProps, propKey, rootProps, type PropRequest, type PropTable } from './props.js';
+import type { CalendarStore, EventMeta } from '../../store/calendar.js';
 import { calendarHref, eventHref, homeHref, principalHref } from './target.js';
 import { lockDiscovery } from './lock.js';
 
@@ -31,16 +30,29 @@ export function propRequestOf(root: ReturnType<typeof parseXml>): PropRequest {
   return { kind: 'all' };
 }
 
-async function eventEntryOf(ctx: CaldavCtx, p: Principal, cal: string, name: string, dir: string, meta: EventMeta, want: PropRequest): Promise<string> {
-  const extra: Record<string, string> = {};
-  const href = eventHref(p, cal, name);
-  const lock = ctx.locks.get(href);
-  extra[propKey(NS_DAV, 'lockdiscovery')] = lock ? lockDiscovery(lock, href) : '';
-  if (want.kind === 'props' && want.props.some((x) => x.ns === NS_CALDAV && x.name === 'calendar-data')) {
-    const text = await readEvent(dir, name);
-    if (text !== undefined) extra[propKey(NS_CALDAV, 'calendar-data')] = esc(text);
-  }
-  return eventResponse(p, cal, name, meta, want, extra);
+/** The responses of events of one calendar for `want` (lockdiscovery and calendar-data looked up only when asked). */
+function eventEntriesOf(ctx: CaldavCtx, p: Principal, store: CalendarStore, want: PropRequest): (name: string, meta: EventMeta) => Promise<string> {
+  const cal = store.props.name;
+  const one = eventResponder(p, cal, want);
+  const asks = (ns: string, name: string) => want.kind !== 'props' || want.props.some((x) => x.ns === ns && x.name === name);
+  const lockKey = propKey(NS_DAV, 'lockdiscovery');
+  const dataKey = propKey(NS_CALDAV, 'calendar-data');
+  const locks = asks(NS_DAV, 'lockdiscovery');
+  const data = want.kind === 'props' && asks(NS_CALDAV, 'calendar-data');
+  if (!locks && !data) return async (name, meta) => one(name, meta);
+  return async (name, meta) => {
+    const extra: Record<string, string> = {};
+    if (locks) {
+      const href = eventHref(p, cal, name);
+      const lock = ctx.locks.get(href);
+      extra[lockKey] = lock ? lockDiscovery(lock, href) : '';
+    }
+    if (data) {
+      const text = await ctx.calendars.text(store, name);
+      if (text !== undefined) extra[dataKey] = esc(text);
+    }
+    return one(name, meta, extra);
+  };
 }
 
 function one(href: string, t: PropTable, want: PropRequest): string {
@@ -58,7 +70,8 @@ export const propfind: MethodHandler = async (ctx, req, target, p) => {
     const s = await calendars.require(p.id, cal);
     out.push(one(calendarHref(p, cal), calendarProps(p, s), want));
     if (!deep) return;
-    for (const [name, meta] of Object.entries(s.index.events)) out.push(await eventEntryOf(ctx, p, cal, name, s.dir, meta, want));
+    const entry = eventEntriesOf(ctx, p, s, want);
+    for (const [name, meta] of Object.entries(s.index.events)) out.push(await entry(name, meta));
   };
   const addHome = async (levels: number) => {
     out.push(one(homeHref(p), homeProps(p), want));
@@ -85,7 +98,7 @@ export const propfind: MethodHandler = async (ctx, req, target, p) => {
       const s = await calendars.require(p.id, target.cal);
       const meta = s.index.events[target.name];
       if (!meta) throw new HttpError(404, 'Not found');
-      out.push(await eventEntryOf(ctx, p, target.cal, target.name, s.dir, meta, want));
+      out.push(await eventEntriesOf(ctx, p, s, want)(target.name, meta));
       break;
     }
   }

@@ -6,7 +6,7 @@
 import type { Principal } from '../../services/auth.js';
 import type { CalendarStore, EventMeta } from '../../store/calendar.js';
 import { SCHEDULE_INBOX } from '../../services/calendar.js';
-import { NS_CALDAV, NS_CS, NS_DAV, NS_ICAL, esc, el, response } from './xml.js';
+import { NS_CALDAV, NS_CS, NS_DAV, NS_ICAL, esc, el, qname, response } from './xml.js';
 import { calendarHref, eventHref, homeHref, principalHref } from './target.js';
 
 /** Property producers: key `${ns}|${name}` -> inner XML. */
@@ -99,17 +99,13 @@ export function eventProps(p: Principal, cal: string, name: string, m: EventMeta
   return t;
 }
 
-/** The commonest event properties without building the whole table (PROPFIND/REPORT over thousands of events). */
-function fastEventProp(m: EventMeta, ns: string, name: string): string | undefined {
-  if (ns !== NS_DAV) return undefined;
-  switch (name) {
-    case 'getetag': return `"${m.etag}"`;
-    case 'getcontenttype': return `text/calendar; charset=utf-8; component=${m.component.toLowerCase()}`;
-    case 'getcontentlength': return String(m.size);
-    case 'resourcetype': return '';
-    default: return undefined;
-  }
-}
+/** The event properties whose value depends on the event's metadata (the rest are the same for every event). */
+const META_PROPS: Record<string, (m: EventMeta) => string> = {
+  [key(NS_DAV, 'getetag')]: (m) => `"${m.etag}"`,
+  [key(NS_DAV, 'getcontenttype')]: (m) => `text/calendar; charset=utf-8; component=${m.component.toLowerCase()}`,
+  [key(NS_DAV, 'getcontentlength')]: (m) => String(m.size),
+  [key(NS_DAV, 'getlastmodified')]: (m) => new Date(m.modified).toUTCString(),
+};
 
 /** One event's D:response for `want`; `extra` adds values such as calendar-data or lockdiscovery. */
 export function eventResponse(p: Principal, cal: string, name: string, m: EventMeta, want: PropRequest, extra: Record<string, string> = {}): string {
@@ -125,7 +121,7 @@ export function eventResponse(p: Principal, cal: string, name: string, m: EventM
   const missing: { ns: string; name: string }[] = [];
   for (const q of want.props) {
     const k = key(q.ns, q.name);
-    let v: string | undefined = extra[k] ?? fastEventProp(m, q.ns, q.name);
+    let v: string | undefined = extra[k] ?? META_PROPS[k]?.(m);
     if (v === undefined) {
       table ??= eventProps(p, cal, name, m);
       v = table.get(k);
@@ -134,6 +130,37 @@ export function eventResponse(p: Principal, cal: string, name: string, m: EventM
     else found.push({ ...q, inner: v });
   }
   return response(href, found, missing);
+}
+
+/**
+ * A function answering `want` for many events of one calendar (PROPFIND Depth 1,
+ * sync-collection, REPORTs over thousands of events): what each asked property is, its tags
+ * and the constant values are worked out once, then each event costs one string build. Same
+ * output as eventResponse.
+ */
+export function eventResponder(p: Principal, cal: string, want: PropRequest): (name: string, m: EventMeta, extra?: Record<string, string>) => string {
+  if (want.kind !== 'props') return (name, m, extra) => eventResponse(p, cal, name, m, want, extra);
+  const base = `<D:response><D:href>${esc(calendarHref(p, cal))}`;
+  const fixed = eventProps(p, cal, '', { uid: '', etag: '', size: 0, seq: 0, modified: new Date(0).toISOString(), component: 'VEVENT', start: null, end: null, recurring: false });
+  const plan = want.props.map((q) => {
+    const k = key(q.ns, q.name);
+    const t = qname(q.ns, q.name);
+    return { q, k, open: `<${t.open}>`, close: `</${t.close}>`, empty: `<${t.open}/>`, dyn: META_PROPS[k], value: META_PROPS[k] ? undefined : fixed.get(k) };
+  });
+  return (name, m, extra) => {
+    let found = '';
+    let missing: { ns: string; name: string }[] | null = null;
+    for (const e of plan) {
+      const v = extra?.[e.k] ?? (e.dyn ? e.dyn(m) : e.value);
+      if (v === undefined) (missing ??= []).push(e.q);
+      else found += v === '' ? e.empty : e.open + v + e.close;
+    }
+    // encodeURIComponent leaves none of & < > " in the name: no escaping needed
+    let out = `${base}${encodeURIComponent(name)}.ics</D:href>`;
+    if (found !== '') out += `<D:propstat><D:prop>${found}</D:prop><D:status>HTTP/1.1 200 OK</D:status></D:propstat>`;
+    if (missing) out += `<D:propstat><D:prop>${missing.map((x) => el(x.ns, x.name)).join('')}</D:prop><D:status>HTTP/1.1 404 Not Found</D:status></D:propstat>`;
+    return out + '</D:response>';
+  };
 }
 
 /** What a PROPFIND/REPORT asked for: all (allprop), names only, or a list. */

@@ -7,7 +7,7 @@ import { HttpError } from '../../common/errors.js';
 import type { Principal } from '../../services/auth.js';
 import type { CaldavCtx } from './context.js';
 import { NS_CALDAV, NS_DAV, child, type XNode } from './xml.js';
-import { eventEntry, reportProps, wantsData } from './report-util.js';
+import { eventEntries, reportProps, wantsData } from './report-util.js';
 import { dataFormOf, filterOf } from './filter.js';
 import type { Target } from './target.js';
 
@@ -19,11 +19,12 @@ export async function calendarQuery(ctx: CaldavCtx, root: XNode, target: Target,
   const filter = filterOf(child(root, NS_CALDAV, 'filter'));
   const store = await ctx.calendars.require(p.id, target.cal);
   const hits = await ctx.calendars.query(p.id, target.cal, { filter, data: form.data, range: form.range });
+  const entry = eventEntries(p, target.cal, want);
   const out: string[] = [];
   for (const h of hits) {
     if (target.kind === 'event' && h.name !== target.name) continue;
     const meta = store.index.events[h.name];
-    if (meta) out.push(eventEntry(p, target.cal, h.name, meta, want, h.data));
+    if (meta) out.push(entry(h.name, meta, h.data));
   }
   return out.join('');
 }

@@ -8,7 +8,7 @@ import type { Principal } from '../../services/auth.js';
 import type { CaldavCtx } from './context.js';
 import { NS_DAV, child, esc, response, type XNode } from './xml.js';
 import { eventHref, type Target } from './target.js';
-import { eventEntry, reportProps, wantsData } from './report-util.js';
+import { eventEntries, reportProps, wantsData } from './report-util.js';
 
 /** Answer a sync-collection body with the inner XML of the multistatus. */
 export async function syncCollection(ctx: CaldavCtx, root: XNode, target: Target, p: Principal): Promise<string> {
@@ -20,10 +20,11 @@ export async function syncCollection(ctx: CaldavCtx, root: XNode, target: Target
   const data = wantsData(want);
   const r = await ctx.calendars.changesSince(p.id, target.cal, token);
   const store = await ctx.calendars.require(p.id, target.cal);
+  const entry = eventEntries(p, target.cal, want);
   const out: string[] = [];
   for (const [name, meta] of r.changed) {
     const text = data ? await ctx.calendars.text(store, name) : undefined;
-    out.push(eventEntry(p, target.cal, name, meta, want, text));
+    out.push(entry(name, meta, text));
   }
   for (const name of r.deleted) out.push(response(eventHref(p, target.cal, name), [], [], 404));
   out.push(`<D:sync-token>${esc(r.token)}</D:sync-token>`);

@@ -51,9 +51,11 @@ export function decodeEntities(s: string): string {
   });
 }
 
-/** Escape text for element content or attribute values. */
+const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' };
+
+/** Escape text for element content or attribute values (one pass; most calendar text has nothing to escape). */
 export const esc = (s: string): string =>
-  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+  /[&<>"]/.test(s) ? s.replace(/[&<>"]/g, (c) => ESCAPES[c]!) : s;
 
 /** Parse a DAV XML body into its root element (400 with the reason for anything malformed). */
 export function parseXml(body: Buffer | string): XNode {
