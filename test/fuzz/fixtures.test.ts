@@ -15,11 +15,7 @@ const CORPUS_SLICE = Number(process.env.FUZZ_CORPUS_REPLAY ?? 40);
 const files = (dir: string): string[] => (existsSync(dir) ? readdirSync(dir).filter((f) => !f.startsWith('.')).sort().map((f) => join(dir, f)) : []);
 
 for (const target of targets) {
-  t.test(target, async (t) => {
-    if (!existsSync(join(repo, 'dist/main/cli.js'))) {
-      t.skip('dist/ not built (npm test builds it first)');
-      return;
-    }
+  t.test(target, { skip: existsSync(join(repo, 'dist/main/cli.js')) ? false : 'dist/ not built (npm test builds it first)' }, async (t) => {
     const mod = (await import(join(repo, 'fuzz', `${target}.fuzz.js`))) as { fuzz(data: Buffer): unknown };
     const crashers = files(join(repo, 'test/fixtures/fuzz', target));
     const corpus = files(join(repo, 'fuzz/corpus', target)).slice(0, CORPUS_SLICE);

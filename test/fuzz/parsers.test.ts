@@ -66,7 +66,8 @@ t.test('IMAP command parser: near-valid lines', async (t) => {
   let parsed = 0;
   fc.assert(
     fc.property(imapLine, fc.array(bytes(16), { maxLength: 2 }), (text, lits) => {
-      const parts: CommandPart[] = [{ kind: 'line', data: Buffer.from(text, 'utf8') }];
+      const line = Buffer.from(text, 'utf8');
+      const parts: CommandPart[] = [{ kind: 'line', data: line }];
       for (const l of lits) parts.push({ kind: 'literal', data: l }, { kind: 'line', data: Buffer.from('') });
       let cmd: ReturnType<typeof parseCommand> | undefined;
       if (outcome('parseCommand', () => (cmd = parseCommand(parts)), isBad) && cmd) {
@@ -75,7 +76,7 @@ t.test('IMAP command parser: near-valid lines', async (t) => {
         if (cmd.name !== cmd.name.toUpperCase()) throw new Error('name not upper-cased');
         exerciseArgs(cmd.args);
       }
-      literalAtEnd(parts[0]!.data as Buffer);
+      literalAtEnd(line);
     }),
     { numRuns: RUNS * 3 },
   );
@@ -191,8 +192,9 @@ t.test('JSON bodies (readJsonObject): an object or a 400/413', async (t) => {
     }),
     { numRuns: RUNS },
   );
+  const status = (p: Promise<unknown>) => p.then(() => 'resolved', (e: unknown) => (e instanceof HttpError ? e.status : `threw ${String(e)}`));
   for (const deep of ['['.repeat(200_000), '{"a":'.repeat(100_000), '[' .repeat(50_000) + ']'.repeat(50_000)]) {
-    await t.rejects(readJsonObject(fakeRequest(Buffer.from(deep)), 1 << 20), { status: 400 });
+    t.equal(await status(readJsonObject(fakeRequest(Buffer.from(deep)), 1 << 20)), 400, `deep nesting (${deep.length} bytes) is a 400`);
   }
-  await t.rejects(readJsonObject(fakeRequest(Buffer.alloc(5000, 0x20)), 4096), { status: 413 });
+  t.equal(await status(readJsonObject(fakeRequest(Buffer.alloc(5000, 0x20)), 4096)), 413, 'a body over the limit is a 413');
 });

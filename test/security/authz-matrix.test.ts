@@ -4,7 +4,7 @@
  * drive share of each permission set, against an expected allow/deny table. Zero unexpected
  * allows (and, as a sanity check of the table, zero unexpected denies).
  */
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { request, login } from '../helpers/http.js';
 import { rawConnect, sampleMessage } from '../helpers/imap.js';
@@ -20,7 +20,7 @@ const ics = (uid: string) => `BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\
 const PROPFIND = '<?xml version="1.0"?><D:propfind xmlns:D="DAV:"><D:prop><D:displayname/><D:getetag/></D:prop></D:propfind>';
 const REPORT = '<?xml version="1.0"?><C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><D:prop><D:getetag/><C:calendar-data/></D:prop><C:filter><C:comp-filter name="VCALENDAR"/></C:filter></C:calendar-query>';
 
-async function setup(t: Parameters<Parameters<typeof t.test>[1]>[0]) {
+async function setup(t: Test) {
   const s = await startTestServer(t, { domains: ['example.com', 'other.org'] });
   await s.addUser(ADDR.alice, PW.alice);
   await s.addUser(ADDR.bob, PW.bob);
@@ -40,7 +40,7 @@ function auth(who: Who, tokens: Record<string, string>, path: string): Record<st
   return { authorization: `Bearer ${tokens[who]}` };
 }
 
-async function runRows(t: { ok(v: unknown, m?: string): void; same(a: unknown, b: unknown, m?: string): void }, s: TestServer, tokens: Record<string, string>, rows: Row[]): Promise<{ allows: string[]; denies: string[] }> {
+async function runRows(t: Test, s: TestServer, tokens: Record<string, string>, rows: Row[]): Promise<{ allows: string[]; denies: string[] }> {
   const allows: string[] = [];
   const denies: string[] = [];
   for (const r of rows) {
