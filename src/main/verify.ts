@@ -15,6 +15,7 @@ import { readFolderList } from '../store/mail/folders.js';
 import { listMessageUids, statMessage, indexFiles } from '../store/mail/files.js';
 import { CalendarStore, listCalendarNames, eventsDir } from '../store/calendar.js';
 import { walkTotals, type DirIndex, type DriveMeta } from '../store/drive.js';
+import { rebuildTree } from '../store/drive-journal.js';
 import { readShare, type ShareRecord } from '../store/shares.js';
 import { listQueueEntries } from '../store/queue.js';
 import { FolderIndex } from '../actors/mail/folder-index.js';
@@ -60,7 +61,7 @@ async function verifyUser(root: string, domain: string, user: string, fix: boole
   else if (typeof acct.password_hash !== 'string' || typeof acct.enabled !== 'boolean') r.issues.push({ level: 'error', where: id, what: 'account.json lacks password_hash/enabled' });
   await verifyMail(root, domain, user, fix, r);
   await verifyCalendars(root, domain, user, fix, r);
-  await withFileLock(driveIndexLock(root, domain, user), () => verifyDrive(root, domain, user, r)).catch((err: NodeJS.ErrnoException) => {
+  await withFileLock(driveIndexLock(root, domain, user), () => verifyDrive(root, domain, user, fix, r)).catch((err: NodeJS.ErrnoException) => {
     if (err.code !== 'ENOENT') throw err;
   });
 }
@@ -177,8 +178,21 @@ async function verifyCalendars(root: string, domain: string, user: string, fix: 
   }
 }
 
-/** Drive: each `_index.json` against the directory it describes, totals against a fresh walk. */
-async function verifyDrive(root: string, domain: string, user: string, r: VerifyReport): Promise<void> {
+/**
+ * Drive: each `_index.json` against the directory it describes, totals against a fresh walk.
+ * `--fix` recomputes every index and `_meta.json` from the files (drive-journal.ts rebuildTree).
+ */
+async function verifyDrive(root: string, domain: string, user: string, fix: boolean, r: VerifyReport): Promise<void> {
+  const before = r.issues.length;
+  await checkDrive(root, domain, user, r);
+  if (!fix || r.issues.length === before) return;
+  await rebuildTree(driveFilesDir(root, domain, user), driveMetaFile(root, domain, user));
+  const again: VerifyReport = { issues: [], checked: { ...r.checked } };
+  await checkDrive(root, domain, user, again);
+  for (const i of r.issues.slice(before)) i.fixed = again.issues.length === 0;
+}
+
+async function checkDrive(root: string, domain: string, user: string, r: VerifyReport): Promise<void> {
   const base = driveFilesDir(root, domain, user);
   if (!(await exists(base))) return;
   const id = `${user}@${domain}`;

@@ -7,13 +7,20 @@
  * Invariants: callers pass components already validated by DrivePath; every index and file is
  * written temp + fsync + rename + dir fsync; writers hold the user's actor (and `_index.lock`).
  * Uploads are streamed to `drive/.upload-*.tmp` (outside `files/`), so an aborted upload never
- * shows in the tree.
+ * shows in the tree. Every change is bracketed by an intent in `drive/_journal.log`
+ * (drive-journal.ts): a crash between a file rename and its index writes is rolled forward
+ * when the drive is next opened, so the totals always equal a walk of the files.
+ *
+ * Parsed indexes are cached; the cache is trusted while `_meta.json` (rewritten by every
+ * writer, in any process) keeps the identity we last saw. Cached objects are never edited in
+ * place: a transaction edits shallow copies and installs them once durable.
  */
 import { promises as fsp } from 'node:fs';
 import { join, dirname, sep } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { writeJsonDurable, readJson, fsyncDir, FileLock, tempPath } from './atomic.js';
 import { driveDir, driveFilesDir, driveMetaFile, driveIndexLock } from './layout.js';
+import { DriveJournal, rollForward, rebuildTree } from './drive-journal.js';
 import { ConflictError, NotFoundError, HttpError } from '../common/errors.js';
 
 /** A file's entry in its directory's `_index.json`. */
@@ -96,7 +103,7 @@ export async function entryTotals(store: DriveStore, parts: string[], entry: Chi
  * directory is fsync'd once. A batch of uploads in one actor turn shares those syncs.
  */
 export class DriveTxn {
-  /** Loaded (and possibly edited) indexes by `a/b` key. */
+  /** Loaded (and possibly edited) indexes by `a/b` key (copies of the cached ones). */
   readonly indexes = new Map<string, { parts: string[]; idx: DirIndex }>();
   /** Keys of indexes to write. */
   readonly dirty = new Set<string>();
@@ -104,14 +111,29 @@ export class DriveTxn {
   readonly renames: { from: string; to: string; synced?: boolean }[] = [];
   /** Extra directories to fsync (parents of created directories). */
   readonly dirs = new Set<string>();
+  /** Directories to create at commit, after the intent is durable (parents first). */
+  readonly mkdirs: string[] = [];
+  /** Drive paths (`a/b`) whose entries this transaction changes: the journal intent. */
+  readonly touched = new Set<string>();
+  /** The journal intent already begun for this transaction (remove, move, copy). */
+  intent?: number;
 }
 
-/** Write `data` to a new file and fdatasync it (no rename). */
-async function writeSynced(path: string, data: string): Promise<void> {
+/** The identity of a file's current version (changes with every rename over it). */
+const sigOf = (st: { ino: bigint; mtimeNs: bigint; size: bigint }): string => `${st.ino}:${st.mtimeNs}:${st.size}`;
+
+/** Most parsed indexes kept per drive (the cache is dropped whole past this). */
+const CACHE_MAX = 4096;
+/** Journal size past which it is emptied after a finished intent. */
+const JOURNAL_MAX = 256 * 1024;
+
+/** Write `data` to a new file and fdatasync it (no rename); returns its identity (see sigOf). */
+async function writeSynced(path: string, data: string): Promise<string> {
   const fh = await fsp.open(path, 'w', 0o600);
   try {
     await fh.writeFile(data);
     await fh.datasync();
+    return sigOf(await fh.stat({ bigint: true }));
   } finally {
     await fh.close();
   }
@@ -133,13 +155,41 @@ export class DriveStore {
   readonly files: string;
   readonly metaFile: string;
   private readonly lock: FileLock;
-  private ready = false;
+  private readonly journal: DriveJournal;
+  private opening?: Promise<void>;
+  /** Parsed indexes by `a/b` key and `_meta.json`, valid while `_meta.json` has identity `metaSig`. */
+  private readonly cache = new Map<string, DirIndex>();
+  private meta?: DriveMeta;
+  private metaSig = '';
+  /** Bumped whenever the cache changes: a read that started earlier must not fill it. */
+  private generation = 0;
+  private checking?: Promise<void>;
 
   constructor(root: string, domain: string, user: string) {
     this.drive = driveDir(root, domain, user);
     this.files = driveFilesDir(root, domain, user);
     this.metaFile = driveMetaFile(root, domain, user);
     this.lock = new FileLock(driveIndexLock(root, domain, user));
+    this.journal = new DriveJournal(join(this.drive, '_journal.log'));
+  }
+
+  /** Drop the cache when `_meta.json` was replaced by someone else (one stat, shared by concurrent callers). */
+  private fresh(): Promise<void> {
+    this.checking ??= (async () => {
+      const st = await fsp.stat(this.metaFile, { bigint: true }).catch(() => undefined);
+      const sig = st ? sigOf(st) : '';
+      if (sig !== this.metaSig) this.forgetCache(sig);
+    })().finally(() => {
+      this.checking = undefined;
+    });
+    return this.checking;
+  }
+
+  private forgetCache(sig = ''): void {
+    this.cache.clear();
+    this.meta = undefined;
+    this.metaSig = sig;
+    this.generation++;
   }
 
   /** The absolute path of `parts`; never outside `files/` (asserted, on top of DrivePath). */
@@ -154,19 +204,34 @@ export class DriveStore {
     return join(this.drive, `.upload-${randomBytes(8).toString('hex')}.tmp`);
   }
 
-  /** Read a directory's index (`undefined` when the directory does not exist). */
+  /** Read a directory's index (`undefined` when the directory does not exist). Never edit the result. */
   async readIndex(parts: readonly string[]): Promise<DirIndex | undefined> {
+    await this.init(false);
+    await this.fresh();
+    const key = parts.join('/');
+    const hit = this.cache.get(key);
+    if (hit) return hit;
+    const gen = this.generation;
     const idx = await readJson<DirIndex>(join(this.path(parts), INDEX)).catch((err) => {
       if ((err as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
       throw err;
     });
     if (!idx && parts.length === 0) return emptyIndex('');
+    if (idx && gen === this.generation) {
+      if (this.cache.size >= CACHE_MAX) this.cache.clear();
+      this.cache.set(key, idx);
+    }
     return idx;
   }
 
-  /** The drive's `_meta.json` (zeros before the first write). */
+  /** The drive's `_meta.json` (zeros before the first write). Never edit the result. */
   async readMeta(): Promise<DriveMeta> {
-    return (await readJson<DriveMeta>(this.metaFile)) ?? { ctag: 0, sync_token: 0, total_files: 0, total_dirs: 0, total_bytes: 0 };
+    await this.fresh();
+    if (this.meta) return this.meta;
+    const gen = this.generation;
+    const meta = (await readJson<DriveMeta>(this.metaFile)) ?? { ctag: 0, sync_token: 0, total_files: 0, total_dirs: 0, total_bytes: 0 };
+    if (gen === this.generation) this.meta = meta;
+    return meta;
   }
 
   /** The entry at `parts` (a synthetic dir entry for the root), or undefined; sees `txn`'s staged edits. */
@@ -180,60 +245,162 @@ export class DriveStore {
     return parent?.children[parts[parts.length - 1]!];
   }
 
-  /** A directory index as `txn` sees it (loaded once per transaction). */
+  /** A directory index as `txn` sees it (a private copy, loaded once per transaction). */
   async txnIndex(txn: DriveTxn, parts: readonly string[]): Promise<DirIndex | undefined> {
     const key = parts.join('/');
     const hit = txn.indexes.get(key);
     if (hit) return hit.idx;
-    const idx = await this.readIndex(parts);
-    if (idx) txn.indexes.set(key, { parts: [...parts], idx });
+    const cached = await this.readIndex(parts);
+    if (!cached) return undefined;
+    const idx: DirIndex = { ...cached, children: { ...cached.children } };
+    txn.indexes.set(key, { parts: [...parts], idx });
     return idx;
   }
 
-  /** Make a transaction durable: sync temps in parallel, rename, fsync each touched directory once. */
+  /**
+   * Make a transaction durable. The journal intent (naming every touched path) is synced first,
+   * or in the same parallel round as the temps when no directory has to be created; then the
+   * temps are renamed into place and each touched directory is fsync'd once; the edited indexes
+   * replace the cached ones and the intent is closed.
+   */
   async commit(txn: DriveTxn): Promise<void> {
     if (txn.dirty.size === 0 && txn.renames.length === 0) return;
     const root = (await this.txnIndex(txn, []))!;
     const meta = await this.readMeta();
     const writes = [...txn.dirty].map((key) => {
       const { parts, idx } = txn.indexes.get(key)!;
-      return { depth: parts.length, to: join(this.path(parts), INDEX), data: JSON.stringify(idx, null, 1) + '\n' };
+      return { key, depth: parts.length, to: join(this.path(parts), INDEX), data: JSON.stringify(idx) + '\n' };
     }).sort((a, b) => b.depth - a.depth);
     const next: DriveMeta = {
       ctag: meta.ctag + 1, sync_token: meta.sync_token + 1,
       total_files: root.total_files, total_dirs: root.total_dirs, total_bytes: root.total_bytes,
     };
-    writes.push({ depth: -1, to: this.metaFile, data: JSON.stringify(next, null, 1) + '\n' });
+    writes.push({ key: '', depth: -1, to: this.metaFile, data: JSON.stringify(next, null, 1) + '\n' });
     const temps = writes.map((w) => ({ tmp: tempPath(w.to), to: w.to, data: w.data }));
+    const ownIntent = txn.intent === undefined;
+    let intent: Promise<number> | undefined;
+    if (ownIntent) {
+      intent = this.journal.begin(txn.touched);
+      if (txn.mkdirs.length) await intent;
+    }
+    let metaSig = '';
     try {
+      for (const dir of txn.mkdirs) await fsp.mkdir(dir, { recursive: true });
       // Data temps staged unsynced (`synced: false`) are fdatasync'd in the same parallel round.
-      await Promise.all([
+      const sigs = await Promise.all([
         ...temps.map((t) => writeSynced(t.tmp, t.data)),
-        ...txn.renames.filter((r) => !r.synced).map((r) => syncFile(r.from)),
+        ...txn.renames.filter((r) => !r.synced).map((r) => syncFile(r.from).then(() => '')),
+        ...(intent ? [intent.then(() => '')] : []),
       ]);
+      metaSig = sigs[temps.length - 1]!;
       for (const r of txn.renames) await fsp.rename(r.from, r.to);
       for (const t of temps) await fsp.rename(t.tmp, t.to);
+      const dirs = new Set([...txn.renames.map((r) => dirname(r.to)), ...temps.map((t) => dirname(t.to)), ...txn.dirs]);
+      await Promise.all([...dirs].map((d) => fsyncDir(d)));
     } catch (err) {
       await Promise.all(temps.map((t) => fsp.rm(t.tmp, { force: true })));
+      const id = await intent?.catch(() => undefined);
+      if (id !== undefined) await this.repair(id, txn.touched);
       throw err;
     }
-    const dirs = new Set([...txn.renames.map((r) => dirname(r.to)), ...temps.map((t) => dirname(t.to)), ...txn.dirs]);
-    await Promise.all([...dirs].map((d) => fsyncDir(d)));
+    // Durable: the edited copies become the cache, with the identity of the `_meta.json` just
+    // written (the lock is held, so no other process changed an index since they were read).
+    for (const key of txn.dirty) this.cache.set(key, txn.indexes.get(key)!.idx);
+    this.meta = next;
+    this.metaSig = metaSig;
+    this.generation++;
     txn.dirty.clear();
     txn.renames.length = 0;
     txn.dirs.clear();
+    txn.mkdirs.length = 0;
+    if (ownIntent) await this.finish(await intent!);
+    txn.touched.clear();
   }
 
-  /** Create `drive/files/` with its root index and `_meta.json` if missing. */
-  async init(): Promise<void> {
-    if (this.ready) return;
-    await fsp.mkdir(this.files, { recursive: true });
-    if ((await readJson(join(this.files, INDEX))) === undefined) {
-      await writeJsonDurable(join(this.files, INDEX), emptyIndex(''));
-      await fsyncDir(dirname(this.files));
+  /** Close intent `id`; empty the journal once it has grown (every intent in it is finished). */
+  private async finish(id: number): Promise<void> {
+    await this.journal.done(id);
+    if (this.journal.bytes > JOURNAL_MAX) await this.journal.clear();
+  }
+
+  /** Run `fn` (disk changes outside `commit`) inside a durable journal intent naming `paths`. */
+  private async intent<T>(paths: string[], fn: (txn: DriveTxn) => Promise<T>): Promise<T> {
+    const txn = new DriveTxn();
+    for (const p of paths) txn.touched.add(p);
+    const id = await this.journal.begin(paths);
+    txn.intent = id;
+    let out: T;
+    try {
+      out = await fn(txn);
+      await this.commit(txn);
+    } catch (err) {
+      await this.repair(id, paths);
+      throw err;
     }
-    if ((await readJson(this.metaFile)) === undefined) await writeJsonDurable(this.metaFile, await this.readMeta());
-    this.ready = true;
+    await this.finish(id);
+    return out;
+  }
+
+  /** After a failed change (an I/O error mid-way): recompute the touched indexes from the files, close the intent. */
+  private async repair(id: number, paths: Iterable<string>): Promise<void> {
+    this.forgetCache();
+    try {
+      await rollForward(this.files, this.metaFile, paths);
+      await this.finish(id);
+    } catch {
+      /* left to the next open: the intent stays unfinished in the journal */
+    }
+    this.forgetCache();
+  }
+
+  /**
+   * Open the drive once: create `drive/files/` with its root index and `_meta.json` if missing
+   * and roll forward unfinished intents. A read (`create` false) of a drive that does not exist
+   * yet creates nothing (a deleted user's directory must not come back).
+   */
+  async init(create = true): Promise<void> {
+    if (!this.opening && !create && !(await fsp.stat(this.drive).then(() => true, () => false))) return;
+    this.opening ??= this.open().catch((err) => {
+      this.opening = undefined;
+      throw err;
+    });
+    return this.opening;
+  }
+
+  private async open(): Promise<void> {
+    await fsp.mkdir(this.files, { recursive: true });
+    await this.lock.acquire();
+    try {
+      if ((await readJson(join(this.files, INDEX)).catch(() => undefined)) === undefined) {
+        await writeJsonDurable(join(this.files, INDEX), emptyIndex(''));
+        await fsyncDir(dirname(this.files));
+      }
+      if ((await readJson(this.metaFile).catch(() => undefined)) === undefined) {
+        await writeJsonDurable(this.metaFile, { ctag: 0, sync_token: 0, total_files: 0, total_dirs: 0, total_bytes: 0 } satisfies DriveMeta);
+      }
+      const unfinished = await this.journal.unfinished();
+      if (unfinished.length) await rollForward(this.files, this.metaFile, unfinished.flat());
+      if (this.journal.bytes > 0 || unfinished.length) await this.journal.clear();
+      // Upload and trash temps of a process that died (this one has none yet: nothing was opened).
+      for (const name of await fsp.readdir(this.drive)) {
+        if (/^\.(upload|trash)-[0-9a-f]+\.tmp$/.test(name)) await fsp.rm(join(this.drive, name), { recursive: true, force: true });
+      }
+    } finally {
+      this.lock.release();
+    }
+  }
+
+  /** Recompute every `_index.json` and `_meta.json` from a walk of the files (holds the lock). */
+  async rebuild(): Promise<void> {
+    await this.init();
+    await this.lock.acquire();
+    try {
+      await rebuildTree(this.files, this.metaFile);
+      await this.journal.clear();
+      this.forgetCache();
+    } finally {
+      this.lock.release();
+    }
   }
 
   /** Run one index mutation holding `drive/files/_index.lock`. */
@@ -272,8 +439,9 @@ export class DriveStore {
       idx.total_dirs += delta.dirs;
       idx.total_bytes += delta.bytes;
       if (i === chain.length - 2) {
-        const child = idx.children[dirParts[i]!];
-        if (child) child.mtime = stamp;
+        const name = dirParts[i]!;
+        const child = idx.children[name];
+        if (child) idx.children[name] = { ...child, mtime: stamp };
       }
       t.dirty.add(dirParts.slice(0, i).join('/'));
     }
@@ -300,9 +468,10 @@ export class DriveStore {
     }
     if (!parents && k < parts.length - 1) throw new ConflictError('Parent directory does not exist');
     const t = now();
+    tx.touched.add(parts.slice(0, k + 1).join('/'));
     for (let i = k + 1; i <= parts.length; i++) {
       const dir = this.path(parts.slice(0, i));
-      await fsp.mkdir(dir, { recursive: true });
+      tx.mkdirs.push(dir);
       tx.dirs.add(dirname(dir));
       const idx = emptyIndex(parts[i - 1]!, t);
       if (i < parts.length) {
@@ -344,6 +513,7 @@ export class DriveStore {
       if (old?.type === 'dir') throw new HttpError(405, 'A directory exists at that path');
       created = !old;
       tx.renames.push({ from: tmp, to: this.path(parts), synced: false });
+      tx.touched.add(parts.join('/'));
       leaf.children[name] = { type: 'file', size: meta.size, etag: meta.etag, mtime: now(), content_type: meta.content_type, ...(old?.props ? { props: old.props } : {}) };
       leaf.self_files += old ? 0 : 1;
       leaf.self_bytes += meta.size - (old?.size ?? 0);
@@ -361,21 +531,26 @@ export class DriveStore {
     const totals = await entryTotals(this, [...parts], entry);
     const name = parts[parts.length - 1]!;
     const target = this.path(parts);
-    await this.update(parts.slice(0, -1), async (leaf) => {
+    await this.intent([parts.join('/')], async (txn) => {
       if (entry.type === 'dir') {
         const trash = join(this.drive, `.trash-${randomBytes(8).toString('hex')}.tmp`);
         await fsp.rename(target, trash);
+        this.dropCached(parts);
         await fsyncDir(dirname(target));
         await fsp.rm(trash, { recursive: true, force: true });
-        leaf.self_dirs -= 1;
       } else {
         await fsp.rm(target, { force: true });
         await fsyncDir(dirname(target));
-        leaf.self_files -= 1;
-        leaf.self_bytes -= entry.size;
       }
-      delete leaf.children[name];
-      return { files: -totals.files, dirs: -totals.dirs, bytes: -totals.bytes };
+      await this.update(parts.slice(0, -1), (leaf) => {
+        if (entry.type === 'dir') leaf.self_dirs -= 1;
+        else {
+          leaf.self_files -= 1;
+          leaf.self_bytes -= entry.size;
+        }
+        delete leaf.children[name];
+        return { files: -totals.files, dirs: -totals.dirs, bytes: -totals.bytes };
+      }, txn);
     });
     return entry;
   }
@@ -389,33 +564,35 @@ export class DriveStore {
     if (dstParent?.type !== 'dir') throw new ConflictError('Destination parent directory does not exist');
     const srcName = src[src.length - 1]!;
     const dstName = dst[dst.length - 1]!;
-    await fsp.rename(this.path(src), this.path(dst));
-    await fsyncDir(dirname(this.path(src)));
-    await fsyncDir(dirname(this.path(dst)));
-    if (entry.type === 'dir') {
-      const own = await this.readIndex(dst);
+    await this.intent([src.join('/'), dst.join('/')], async (txn) => {
+      const own = entry.type === 'dir' ? await this.readIndex(src) : undefined;
+      await fsp.rename(this.path(src), this.path(dst));
+      this.dropCached(src);
+      this.dropCached(dst);
+      await fsyncDir(dirname(this.path(src)));
+      await fsyncDir(dirname(this.path(dst)));
       if (own) {
-        own.name = dstName;
-        await writeJsonDurable(join(this.path(dst), INDEX), own);
+        txn.indexes.set(dst.join('/'), { parts: [...dst], idx: { ...own, name: dstName, children: { ...own.children } } });
+        txn.dirty.add(dst.join('/'));
       }
-    }
-    await this.update(src.slice(0, -1), (leaf) => {
-      delete leaf.children[srcName];
-      if (entry.type === 'dir') leaf.self_dirs -= 1;
-      else {
-        leaf.self_files -= 1;
-        leaf.self_bytes -= entry.size;
-      }
-      return { files: -totals.files, dirs: -totals.dirs, bytes: -totals.bytes };
-    });
-    await this.update(dst.slice(0, -1), (leaf) => {
-      leaf.children[dstName] = { ...entry, mtime: entry.mtime };
-      if (entry.type === 'dir') leaf.self_dirs += 1;
-      else {
-        leaf.self_files += 1;
-        leaf.self_bytes += entry.size;
-      }
-      return totals;
+      await this.update(src.slice(0, -1), (leaf) => {
+        delete leaf.children[srcName];
+        if (entry.type === 'dir') leaf.self_dirs -= 1;
+        else {
+          leaf.self_files -= 1;
+          leaf.self_bytes -= entry.size;
+        }
+        return { files: -totals.files, dirs: -totals.dirs, bytes: -totals.bytes };
+      }, txn);
+      await this.update(dst.slice(0, -1), (leaf) => {
+        leaf.children[dstName] = { ...entry, mtime: entry.mtime };
+        if (entry.type === 'dir') leaf.self_dirs += 1;
+        else {
+          leaf.self_files += 1;
+          leaf.self_bytes += entry.size;
+        }
+        return totals;
+      }, txn);
     });
   }
 
@@ -426,22 +603,32 @@ export class DriveStore {
     const dstParent = await this.stat(dst.slice(0, -1));
     if (dstParent?.type !== 'dir') throw new ConflictError('Destination parent directory does not exist');
     const dstName = dst[dst.length - 1]!;
-    let totals: Delta;
-    if (entry.type === 'file') {
-      await copyFileDurable(this.path(src), this.path(dst));
-      totals = { files: 1, dirs: 0, bytes: entry.size };
-    } else {
-      totals = await this.copyTree(src, dst, dstName, shallow);
-    }
-    await this.update(dst.slice(0, -1), (leaf) => {
-      leaf.children[dstName] = { ...entry, mtime: now() };
-      if (entry.type === 'dir') leaf.self_dirs += 1;
-      else {
-        leaf.self_files += 1;
-        leaf.self_bytes += entry.size;
+    await this.intent([dst.join('/')], async (txn) => {
+      let totals: Delta;
+      this.dropCached(dst);
+      if (entry.type === 'file') {
+        await copyFileDurable(this.path(src), this.path(dst));
+        totals = { files: 1, dirs: 0, bytes: entry.size };
+      } else {
+        totals = await this.copyTree(src, dst, dstName, shallow);
       }
-      return totals;
+      await this.update(dst.slice(0, -1), (leaf) => {
+        leaf.children[dstName] = { ...entry, mtime: now() };
+        if (entry.type === 'dir') leaf.self_dirs += 1;
+        else {
+          leaf.self_files += 1;
+          leaf.self_bytes += entry.size;
+        }
+        return totals;
+      }, txn);
     });
+  }
+
+  /** Forget cached indexes at and under `parts` (their directory moved or went away). */
+  private dropCached(parts: readonly string[]): void {
+    const key = parts.join('/');
+    for (const k of this.cache.keys()) if (k === key || k.startsWith(`${key}/`)) this.cache.delete(k);
+    this.generation++;
   }
 
   private async copyTree(src: readonly string[], dst: readonly string[], name: string, shallow: boolean): Promise<Delta> {
@@ -465,31 +652,37 @@ export class DriveStore {
 
   /** Set and remove dead properties of the entry at `parts`. */
   async setProps(parts: readonly string[], set: Record<string, string>, remove: string[]): Promise<void> {
-    const apply = (target: { props?: Record<string, string> }) => {
+    const apply = <T extends { props?: Record<string, string> }>(target: T): T => {
       const props = { ...(target.props ?? {}) };
       for (const k of remove) delete props[k];
       Object.assign(props, set);
-      if (Object.keys(props).length) target.props = props;
-      else delete target.props;
+      const { props: _old, ...rest } = target;
+      return (Object.keys(props).length ? { ...rest, props } : rest) as T;
     };
+    const txn = new DriveTxn();
+    txn.touched.add(parts.join('/'));
     if (parts.length === 0) {
       await this.update([], (leaf) => {
-        apply(leaf);
+        const next = apply(leaf);
+        if (next.props) leaf.props = next.props;
+        else delete leaf.props;
         return { files: 0, dirs: 0, bytes: 0 };
-      });
-      return;
+      }, txn);
+    } else {
+      const name = parts[parts.length - 1]!;
+      await this.update(parts.slice(0, -1), (leaf) => {
+        const e = leaf.children[name];
+        if (!e) throw new NotFoundError('Not found');
+        leaf.children[name] = apply(e);
+        return { files: 0, dirs: 0, bytes: 0 };
+      }, txn);
     }
-    const name = parts[parts.length - 1]!;
-    await this.update(parts.slice(0, -1), (leaf) => {
-      const e = leaf.children[name];
-      if (!e) throw new NotFoundError('Not found');
-      apply(e);
-      return { files: 0, dirs: 0, bytes: 0 };
-    });
+    await this.commit(txn);
   }
 
-  /** Close the lock file. */
+  /** Close the lock and journal files. */
   async close(): Promise<void> {
+    await this.journal.close();
     await this.lock.close();
   }
 }

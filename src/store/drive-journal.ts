@@ -1,0 +1,264 @@
+/**
+ * Crash consistency of a drive's `_index.json` files (DESIGN.md "Durability"): an intent
+ * journal, `drive/_journal.log`, and the rebuild that recomputes indexes from the files.
+ *
+ * Every drive mutation appends (and fdatasyncs) a `begin` line naming the paths it may change
+ * before it touches the tree, and a `done` line once its indexes and `_meta.json` are durable.
+ * When the drive is opened after a crash, each `begin` without its `done` is rolled forward:
+ * the nearest indexed ancestor of each named path is reconciled against the directory on disk
+ * (those paths rehashed, a named directory rebuilt from a walk), and the totals of every
+ * ancestor recomputed from their children, then `_meta.json` rewritten. `rebuildTree` does the
+ * same for the whole tree (`rmail verify --fix`).
+ *
+ * Invariants: callers hold the drive's `_index.lock`; every index written here is durable
+ * (temp + fsync + rename + dir fsync) before the journal is cleared.
+ */
+import { promises as fsp, createReadStream } from 'node:fs';
+import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { writeJsonDurable, readJson, fsyncDir } from './atomic.js';
+import { contentTypeOf } from '../common/content-type.js';
+import type { DirIndex, DriveMeta, ChildEntry } from './drive.js';
+
+/** One line of the journal. */
+type JournalLine = { op: 'begin'; id: number; paths: string[] } | { op: 'done'; id: number };
+
+/** `drive/_journal.log`: begin/done intent records, one JSON object per line. */
+export class DriveJournal {
+  private fh: fsp.FileHandle | null = null;
+  private nextId = 1;
+  /** Bytes appended since the last clear. */
+  private size = 0;
+
+  constructor(readonly path: string) {}
+
+  private async file(): Promise<fsp.FileHandle> {
+    if (!this.fh) {
+      const existed = await fsp.stat(this.path).then(() => true, () => false);
+      this.fh = await fsp.open(this.path, 'a', 0o600);
+      this.size = (await this.fh.stat()).size;
+      if (!existed) await fsyncDir(join(this.path, '..'));
+    }
+    return this.fh;
+  }
+
+  /** Durably record that the paths (`a/b` keys) are about to change; returns the intent id. */
+  async begin(paths: Iterable<string>): Promise<number> {
+    const fh = await this.file();
+    const id = this.nextId++;
+    const line = Buffer.from(JSON.stringify({ op: 'begin', id, paths: [...new Set(paths)] }) + '\n');
+    await fh.write(line, 0, line.length);
+    await fh.datasync();
+    this.size += line.length;
+    return id;
+  }
+
+  /** Record that intent `id` is complete (not synced: a lost `done` only costs a reconcile). */
+  async done(id: number): Promise<void> {
+    const fh = await this.file();
+    const line = Buffer.from(JSON.stringify({ op: 'done', id }) + '\n');
+    await fh.write(line, 0, line.length);
+    this.size += line.length;
+  }
+
+  /** Bytes in the journal since it was last cleared. */
+  get bytes(): number {
+    return this.size;
+  }
+
+  /** The paths of every intent that began but never finished (a crash cut it). */
+  async unfinished(): Promise<string[][]> {
+    let text: string;
+    try {
+      text = await fsp.readFile(this.path, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw err;
+    }
+    const open = new Map<number, string[]>();
+    for (const raw of text.split('\n')) {
+      if (!raw) continue;
+      let rec: JournalLine;
+      try {
+        rec = JSON.parse(raw) as JournalLine;
+      } catch {
+        continue; // a torn last line: its begin was never acknowledged as durable, so nothing ran
+      }
+      if (rec.op === 'begin' && Array.isArray(rec.paths)) open.set(rec.id, rec.paths.filter((p) => typeof p === 'string'));
+      else if (rec.op === 'done') open.delete(rec.id);
+    }
+    return [...open.values()].map((paths) => paths);
+  }
+
+  /** Empty the journal durably (every intent in it is resolved). */
+  async clear(): Promise<void> {
+    const fh = await this.file();
+    await fh.truncate(0);
+    await fh.datasync();
+    this.size = 0;
+    this.nextId = 1;
+  }
+
+  /** Close the file. */
+  async close(): Promise<void> {
+    const fh = this.fh;
+    this.fh = null;
+    if (fh) await fh.close();
+  }
+}
+
+const INDEX = '_index.json';
+
+/** Names a directory listing ignores: reserved `_*` files and `*.tmp` temps. */
+const hidden = (name: string): boolean => name.startsWith('_') || name.endsWith('.tmp');
+
+/** The reference.md ETag of a file: SHA-256, 32 hex chars, quoted. */
+export async function fileEtag(path: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 })) h.update(chunk as Buffer);
+  return `"${h.digest('hex').slice(0, 32)}"`;
+}
+
+/** Read an index, `undefined` when missing or unparseable (it is then rebuilt). */
+async function readIndexFile(dir: string): Promise<DirIndex | undefined> {
+  const idx = await readJson<DirIndex>(join(dir, INDEX)).catch(() => undefined);
+  return idx && typeof idx === 'object' && idx.children && typeof idx.children === 'object' ? idx : undefined;
+}
+
+/** Seconds with 4 decimals, as `_index.json` stores mtimes. */
+const secs = (ms: number): number => Math.round(ms * 10) / 10000;
+
+/**
+ * Recompute the index of `dir` from its listing. Entries not in `suspects` are trusted when the
+ * old index has them with the same type and size; a suspect or unknown file is rehashed; a
+ * sub-directory is rebuilt recursively when `deep`, when it is suspect, or when its own index
+ * is missing (otherwise its totals are read from its index). Writes the index when it changed.
+ */
+export async function reconcileDir(dir: string, name: string, opts: { suspects?: Set<string>; deep?: boolean }): Promise<DirIndex> {
+  const old = await readIndexFile(dir);
+  const idx: DirIndex = {
+    version: 1, name, ctag: (old?.ctag ?? 0) + 1, mtime: old?.mtime ?? secs(Date.now()),
+    self_files: 0, self_dirs: 0, self_bytes: 0, total_files: 0, total_dirs: 0, total_bytes: 0, children: {},
+    ...(old?.props ? { props: old.props } : {}),
+  };
+  for (const d of await fsp.readdir(dir, { withFileTypes: true })) {
+    if (hidden(d.name)) {
+      // Temps inside the tree are leftovers of a cut write (the lock is held: none is live).
+      if (d.name.endsWith('.tmp')) await fsp.rm(join(dir, d.name), { recursive: true, force: true });
+      continue;
+    }
+    const p = join(dir, d.name);
+    const prev: ChildEntry | undefined = old?.children[d.name];
+    const suspect = opts.suspects?.has(d.name) ?? false;
+    if (d.isDirectory()) {
+      let sub = suspect || opts.deep ? undefined : await readIndexFile(p);
+      if (!sub || sub.name !== d.name) sub = await reconcileDir(p, d.name, { deep: opts.deep || suspect });
+      idx.children[d.name] = { type: 'dir', mtime: prev?.mtime ?? sub.mtime, ...(prev?.props ? { props: prev.props } : {}) };
+      idx.self_dirs += 1;
+      idx.total_files += sub.total_files;
+      idx.total_dirs += sub.total_dirs + 1;
+      idx.total_bytes += sub.total_bytes;
+    } else if (d.isFile()) {
+      const st = await fsp.stat(p);
+      const keep = prev?.type === 'file' && prev.size === st.size && !suspect;
+      idx.children[d.name] = keep ? prev : {
+        type: 'file', size: st.size, etag: await fileEtag(p), mtime: secs(st.mtimeMs), content_type: contentTypeOf(d.name),
+        ...(prev?.props ? { props: prev.props } : {}),
+      };
+      idx.self_files += 1;
+      idx.self_bytes += st.size;
+      idx.total_files += 1;
+      idx.total_bytes += st.size;
+    }
+  }
+  if (!old || JSON.stringify({ ...old, ctag: 0 }) !== JSON.stringify({ ...idx, ctag: 0 })) {
+    await writeJsonDurable(join(dir, INDEX), idx);
+  } else idx.ctag = old.ctag;
+  return idx;
+}
+
+/** Recompute the counters of the already-correct index of `dir` from its children's indexes. */
+async function recount(dir: string, name: string): Promise<DirIndex> {
+  const old = await readIndexFile(dir);
+  if (!old) return reconcileDir(dir, name, {});
+  const idx: DirIndex = { ...old, self_files: 0, self_dirs: 0, self_bytes: 0, total_files: 0, total_dirs: 0, total_bytes: 0 };
+  for (const [child, e] of Object.entries(old.children)) {
+    if (e.type === 'file') {
+      idx.self_files += 1;
+      idx.self_bytes += e.size;
+      idx.total_files += 1;
+      idx.total_bytes += e.size;
+    } else {
+      const sub = await readIndexFile(join(dir, child));
+      if (!sub) return reconcileDir(dir, name, {});
+      idx.self_dirs += 1;
+      idx.total_files += sub.total_files;
+      idx.total_dirs += sub.total_dirs + 1;
+      idx.total_bytes += sub.total_bytes;
+    }
+  }
+  const same = (['self_files', 'self_dirs', 'self_bytes', 'total_files', 'total_dirs', 'total_bytes'] as const).every((k) => idx[k] === old[k]);
+  if (!same) {
+    idx.ctag += 1;
+    await writeJsonDurable(join(dir, INDEX), idx);
+  }
+  return idx;
+}
+
+/** Write `_meta.json` from the root index (ctag and sync_token move forward). */
+async function writeMeta(metaFile: string, root: DirIndex): Promise<void> {
+  const meta = await readJson<DriveMeta>(metaFile).catch(() => undefined);
+  await writeJsonDurable(metaFile, {
+    ctag: (meta?.ctag ?? 0) + 1, sync_token: (meta?.sync_token ?? 0) + 1,
+    total_files: root.total_files, total_dirs: root.total_dirs, total_bytes: root.total_bytes,
+  } satisfies DriveMeta);
+}
+
+/**
+ * Roll the tree forward after unfinished intents: for each named path, reconcile its nearest
+ * ancestor that exists with a readable index (the path's first component below it suspect),
+ * then recount every ancestor of those directories, deepest first, and rewrite `_meta.json`.
+ */
+export async function rollForward(files: string, metaFile: string, paths: Iterable<string>): Promise<void> {
+  const suspects = new Map<string, Set<string>>();
+  for (const path of paths) {
+    const parts = path.split('/').filter(Boolean);
+    if (parts.length === 0) continue;
+    let k = 0; // parts[0..k) is the deepest ancestor dir that exists with an index
+    while (k < parts.length - 1) {
+      const st = await fsp.stat(join(files, ...parts.slice(0, k + 1))).catch(() => undefined);
+      if (!st?.isDirectory() || !(await readIndexFile(join(files, ...parts.slice(0, k + 1))))) break;
+      k++;
+    }
+    const key = parts.slice(0, k).join('/');
+    if (!suspects.has(key)) suspects.set(key, new Set());
+    suspects.get(key)!.add(parts[k]!);
+  }
+  const keys = new Set<string>();
+  for (const key of suspects.keys()) {
+    const parts = key ? key.split('/') : [];
+    for (let i = parts.length; i >= 0; i--) keys.add(parts.slice(0, i).join('/'));
+  }
+  // Deepest first, so every directory sees its sub-directories' corrected totals.
+  let root: DirIndex | undefined;
+  for (const key of [...keys].sort((a, b) => depth(b) - depth(a))) {
+    const parts = key ? key.split('/') : [];
+    const dir = join(files, ...parts);
+    const name = parts[parts.length - 1] ?? '';
+    const s = suspects.get(key);
+    const idx = s ? await reconcileDir(dir, name, { suspects: s }) : await recount(dir, name);
+    if (key === '') root = idx;
+  }
+  await writeMeta(metaFile, root ?? (await recount(files, '')));
+}
+
+const depth = (key: string): number => (key === '' ? 0 : key.split('/').length);
+
+/** Recompute every `_index.json` under `files` and `_meta.json` from a walk of the files. */
+export async function rebuildTree(files: string, metaFile: string): Promise<DirIndex> {
+  await fsp.mkdir(files, { recursive: true });
+  const root = await reconcileDir(files, '', { deep: true });
+  await writeMeta(metaFile, root);
+  await fsyncDir(files);
+  return root;
+}
