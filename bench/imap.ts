@@ -25,7 +25,7 @@ const USER = 'bench@example.com';
 const PASS = 'bench-password';
 
 /** A deterministic message of ~2-6 KB; every 10th is multipart with an attachment. */
-function message(i: number): Buffer {
+export function message(i: number): Buffer {
   const body = `Line of text for message ${i}. `.repeat(20 + (i % 100)).replace(/(.{70})/g, '$1\r\n');
   const head = [
     `From: "Sender ${i % 97}" <sender${i % 97}@remote.example>`,
@@ -53,7 +53,7 @@ async function session(port: number): Promise<BenchImap> {
  * Fill rmail's store before the server starts: the same services in this process (the user's
  * actor, the mime worker, group-committed appends), so setup does not dominate the bench.
  */
-async function populateRmail(root: string, n: number): Promise<void> {
+export async function populateRmail(root: string, n: number): Promise<void> {
   const config = buildConfig({ mail_root: root, listen_host: '127.0.0.1', domains: ['example.com'] });
   await mkdir(tmpDir(root), { recursive: true });
   const services = createServices(config, silentLogger);
@@ -84,7 +84,7 @@ interface Result {
   concurrentP50: number;
 }
 
-async function measure(port: number): Promise<Result> {
+export async function measure(port: number): Promise<Result> {
   const ls: number[] = [];
   for (let i = 0; i < 30; i++) {
     const t0 = performance.now();

@@ -124,6 +124,8 @@ export interface FolderView {
   byUid(uid: number): MessageMeta | undefined;
   /** Uids expunged with a modseq above `modseq` (for QRESYNC VANISHED); all known ones when older. */
   expungedSince(modseq: number): number[];
+  /** Uid of the first message without \Seen, or undefined (amortized: no scan of the seen prefix). */
+  firstUnseenUid(): number | undefined;
 }
 
 /** What an append takes: a temp file under tmpDir(mail_root) that the store takes over, or bytes. */

@@ -20,6 +20,7 @@ import { Output } from './output.js';
 import { Args, literalAtEnd, parseCommand, peekTag, type Command, type CommandPart } from './parser.js';
 import { bump, type ImapContext } from './context.js';
 import type { Selected } from './selected.js';
+import { RecentFloors } from './recent.js';
 import { COMMANDS } from './commands/index.js';
 import { capabilities } from './capabilities.js';
 
@@ -79,6 +80,11 @@ export class Session {
   get box(): Selected {
     if (!this.selected) throw new ImapError('BAD', 'No mailbox selected');
     return this.selected;
+  }
+
+  /** The \Recent floors of this user's folders. */
+  get recentFloors(): RecentFloors {
+    return new RecentFloors(this.ctx.recent, this.userId);
   }
 
   /** CONDSTORE is on for this session (ENABLE or an implicit use). */

@@ -25,11 +25,44 @@ export const DEFAULT_LIMITS: ImapLimits = {
   idleMs: 30 * 60_000,
 };
 
-/** Pre-encoded ENVELOPE / BODYSTRUCTURE / BODY strings per message (immutable), each made on first use. */
-export interface Encoded {
-  envelope?: string;
-  bodystructure?: string;
-  body?: string;
+/** Which pre-encoded structure. */
+export type EncodedKind = 'envelope' | 'bodystructure' | 'body';
+
+/** Pre-encoded ENVELOPE / BODYSTRUCTURE / BODY strings of one folder's messages (immutable), by uid. */
+export type FolderEncoded = Record<EncodedKind, Map<number, string>>;
+
+const CACHE_MAX = 300_000;
+
+/**
+ * The encode cache shared by all sessions: per folder (`user\0folderId`), one uid-keyed map per
+ * kind (integer keys: no key string or entry object per message). Dropped whole when it holds
+ * more than CACHE_MAX strings.
+ */
+export class EncodeCache {
+  private readonly folders = new Map<string, FolderEncoded>();
+  private size = 0;
+
+  /** The maps of one folder (created empty). */
+  folder(key: string): FolderEncoded {
+    let f = this.folders.get(key);
+    if (!f) {
+      f = { envelope: new Map(), bodystructure: new Map(), body: new Map() };
+      this.folders.set(key, f);
+    }
+    return f;
+  }
+
+  /** Remember one string (call after a miss in `folder(key)[kind]`). */
+  set(f: FolderEncoded, kind: EncodedKind, uid: number, value: string): void {
+    if (++this.size > CACHE_MAX) {
+      for (const [k, g] of this.folders) if (g !== f) this.folders.delete(k);
+      f.envelope.clear();
+      f.bodystructure.clear();
+      f.body.clear();
+      this.size = 1;
+    }
+    f[kind].set(uid, value);
+  }
 }
 
 /** Shared state of the IMAP front end. */
@@ -40,16 +73,10 @@ export interface ImapContext {
   /** Open connections per IP and sessions per user. */
   perIp: Map<string, number>;
   perUser: Map<string, number>;
-  /** Encoded structures keyed by `user\0folderId\0uid`. */
-  cache: Map<string, Encoded>;
-}
-
-const CACHE_MAX = 300_000;
-
-/** Remember an encoded structure (the cache is dropped whole when it grows too big). */
-export function remember(ctx: ImapContext, key: string, value: Encoded): void {
-  if (ctx.cache.size >= CACHE_MAX) ctx.cache.clear();
-  ctx.cache.set(key, value);
+  /** Encoded structures per folder and uid. */
+  cache: EncodeCache;
+  /** \Recent floors keyed by `user\0folderId` (see recent.ts). */
+  recent: Map<string, number>;
 }
 
 /** Bump a counter in a map; returns the new value. */

@@ -1,16 +1,21 @@
 /**
- * The IMAP response writer's I/O half: responses are gathered into big chunks and written with
- * backpressure (await `drain` when the socket's buffer is full), so FETCH 1:* of a big folder is a
- * few large writes and a slow client cannot make the server buffer without bound.
+ * The IMAP response writer's I/O half: responses are encoded straight into a 64 KiB slab and
+ * written in big chunks with backpressure (await `drain` when the socket's buffer is full), so
+ * FETCH 1:* of a big folder is a few large writes, no Buffer per response line, and a slow client
+ * cannot make the server buffer without bound. Message bytes can be read from a file straight
+ * into the slab (`readFrom`), so BODY[] is one read per message and no copy.
  */
+import { readSync } from 'node:fs';
 import type { Socket } from 'node:net';
 
-const CHUNK = 64 * 1024;
+const SLAB = 64 * 1024;
+/** A flush smaller than this is copied out and the slab kept (one small response per command). */
+const SMALL = 4096;
 
 /** Buffered, backpressure-aware writer over a socket (replaceable on STARTTLS). */
 export class Output {
-  private parts: (string | Buffer)[] = [];
-  private pending = 0;
+  private slab = Buffer.allocUnsafeSlow(SLAB);
+  private off = 0;
   private socket: Socket;
   private dead = false;
 
@@ -28,11 +33,27 @@ export class Output {
     return this.dead || this.socket.destroyed;
   }
 
-  /** Queue text or bytes; flushes by itself past 64 KiB (without waiting for drain). */
+  /** Queue text (UTF-8) or bytes; hands full slabs to the socket by itself (without waiting for drain). */
   write(data: string | Buffer): void {
-    this.parts.push(data);
-    this.pending += data.length;
-    if (this.pending >= CHUNK) this.push();
+    if (typeof data === 'string') {
+      // UTF-8 needs at most 3 bytes per UTF-16 unit
+      if (this.off + data.length * 3 > SLAB) {
+        this.push();
+        if (data.length * 3 > SLAB) {
+          this.send(Buffer.from(data, 'utf8'));
+          return;
+        }
+      }
+      this.off += this.slab.write(data, this.off, 'utf8');
+      return;
+    }
+    if (data.length > SMALL) {
+      this.push();
+      this.send(data);
+      return;
+    }
+    if (this.off + data.length > SLAB) this.push();
+    this.off += data.copy(this.slab, this.off);
   }
 
   /** Queue one response line (CRLF added). */
@@ -40,20 +61,40 @@ export class Output {
     this.write(text + '\r\n');
   }
 
-  private push(): boolean {
-    if (this.parts.length === 0) return true;
-    const parts = this.parts;
-    this.parts = [];
-    this.pending = 0;
-    if (this.closed) return true;
-    let buf: Buffer;
-    if (parts.length === 1) {
-      const p = parts[0]!;
-      buf = typeof p === 'string' ? Buffer.from(p, 'utf8') : p;
-    } else {
-      buf = Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : p)));
+  /**
+   * Queue `length` bytes of the open file `fd` from `position`, read straight into the slab (or
+   * into one buffer of their own when bigger than a slab). Answers the bytes read (short at EOF).
+   */
+  readFrom(fd: number, position: number, length: number): number {
+    if (length > SLAB) {
+      const buf = Buffer.allocUnsafe(length);
+      const n = readFully(fd, buf, 0, length, position);
+      this.push();
+      this.send(n === length ? buf : buf.subarray(0, n));
+      return n;
     }
+    if (this.off + length > SLAB) this.push();
+    const n = readFully(fd, this.slab, this.off, length, position);
+    this.off += n;
+    return n;
+  }
+
+  private send(buf: Buffer): boolean {
+    if (this.closed) return true;
     return this.socket.write(buf);
+  }
+
+  private push(): boolean {
+    if (this.off === 0) return true;
+    let chunk: Buffer;
+    if (this.off <= SMALL) {
+      chunk = Buffer.from(this.slab.subarray(0, this.off)); // copy; keep the slab
+    } else {
+      chunk = this.slab.subarray(0, this.off); // the socket owns it now
+      this.slab = Buffer.allocUnsafeSlow(SLAB);
+    }
+    this.off = 0;
+    return this.send(chunk);
   }
 
   /** Write everything queued and wait until the socket accepted it (drain when needed). */
@@ -77,15 +118,30 @@ export class Output {
     });
   }
 
-  /** Flush and wait when the socket's buffer is full (call between big pieces). */
+  /** True when the caller should `await maybeDrain()` (the socket's buffer is full). */
+  get needsDrain(): boolean {
+    return this.socket.writableNeedDrain && !this.closed;
+  }
+
+  /** Wait when the socket's buffer is full (call between big pieces). */
   async maybeDrain(): Promise<void> {
-    if (this.pending >= CHUNK) this.push();
     if (this.socket.writableNeedDrain) await this.drained();
   }
 
   /** Mark the writer dead (connection closing). */
   kill(): void {
     this.dead = true;
-    this.parts = [];
+    this.off = 0;
   }
+}
+
+/** Read exactly `length` bytes unless the file ends first; answers the bytes read. */
+function readFully(fd: number, buf: Buffer, offset: number, length: number, position: number): number {
+  let done = 0;
+  while (done < length) {
+    const n = readSync(fd, buf, offset + done, length - done, position + done);
+    if (n === 0) break;
+    done += n;
+  }
+  return done;
 }

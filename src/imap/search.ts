@@ -10,7 +10,7 @@ import type { EnvelopeAddress, MessageMeta, MessageSummary, MimePart } from '../
 import type { SearchKey } from './parse-search.js';
 import type { Session } from './connection.js';
 import { decodeTransfer } from './fetch-body.js';
-import { selectFromSet, type SeqRange } from './parser.js';
+import { resolveSet } from './sequence.js';
 
 interface Needs {
   summary: boolean;
@@ -39,6 +39,8 @@ interface Item {
   seq: number;
   summary: MessageSummary | null;
   raw: Buffer | null;
+  /** This session holds the message \Recent. */
+  recent: boolean;
 }
 
 const fold = (s: string): string => s.toLowerCase();
@@ -77,8 +79,9 @@ function test(k: SearchKey, it: Item, ctx: { uidSets: Map<SearchKey, Set<number>
   switch (k.k) {
     case 'all': return true;
     case 'flag': return m.flags.some((f) => f.toLowerCase() === k.flag.toLowerCase()) === k.set;
-    case 'new': case 'recent': return false; // \Recent is not kept: no session ever sees a message first
-    case 'old': return true;
+    case 'recent': return it.recent;
+    case 'new': return it.recent && !m.flags.includes('\\Seen');
+    case 'old': return !it.recent;
     case 'size': return k.larger ? m.size > k.n : m.size < k.n;
     case 'modseq': return m.modseq >= k.n;
     case 'uid': case 'seq': return ctx.uidSets.get(k)!.has(m.uid);
@@ -120,26 +123,12 @@ function collectSets(k: SearchKey, s: Session, out: Map<SearchKey, Set<number>>)
       out.set(k, new Set());
       return;
     }
-    const box = s.box;
-    const uids = k.k === 'uid' ? selectFromSet(k.set, box.uids, box.lastUid) : safeSeq(s, k.set);
-    out.set(k, new Set(uids));
+    out.set(k, new Set(resolveSet(s.box, k.set, k.k === 'uid', true)));
   } else if (k.k === 'not') collectSets(k.key, s, out);
   else if (k.k === 'or') {
     collectSets(k.a, s, out);
     collectSets(k.b, s, out);
   } else if (k.k === 'and') for (const x of k.keys) collectSets(x, s, out);
-}
-
-function safeSeq(s: Session, set: SeqRange[]): number[] {
-  const uids = s.box.uids;
-  const n = uids.length;
-  const out = new Set<number>();
-  for (const r of set) {
-    const a = r.from || n;
-    const b = r.to || n;
-    for (let q = Math.max(1, Math.min(a, b)); q <= Math.min(n, Math.max(a, b)); q++) out.add(uids[q - 1]!);
-  }
-  return [...out];
 }
 
 /** The uids (ascending) of the selected folder's messages matching `key`. */
@@ -150,10 +139,11 @@ export async function runSearch(s: Session, key: SearchKey): Promise<MessageMeta
   collectSets(key, s, uidSets);
   const mail = s.ctx.services.mail;
   const out: MessageMeta[] = [];
-  for (let i = 0; i < box.uids.length; i++) {
-    const m = box.view.byUid(box.uids[i]!);
+  const uids = box.allUids();
+  for (let i = 0; i < uids.length; i++) {
+    const m = box.view.byUid(uids[i]!);
     if (!m) continue;
-    const it: Item = { m, seq: i + 1, summary: null, raw: null };
+    const it: Item = { m, seq: i + 1, summary: null, raw: null, recent: box.isRecent(m.uid) };
     if (need.summary) it.summary = await mail.summary(s.userId, box.name, m.uid).catch(() => null);
     if (need.file) {
       try {

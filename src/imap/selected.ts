@@ -1,42 +1,143 @@
 /**
  * The selected folder of a session: the session's own sequence-number map (ascending uids as this
- * client knows them) and the changes it has not been told about yet. Change events only mark
- * things pending; `flushUpdates` turns them into untagged EXPUNGE / VANISHED, EXISTS and FETCH at
- * the allowed moments (RFC 3501 7.4.1: no EXPUNGE during FETCH, STORE or SEARCH; RFC 7162 VANISHED
- * with QRESYNC). EXISTS is sent only for new messages, never `* 0 EXISTS` after expunges.
+ * client knows them), its \Recent messages and the changes it has not been told about yet. Change
+ * events only mark things pending; `flushUpdates` turns them into untagged EXPUNGE / VANISHED,
+ * EXISTS, RECENT and FETCH at the allowed moments (RFC 3501 7.4.1: no EXPUNGE during FETCH, STORE
+ * or SEARCH; RFC 7162 VANISHED with QRESYNC). EXISTS is sent only for new messages, never
+ * `* 0 EXISTS` after expunges.
+ *
+ * Cost: selecting is O(1) whatever the folder size. The sequence map starts as a prefix of the
+ * view's own message array (FolderView: appended to in place, replaced on expunge, so a prefix we
+ * hold never changes under us); the session takes a private copy of the uids only when its map
+ * must differ from that prefix (an expunge it reports, or new messages after the view's array was
+ * replaced). Lookups are binary searches; updates cost what they report.
  */
-import type { FolderView } from '../common/mail.js';
+import type { FolderView, MessageMeta } from '../common/mail.js';
 import type { Output } from './output.js';
 import { flagList } from './encode.js';
 import { lowerBound } from './parser.js';
 import { uidSetText } from './uidset.js';
+import type { RecentFloors } from './recent.js';
+
+/** First index in `a` (ascending by uid) whose uid is >= `x`. */
+function lowerBoundMeta(a: readonly MessageMeta[], n: number, x: number): number {
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid]!.uid < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
 
 /** The state of a selected (or examined) folder. */
 export class Selected {
-  /** Uids in sequence order as this client knows them. */
-  uids: number[];
+  /** The view's array whose first `baseLen` entries are this client's map (null once `own` is used). */
+  private base: readonly MessageMeta[] | null;
+  private baseLen: number;
+  /** This client's map as a private uid list (after it diverged from the view's array). */
+  private own: number[] | null = null;
+  /** Uid ranges this session holds \Recent, ascending and disjoint. */
+  private recent: [number, number][] = [];
   readonly pendingExpunged = new Set<number>();
   readonly pendingFlags = new Set<number>();
   pendingAdds = false;
-  /** Messages expunged by this session's own MOVE/EXPUNGE already reported. */
 
   constructor(
     public name: string,
     readonly view: FolderView,
     readonly readOnly: boolean,
+    private readonly floors: RecentFloors | null = null,
   ) {
-    this.uids = view.messages.map((m) => m.uid);
+    this.base = view.messages;
+    this.baseLen = view.messages.length;
+    this.claimRecent(1);
+  }
+
+  /** Number of messages the client knows (the last EXISTS). */
+  get count(): number {
+    return this.own ? this.own.length : this.baseLen;
+  }
+
+  /** Uid of sequence number `seq` (1-based, must be in range). */
+  uidAt(seq: number): number {
+    return this.own ? this.own[seq - 1]! : this.base![seq - 1]!.uid;
+  }
+
+  /** Index (0-based) of the first known message whose uid is >= `uid`. */
+  private indexAtOrAfter(uid: number): number {
+    return this.own ? lowerBound(this.own, uid) : lowerBoundMeta(this.base!, this.baseLen, uid);
   }
 
   /** Sequence number of `uid` (1-based), or 0 when this client does not know it. */
   seqOf(uid: number): number {
-    const i = lowerBound(this.uids, uid);
-    return this.uids[i] === uid ? i + 1 : 0;
+    const i = this.indexAtOrAfter(uid);
+    return i < this.count && this.uidAt(i + 1) === uid ? i + 1 : 0;
   }
 
   /** Highest uid the client knows. */
   get lastUid(): number {
-    return this.uids.length ? this.uids[this.uids.length - 1]! : 0;
+    const n = this.count;
+    return n ? this.uidAt(n) : 0;
+  }
+
+  /** Known uids from `a` to `b` inclusive (ascending), found by binary search. */
+  uidsBetween(a: number, b: number): number[] {
+    const from = this.indexAtOrAfter(a);
+    const to = this.indexAtOrAfter(b + 1);
+    return this.uidsOfIndexes(from, to);
+  }
+
+  /** Uids at 0-based indexes [from, to). */
+  uidsOfIndexes(from: number, to: number): number[] {
+    const out: number[] = new Array(Math.max(0, to - from));
+    for (let i = from; i < to; i++) out[i - from] = this.uidAt(i + 1);
+    return out;
+  }
+
+  /** Every known uid in sequence order (O(n): for whole-folder scans only). */
+  allUids(): number[] {
+    return this.uidsOfIndexes(0, this.count);
+  }
+
+  /** Make the map private (O(n), only when it must differ from the view's array prefix). */
+  private materialize(): number[] {
+    if (!this.own) {
+      this.own = this.allUids();
+      this.base = null;
+    }
+    return this.own;
+  }
+
+  /** True when this session holds `uid` as \Recent. */
+  isRecent(uid: number): boolean {
+    for (const [a, b] of this.recent) if (uid >= a && uid <= b) return true;
+    return false;
+  }
+
+  /** Number of known messages this session holds as \Recent. */
+  get recentCount(): number {
+    let n = 0;
+    for (const [a, b] of this.recent) n += this.indexAtOrAfter(b + 1) - this.indexAtOrAfter(a);
+    return n;
+  }
+
+  /**
+   * Take the \Recent messages among the known ones with uid >= `from` (RFC 3501 2.3.2): those no
+   * read-write session was told about before. A read-write session claims them for itself.
+   */
+  private claimRecent(from: number): void {
+    const last = this.lastUid;
+    if (!this.floors || last < from) return;
+    const floor = this.floors.floor(this.view.info.id, this.view.info.uidNext);
+    const a = Math.max(from, floor);
+    if (a <= last) {
+      const prev = this.recent[this.recent.length - 1];
+      if (prev && prev[1] + 1 >= a) prev[1] = last;
+      else this.recent.push([a, last]);
+    }
+    if (!this.readOnly) this.floors.claim(this.view.info.id, last + 1);
   }
 
   /** True when something is waiting to be told. */
@@ -52,13 +153,9 @@ export class Selected {
     if (expunges && this.pendingExpunged.size > 0) this.flushExpunges(out, qresync);
     if (this.pendingAdds) {
       this.pendingAdds = false;
-      const msgs = this.view.messages;
-      let i = msgs.length;
-      const last = this.lastUid;
-      while (i > 0 && msgs[i - 1]!.uid > last) i--;
-      if (i < msgs.length) {
-        for (let k = i; k < msgs.length; k++) this.uids.push(msgs[k]!.uid);
-        out.line(`* ${this.uids.length} EXISTS`);
+      if (this.addNew()) {
+        out.line(`* ${this.count} EXISTS`);
+        out.line(`* ${this.recentCount} RECENT`);
       }
     }
     if (this.pendingFlags.size > 0) {
@@ -68,18 +165,42 @@ export class Selected {
         const seq = this.seqOf(uid);
         const m = this.view.byUid(uid);
         if (!seq || !m) continue;
-        out.line(`* ${seq} FETCH (UID ${uid} FLAGS ${flagList(m.flags)}${modseq ? ` MODSEQ (${m.modseq})` : ''})`);
+        out.line(`* ${seq} FETCH (UID ${uid} FLAGS ${this.flagsText(m)}${modseq ? ` MODSEQ (${m.modseq})` : ''})`);
       }
     }
   }
 
+  /** A message's flag list as this session shows it (with \Recent when it holds it). */
+  flagsText(m: MessageMeta): string {
+    if (this.recent.length === 0 || !this.isRecent(m.uid)) return flagList(m.flags);
+    return flagList([...m.flags, '\\Recent']);
+  }
+
+  /** Extend the map with the view's messages past the last known uid; true when any were added. */
+  private addNew(): boolean {
+    const msgs = this.view.messages;
+    const last = this.lastUid;
+    let i = msgs.length;
+    while (i > 0 && msgs[i - 1]!.uid > last) i--;
+    if (i === msgs.length) return false;
+    if (!this.own && this.base === msgs && i === this.baseLen) {
+      this.baseLen = msgs.length; // the view's array grew in place: our prefix just gets longer
+    } else {
+      const own = this.materialize();
+      for (let k = i; k < msgs.length; k++) own.push(msgs[k]!.uid);
+    }
+    this.claimRecent(last + 1);
+    return true;
+  }
+
   private flushExpunges(out: Output, qresync: boolean): void {
     const gone = this.pendingExpunged;
+    const uids = this.materialize();
     const keep: number[] = [];
     const removed: number[] = [];
     const seqs: number[] = [];
-    for (let i = 0; i < this.uids.length; i++) {
-      const uid = this.uids[i]!;
+    for (let i = 0; i < uids.length; i++) {
+      const uid = uids[i]!;
       if (gone.has(uid)) {
         removed.push(uid);
         seqs.push(i + 1);
@@ -87,7 +208,7 @@ export class Selected {
     }
     gone.clear();
     if (removed.length === 0) return;
-    this.uids = keep;
+    this.own = keep;
     for (const uid of removed) this.pendingFlags.delete(uid);
     if (qresync) {
       out.line(`* VANISHED ${uidSetText(removed)}`);

@@ -9,7 +9,7 @@ import { createSecureContext, Server as TlsServer } from 'node:tls';
 import { normalizeIp } from '../common/net.js';
 import type { Services } from '../services/index.js';
 import { Session } from './connection.js';
-import { bump, DEFAULT_LIMITS, type ImapContext, type ImapLimits } from './context.js';
+import { bump, DEFAULT_LIMITS, EncodeCache, type ImapContext, type ImapLimits } from './context.js';
 
 /** A running IMAP front end. */
 export interface ImapServer {
@@ -48,7 +48,8 @@ export async function startImapServers(
     limits: { ...DEFAULT_LIMITS, ...opts.limits },
     perIp: new Map(),
     perUser: new Map(),
-    cache: new Map(),
+    cache: new EncodeCache(),
+    recent: new Map(),
   };
   const sockets = new Set<Socket>();
   const accept = (socket: Socket, secure: boolean): void => {

@@ -405,6 +405,17 @@ export class MailService {
   async summaries(userId: string, folder: string, uids: number[]): Promise<(MessageSummary | undefined)[]> {
     const idx = await this.index(userId, folder);
     await idx.loadSummariesOnce();
+  }
+
+  /**
+   * A synchronous reader of a folder's stored summary JSON, the summaries file loaded once first
+   * (for FETCH over many messages without an await per message). Answers undefined for a message
+   * with no stored summary: use summary() for it (it recomputes).
+   */
+  async summaryReader(userId: string, folder: string): Promise<(uid: number) => string | undefined> {
+    const idx = await this.index(userId, folder);
+    await idx.loadSummariesOnce();
+    return (uid) => idx.summaryJsonSync(uid);
     const out: (MessageSummary | undefined)[] = new Array(uids.length);
     const missing: number[] = [];
     uids.forEach((uid, i) => {

@@ -65,6 +65,8 @@ export class FolderIndex implements FolderView {
   bytes = 0;
   /** Set when the last open had to rebuild from the message files. */
   rebuilt = false;
+  /** No message below this uid lacks \Seen (see firstUnseenUid). */
+  private unseenFrom = 0;
   private expunged: [number, number][] = [];
   /** Move intents written and not retired (by id). */
   private moves = new Map<number, MoveIntent>();
@@ -285,6 +287,31 @@ export class FolderIndex implements FolderView {
     this.info.unread = unread;
   }
 
+    this.unseenFrom = 0;
+  }
+
+  /**
+   * FolderView: uid of the first message without \Seen. `unseenFrom` is a lower bound of the
+   * unseen uids (lowered wherever a message becomes unseen), so the seen prefix is scanned once.
+   */
+  firstUnseenUid(): number | undefined {
+    if (this.info.unread === 0) return undefined;
+    const a = this.messages;
+    let lo = 0;
+    let hi = a.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (a[mid]!.uid < this.unseenFrom) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = lo; i < a.length; i++) {
+      if (!isSeen(a[i]!.flags)) {
+        this.unseenFrom = a[i]!.uid;
+        return this.unseenFrom;
+      }
+    }
+    this.unseenFrom = this.info.uidNext;
+    return undefined;
   /** Write the snapshot and start an empty journal (inside the actor, nothing in flight). */
   async compact(): Promise<void> {
     await this.log.close();
@@ -365,7 +392,10 @@ export class FolderIndex implements FolderView {
     for (const m of metas) {
       this.messages.push(m);
       this.bytes += m.size;
-      if (!isSeen(m.flags)) this.info.unread++;
+      if (!isSeen(m.flags)) {
+        this.info.unread++;
+        this.unseenFrom = Math.min(this.unseenFrom, m.uid);
+      }
     }
     this.info.total = this.messages.length;
     this.info.uidNext = uid;
@@ -398,7 +428,10 @@ export class FolderIndex implements FolderView {
       r.m.flags = r.flags;
       r.m.modseq = r.modseq;
       const seen = isSeen(r.flags);
-      if (wasSeen && !seen) this.info.unread++;
+      if (wasSeen && !seen) {
+        this.info.unread++;
+        this.unseenFrom = Math.min(this.unseenFrom, r.m.uid);
+      }
       if (!wasSeen && seen) this.info.unread--;
     }
     this.info.highestModseq = modseq;

@@ -12,7 +12,7 @@ import { SELECTED, type CommandSpec } from './types.js';
 /** Expunge the \Deleted messages among `uids` (all known ones when null); returns the removed uids. */
 export async function expungeDeleted(s: Session, uids: number[] | null): Promise<number[]> {
   const box = s.box;
-  const candidates = (uids ?? box.uids).filter((u) => box.view.byUid(u)?.flags.includes('\\Deleted'));
+  const candidates = (uids ?? box.allUids()).filter((u) => box.view.byUid(u)?.flags.includes('\\Deleted'));
   if (candidates.length === 0) return [];
   const removed = await s.ctx.services.mail.expunge(s.userId, box.name, candidates);
   for (const u of removed) box.pendingExpunged.add(u);

@@ -5,14 +5,17 @@
  * pieces with backpressure when large. A non-PEEK body fetch sets \Seen first and reports FLAGS.
  */
 import { openSync, closeSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { messagePath } from '../../store/mail/files.js';
 import { ImapError, NotFoundError } from '../../common/errors.js';
 import type { MessageMeta, MessageSummary } from '../../common/mail.js';
 import type { Args } from '../parser.js';
 import { parseNumber } from '../parser.js';
 import type { Session } from '../connection.js';
 import { parseFetchAtts, type FetchAtt, type SectionAtt } from '../parse-fetch.js';
-import { bodyStructure, envelope, flagList, internalDate } from '../encode.js';
-import { remember } from '../context.js';
+import { internalDate } from '../encode.js';
+import type { FolderEncoded } from '../context.js';
+import { encodedNow, encodeFromSummary, type EncodedKind } from '../fetch-encoded.js';
 import { decodeTransfer, findPart, readRange, sectionPiece, type Piece } from '../fetch-body.js';
 import { resolveUids } from '../sequence.js';
 import { uidSetText } from '../uidset.js';
@@ -57,27 +60,110 @@ function plan(atts: FetchAtt[], uidMode: boolean, readOnly: boolean, changedSinc
   return { atts, uid, modseq, needSummary, needEncoded, needFile, markSeen: markSeen && !readOnly };
 }
 
-type EncodedKind = 'envelope' | 'bodystructure' | 'body';
+/** What one FETCH command shares across its messages. */
+interface Run {
+  s: Session;
+  p: Plan;
+  /** This folder's part of the shared encode cache. */
+  enc: FolderEncoded;
+  /** Stored summary JSON without waiting (null when the command needs no structures). */
+  json: ((uid: number) => string | undefined) | null;
+  /** Path of a message file. */
+  file: (uid: number) => string;
+}
 
 /** One pre-encoded structure of a message, from the shared cache or encoded once from the summary. */
-async function encodedFor(s: Session, uid: number, kind: EncodedKind, summary: () => Promise<MessageSummary>): Promise<string> {
-  const key = `${s.userId}\0${s.box.view.info.id}\0${uid}`;
-  let e = s.ctx.cache.get(key);
-  if (!e) {
-    e = {};
-    remember(s.ctx, key, e);
-  }
-  let v = e[kind];
+async function encodedFor(r: Run, uid: number, kind: EncodedKind, summary: () => Promise<MessageSummary>): Promise<string> {
+  let v = r.enc[kind].get(uid);
   if (v === undefined) {
-    const sum = await summary();
-    v = kind === 'envelope' ? envelope(sum.envelope) : bodyStructure(sum.body, kind === 'bodystructure');
-    e[kind] = v;
+    v = encodeFromSummary(await summary(), kind);
+    r.s.ctx.cache.set(r.enc, kind, uid, v);
   }
   return v;
 }
 
+/** The whole-message byte range a section or RFC822 att names with its partial (no summary needed). */
+function wholeRange(a: FetchAtt, size: number): { start: number; end: number } | null {
+  if (a.kind === 'simple') return a.name === 'RFC822' ? { start: 0, end: size } : null;
+  if (a.part.length || a.spec !== '' || a.binary || a.sizeOnly) return null;
+  if (!a.partial) return { start: 0, end: size };
+  const start = Math.min(a.partial.start, size);
+  return { start, end: Math.min(start + a.partial.length, size) };
+}
+
+/**
+ * Write one message's FETCH response without waiting, when everything it needs is at hand: flags
+ * and sizes from the index, structures from the cache or the stored summary JSON, the whole
+ * message (up to STREAM_CHUNK) read straight into the output. Answers false, having written
+ * nothing, when the message needs the async path (a lost summary, a MIME section, a big body).
+ */
+function fetchNow(r: Run, seq: number, m: MessageMeta, addFlags: boolean): boolean {
+  const { s, p } = r;
+  if (p.needSummary) return false;
+  const enc: string[] = [];
+  if (p.needEncoded) {
+    for (const a of p.atts) {
+      if (a.kind !== 'simple' || (a.name !== 'ENVELOPE' && a.name !== 'BODYSTRUCTURE' && a.name !== 'BODY')) continue;
+      const kind = a.name === 'ENVELOPE' ? 'envelope' : a.name === 'BODY' ? 'body' : 'bodystructure';
+      const v = encodedNow(s.ctx.cache, r.enc, kind, m.uid, r.json);
+      if (v === undefined) return false;
+      enc.push(v);
+    }
+  }
+  if (p.needFile) {
+    for (const a of p.atts) {
+      const range = a.kind === 'section' || a.name === 'RFC822' ? wholeRange(a, m.size) : { start: 0, end: 0 };
+      if (!range || range.end - range.start > STREAM_CHUNK) return false;
+    }
+  }
+  const fd = p.needFile ? openSync(r.file(m.uid), 'r') : null;
+  try {
+    const box = s.box;
+    const out = s.out;
+    let head = `* ${seq} FETCH (`;
+    let sep = '';
+    if (p.uid) {
+      head += `UID ${m.uid}`;
+      sep = ' ';
+    }
+    let k = 0;
+    for (const a of p.atts) {
+      if (a.kind === 'simple') {
+        switch (a.name) {
+          case 'UID': case 'MODSEQ': continue;
+          case 'FLAGS': head += `${sep}FLAGS ${box.flagsText(m)}`; break;
+          case 'INTERNALDATE': head += `${sep}INTERNALDATE ${internalDate(m.internalDate)}`; break;
+          case 'RFC822.SIZE': head += `${sep}RFC822.SIZE ${m.size}`; break;
+          case 'ENVELOPE': head += `${sep}ENVELOPE ${enc[k++]}`; break;
+          case 'BODYSTRUCTURE': head += `${sep}BODYSTRUCTURE ${enc[k++]}`; break;
+          case 'BODY': head += `${sep}BODY ${enc[k++]}`; break;
+          default: {
+            const range = wholeRange(a, m.size)!;
+            out.write(`${head}${sep}RFC822 {${range.end - range.start}}\r\n`);
+            out.readFrom(fd!, range.start, range.end - range.start);
+            head = '';
+          }
+        }
+      } else {
+        const range = wholeRange(a, m.size)!;
+        out.write(`${head}${sep}${a.label} {${range.end - range.start}}\r\n`);
+        out.readFrom(fd!, range.start, range.end - range.start);
+        head = '';
+      }
+      sep = ' ';
+    }
+    if (p.modseq) head += `${sep}MODSEQ (${m.modseq})`;
+    if (addFlags && !p.atts.some((a) => a.kind === 'simple' && a.name === 'FLAGS')) head += ` FLAGS ${box.flagsText(m)}`;
+    out.write(`${head})\r\n`);
+  } finally {
+    if (fd !== null) closeSync(fd);
+  }
+  return true;
+}
+
 /** Write one message's FETCH response. */
-async function fetchOne(s: Session, p: Plan, seq: number, m: MessageMeta, addFlags: boolean): Promise<void> {
+async function fetchOne(r: Run, seq: number, m: MessageMeta, addFlags: boolean): Promise<void> {
+  const { s, p } = r;
   const box = s.box;
   const mail = s.ctx.services.mail;
   let sum: MessageSummary | null = null;
@@ -92,18 +178,18 @@ async function fetchOne(s: Session, p: Plan, seq: number, m: MessageMeta, addFla
   };
   if (p.uid) push(`UID ${m.uid}`);
   try {
-    if (p.needFile) fd = openSync(mail.messageFile(s.userId, box.name, m.uid), 'r');
+    if (p.needFile) fd = openSync(r.file(m.uid), 'r');
     for (const a of p.atts) {
       if (a.kind === 'simple') {
         switch (a.name) {
           case 'UID': break;
-          case 'FLAGS': push(`FLAGS ${flagList(m.flags)}`); break;
+          case 'FLAGS': push(`FLAGS ${box.flagsText(m)}`); break;
           case 'INTERNALDATE': push(`INTERNALDATE ${internalDate(m.internalDate)}`); break;
           case 'RFC822.SIZE': push(`RFC822.SIZE ${m.size}`); break;
           case 'MODSEQ': break;
-          case 'ENVELOPE': push(`ENVELOPE ${await encodedFor(s, m.uid, 'envelope', summary)}`); break;
-          case 'BODYSTRUCTURE': push(`BODYSTRUCTURE ${await encodedFor(s, m.uid, 'bodystructure', summary)}`); break;
-          case 'BODY': push(`BODY ${await encodedFor(s, m.uid, 'body', summary)}`); break;
+          case 'ENVELOPE': push(`ENVELOPE ${await encodedFor(r, m.uid, 'envelope', summary)}`); break;
+          case 'BODYSTRUCTURE': push(`BODYSTRUCTURE ${await encodedFor(r, m.uid, 'bodystructure', summary)}`); break;
+          case 'BODY': push(`BODY ${await encodedFor(r, m.uid, 'body', summary)}`); break;
           case 'RFC822': await literal('RFC822', { start: 0, end: m.size }, null); break;
           case 'RFC822.HEADER': await literal('RFC822.HEADER', { start: 0, end: (await summary()).body.bodyStart }, null); break;
           case 'RFC822.TEXT': await literal('RFC822.TEXT', { start: (await summary()).body.bodyStart, end: m.size }, null); break;
@@ -113,7 +199,7 @@ async function fetchOne(s: Session, p: Plan, seq: number, m: MessageMeta, addFla
       }
     }
     if (p.modseq) push(`MODSEQ (${m.modseq})`);
-    if (addFlags && !p.atts.some((a) => a.kind === 'simple' && a.name === 'FLAGS')) push(`FLAGS ${flagList(m.flags)}`);
+    if (addFlags && !p.atts.some((a) => a.kind === 'simple' && a.name === 'FLAGS')) push(`FLAGS ${box.flagsText(m)}`);
     out.write(`${head})\r\n`);
   } finally {
     if (fd !== null) closeSync(fd);
@@ -221,7 +307,16 @@ async function fetch(s: Session, args: Args, uidMode: boolean): Promise<void> {
     }
   }
   const view = box.view;
-  let count = 0;
+  const mail = s.ctx.services.mail;
+  const dir = p.needFile ? dirname(mail.messageFile(s.userId, box.name, 0)) : '';
+  const r: Run = {
+    s,
+    p,
+    enc: s.ctx.cache.folder(`${s.userId}\0${view.info.id}`),
+    json: p.needEncoded ? await mail.summaryReader(s.userId, box.name) : null,
+    file: (uid) => messagePath(dir, uid),
+  };
+  const out = s.out;
   for (const uid of uids) {
     const m = view.byUid(uid);
     if (!m) continue;
@@ -229,12 +324,12 @@ async function fetch(s: Session, args: Args, uidMode: boolean): Promise<void> {
     const seq = box.seqOf(uid);
     if (!seq) continue;
     try {
-      await fetchOne(s, p, seq, m, seen.has(uid));
+      if (!fetchNow(r, seq, m, seen.has(uid))) await fetchOne(r, seq, m, seen.has(uid));
     } catch (err) {
       // Expunged by another session since this client last heard: answer the others.
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT' && !(err instanceof NotFoundError)) throw err;
     }
-    if (p.needFile || ++count % 200 === 0) await s.out.maybeDrain();
+    if (out.needsDrain) await out.maybeDrain();
   }
 }
 

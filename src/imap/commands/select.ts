@@ -55,15 +55,16 @@ async function select(s: Session, args: Args, readOnly: boolean): Promise<string
     s.out.line('* OK [CLOSED] Previous mailbox closed');
   }
   const view = await s.ctx.services.mail.folder(s.userId, name);
-  const box = new Selected(view.info.name, view, readOnly);
+  const box = new Selected(view.info.name, view, readOnly, s.recentFloors);
   const info = view.info;
   const out = s.out;
   out.line(`* FLAGS ${flagList(FLAGS)}`);
   out.line(`* OK [PERMANENTFLAGS ${readOnly ? '()' : flagList([...FLAGS, '\\*'])}] Flags permitted`);
-  out.line(`* ${box.uids.length} EXISTS`);
-  out.line('* 0 RECENT');
-  const firstUnseen = info.unread > 0 ? view.messages.findIndex((m) => !m.flags.includes('\\Seen')) : -1;
-  if (firstUnseen >= 0) out.line(`* OK [UNSEEN ${firstUnseen + 1}] First unseen`);
+  out.line(`* ${box.count} EXISTS`);
+  out.line(`* ${box.recentCount} RECENT`);
+  const unseenUid = info.unread > 0 ? view.firstUnseenUid() : undefined;
+  const firstUnseen = unseenUid === undefined ? 0 : box.seqOf(unseenUid);
+  if (firstUnseen > 0) out.line(`* OK [UNSEEN ${firstUnseen}] First unseen`);
   out.line(`* OK [UIDVALIDITY ${info.uidValidity}] UIDs valid`);
   out.line(`* OK [UIDNEXT ${info.uidNext}] Predicted next UID`);
   out.line(`* OK [HIGHESTMODSEQ ${info.highestModseq}] Highest`);
@@ -80,7 +81,7 @@ function resync(s: Session, box: Selected, q: Qresync): void {
   const msgs = box.view.messages;
   for (let i = 0; i < msgs.length; i++) {
     const m = msgs[i]!;
-    if (m.modseq > q.modseq) s.out.line(`* ${i + 1} FETCH (UID ${m.uid} FLAGS ${flagList(m.flags)} MODSEQ (${m.modseq}))`);
+    if (m.modseq > q.modseq) s.out.line(`* ${i + 1} FETCH (UID ${m.uid} FLAGS ${box.flagsText(m)} MODSEQ (${m.modseq}))`);
   }
 }
 

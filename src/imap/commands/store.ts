@@ -9,7 +9,6 @@ import type { FlagOp } from '../../common/mail.js';
 import type { Args } from '../parser.js';
 import { parseFlags, parseNumber } from '../parser.js';
 import type { Session } from '../connection.js';
-import { flagList } from '../encode.js';
 import { resolveUids } from '../sequence.js';
 import { uidSetText } from '../uidset.js';
 import { SELECTED, type CommandSpec } from './types.js';
@@ -49,7 +48,7 @@ async function store(s: Session, args: Args, uidMode: boolean): Promise<string |
     if (silent && !(s.condstore && changed.has(uid))) continue;
     const parts: string[] = [];
     if (uidMode) parts.push(`UID ${uid}`);
-    if (!silent) parts.push(`FLAGS ${flagList(meta.flags)}`);
+    if (!silent) parts.push(`FLAGS ${box.flagsText(meta)}`);
     if (s.condstore) parts.push(`MODSEQ (${meta.modseq})`);
     s.out.line(`* ${seq} FETCH (${parts.join(' ')})`);
   }

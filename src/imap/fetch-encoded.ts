@@ -1,0 +1,72 @@
+/**
+ * ENVELOPE / BODYSTRUCTURE / BODY strings for FETCH, encoded once per message from the stored
+ * summary and kept in the front end's shared cache. The stored summary JSON begins with its
+ * envelope (`{"envelope":{...},"body":...}`), so an ENVELOPE is encoded from that slice alone:
+ * a cold FETCH 1:* parses a third of the bytes and makes a third of the garbage. Anything
+ * unexpected falls back to parsing the whole summary.
+ */
+import type { Envelope, MessageSummary } from '../common/mail.js';
+import { bodyStructure, envelope } from './encode.js';
+import type { EncodeCache, EncodedKind, FolderEncoded } from './context.js';
+
+export type { EncodedKind };
+
+const PREFIX = '{"envelope":';
+
+/** The JSON text of the envelope object at the start of a summary, or null when not found. */
+export function envelopeSlice(json: string): string | null {
+  if (!json.startsWith(PREFIX)) return null;
+  let depth = 0;
+  let inString = false;
+  for (let i = PREFIX.length; i < json.length; i++) {
+    const c = json.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped char
+      else if (c === 0x22) inString = false;
+      continue;
+    }
+    if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) depth++;
+    else if (c === 0x7d || c === 0x5d) {
+      depth--;
+      if (depth === 0) return json.slice(PREFIX.length, i + 1);
+      if (depth < 0) return null;
+    }
+  }
+  return null;
+}
+
+/** Encode one structure from a summary's JSON; undefined when the JSON is unusable. */
+function encodeFromJson(json: string, kind: EncodedKind): string | undefined {
+  try {
+    if (kind === 'envelope') {
+      const slice = envelopeSlice(json);
+      const env = slice ? (JSON.parse(slice) as Envelope) : (JSON.parse(json) as MessageSummary).envelope;
+      return envelope(env);
+    }
+    return bodyStructure((JSON.parse(json) as MessageSummary).body, kind === 'bodystructure');
+  } catch {
+    return undefined;
+  }
+}
+
+/** Encode one structure from a parsed summary. */
+export function encodeFromSummary(sum: MessageSummary, kind: EncodedKind): string {
+  return kind === 'envelope' ? envelope(sum.envelope) : bodyStructure(sum.body, kind === 'bodystructure');
+}
+
+/**
+ * One structure without waiting: from the cache, else from the stored summary JSON `json(uid)`
+ * gives. Undefined when neither has it (the caller takes the async path, which recomputes).
+ */
+export function encodedNow(
+  cache: EncodeCache, f: FolderEncoded, kind: EncodedKind, uid: number, json: ((uid: number) => string | undefined) | null,
+): string | undefined {
+  let v = f[kind].get(uid);
+  if (v !== undefined) return v;
+  const text = json?.(uid);
+  if (text === undefined) return undefined;
+  v = encodeFromJson(text, kind);
+  if (v !== undefined) cache.set(f, kind, uid, v);
+  return v;
+}
