@@ -3,8 +3,9 @@
  * journal, `drive/_journal.log`, and the rebuild that recomputes indexes from the files.
  *
  * Every drive mutation appends (and fdatasyncs) a `begin` line naming the paths it may change
- * before it touches the tree, and a `done` line once its indexes and `_meta.json` are durable.
- * When the drive is opened after a crash, each `begin` without its `done` is rolled forward:
+ * before it touches the tree; the journal is emptied at each checkpoint, once every index
+ * written since is fsync'd. When the drive is opened after a crash, each `begin` left is rolled
+ * forward:
  * the nearest indexed ancestor of each named path is reconciled against the directory on disk
  * (those paths rehashed, a named directory rebuilt from a walk), and the totals of every
  * ancestor recomputed from their children, then `_meta.json` rewritten. `rebuildTree` does the
@@ -21,9 +22,9 @@ import { contentTypeOf } from '../common/content-type.js';
 import type { DirIndex, DriveMeta, ChildEntry } from './drive.js';
 
 /** One line of the journal. */
-type JournalLine = { op: 'begin'; id: number; paths: string[] } | { op: 'done'; id: number };
+type JournalLine = { op: 'begin'; id: number; paths: string[] };
 
-/** `drive/_journal.log`: begin/done intent records, one JSON object per line. */
+/** `drive/_journal.log`: intent records, one JSON object per line. */
 export class DriveJournal {
   private fh: fsp.FileHandle | null = null;
   private nextId = 1;
@@ -53,21 +54,13 @@ export class DriveJournal {
     return id;
   }
 
-  /** Record that intent `id` is complete (not synced: a lost `done` only costs a reconcile). */
-  async done(id: number): Promise<void> {
-    const fh = await this.file();
-    const line = Buffer.from(JSON.stringify({ op: 'done', id }) + '\n');
-    await fh.write(line, 0, line.length);
-    this.size += line.length;
-  }
-
   /** Bytes in the journal since it was last cleared. */
   get bytes(): number {
     return this.size;
   }
 
-  /** The paths of every intent that began but never finished (a crash cut it). */
-  async unfinished(): Promise<string[][]> {
+  /** The paths of every intent since the last checkpoint (their indexes may not be durable). */
+  async pending(): Promise<string[][]> {
     let text: string;
     try {
       text = await fsp.readFile(this.path, 'utf8');
@@ -75,19 +68,18 @@ export class DriveJournal {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw err;
     }
-    const open = new Map<number, string[]>();
+    const out: string[][] = [];
     for (const raw of text.split('\n')) {
       if (!raw) continue;
       let rec: JournalLine;
       try {
         rec = JSON.parse(raw) as JournalLine;
       } catch {
-        continue; // a torn last line: its begin was never acknowledged as durable, so nothing ran
+        continue; // a torn last line: its begin was never durable, so its change never started
       }
-      if (rec.op === 'begin' && Array.isArray(rec.paths)) open.set(rec.id, rec.paths.filter((p) => typeof p === 'string'));
-      else if (rec.op === 'done') open.delete(rec.id);
+      if (rec.op === 'begin' && Array.isArray(rec.paths)) out.push(rec.paths.filter((p) => typeof p === 'string'));
     }
-    return [...open.values()].map((paths) => paths);
+    return out;
   }
 
   /** Empty the journal durably (every intent in it is resolved). */
@@ -123,6 +115,17 @@ export async function fileEtag(path: string): Promise<string> {
 async function readIndexFile(dir: string): Promise<DirIndex | undefined> {
   const idx = await readJson<DirIndex>(join(dir, INDEX)).catch(() => undefined);
   return idx && typeof idx === 'object' && idx.children && typeof idx.children === 'object' ? idx : undefined;
+}
+
+/** fsync a directory's `_index.json` and the directory (its last rename). */
+async function syncIndex(dir: string): Promise<void> {
+  const fh = await fsp.open(join(dir, INDEX), 'r+');
+  try {
+    await fh.datasync();
+  } finally {
+    await fh.close();
+  }
+  await fsyncDir(dir);
 }
 
 /** Seconds with 4 decimals, as `_index.json` stores mtimes. */
@@ -173,7 +176,10 @@ export async function reconcileDir(dir: string, name: string, opts: { suspects?:
   }
   if (!old || JSON.stringify({ ...old, ctag: 0 }) !== JSON.stringify({ ...idx, ctag: 0 })) {
     await writeJsonDurable(join(dir, INDEX), idx);
-  } else idx.ctag = old.ctag;
+  } else {
+    idx.ctag = old.ctag;
+    await syncIndex(dir); // right, but possibly written unsynced before the crash
+  }
   return idx;
 }
 
@@ -201,7 +207,7 @@ async function recount(dir: string, name: string): Promise<DirIndex> {
   if (!same) {
     idx.ctag += 1;
     await writeJsonDurable(join(dir, INDEX), idx);
-  }
+  } else await syncIndex(dir);
   return idx;
 }
 

@@ -7,9 +7,13 @@
  * Invariants: callers pass components already validated by DrivePath; every index and file is
  * written temp + fsync + rename + dir fsync; writers hold the user's actor (and `_index.lock`).
  * Uploads are streamed to `drive/.upload-*.tmp` (outside `files/`), so an aborted upload never
- * shows in the tree. Every change is bracketed by an intent in `drive/_journal.log`
- * (drive-journal.ts): a crash between a file rename and its index writes is rolled forward
- * when the drive is next opened, so the totals always equal a walk of the files.
+ * shows in the tree. Every change first makes an intent durable in `drive/_journal.log`
+ * (drive-journal.ts), naming the paths it touches: a crash between a file rename and its index
+ * writes is rolled forward when the drive is next opened, so the totals always equal a walk of
+ * the files. Data files and the directories they land in are fsync'd before the reply; the
+ * `_index.json` files and `_meta.json` are written (temp + rename, so always whole and current
+ * for every reader) but fsync'd only at a checkpoint — every few hundred changes, at close, or
+ * after a recovery — after which the journal is emptied: until then the journal covers them.
  *
  * Parsed indexes are cached; the cache is trusted while `_meta.json` (rewritten by every
  * writer, in any process) keeps the identity we last saw. Cached objects are never edited in
@@ -117,6 +121,8 @@ export class DriveTxn {
   readonly touched = new Set<string>();
   /** The journal intent already begun for this transaction (remove, move, copy). */
   intent?: number;
+  /** Data bytes this transaction renames into place. */
+  bytes = 0;
 }
 
 /** The identity of a file's current version (changes with every rename over it). */
@@ -124,15 +130,16 @@ const sigOf = (st: { ino: bigint; mtimeNs: bigint; size: bigint }): string => `$
 
 /** Most parsed indexes kept per drive (the cache is dropped whole past this). */
 const CACHE_MAX = 4096;
-/** Journal size past which it is emptied after a finished intent. */
-const JOURNAL_MAX = 256 * 1024;
+/** Journal bytes past which a checkpoint syncs the indexes and empties it. */
+const JOURNAL_MAX = 64 * 1024;
+/** Data bytes written past which a checkpoint runs (bounds what a recovery rehashes). */
+const DATA_MAX = 256 * 1024 * 1024;
 
-/** Write `data` to a new file and fdatasync it (no rename); returns its identity (see sigOf). */
-async function writeSynced(path: string, data: string): Promise<string> {
+/** Write `data` to a new file, not synced (a checkpoint syncs it); returns its identity (see sigOf). */
+async function writeTemp(path: string, data: string): Promise<string> {
   const fh = await fsp.open(path, 'w', 0o600);
   try {
     await fh.writeFile(data);
-    await fh.datasync();
     return sigOf(await fh.stat({ bigint: true }));
   } finally {
     await fh.close();
@@ -146,6 +153,16 @@ async function syncFile(path: string): Promise<void> {
     await fh.datasync();
   } finally {
     await fh.close();
+  }
+}
+
+/** fsync a file or directory that may have gone away since (a removed directory needs nothing). */
+async function syncIfThere(path: string, dir: boolean): Promise<void> {
+  try {
+    await (dir ? fsyncDir(path) : syncFile(path));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT' && code !== 'ENOTDIR') throw err;
   }
 }
 
@@ -164,6 +181,13 @@ export class DriveStore {
   /** Bumped whenever the cache changes: a read that started earlier must not fill it. */
   private generation = 0;
   private checking?: Promise<void>;
+  /** Index and meta files (and their directories) written since the last checkpoint, not yet fsync'd. */
+  private readonly unsynced = new Set<string>();
+  private readonly unsyncedDirs = new Set<string>();
+  /** Data bytes committed since the last checkpoint. */
+  private dataSince = 0;
+  /** In-process turn of `locked` (flock alone does not exclude holders in the same process). */
+  private turn: Promise<unknown> = Promise.resolve();
 
   constructor(root: string, domain: string, user: string) {
     this.drive = driveDir(root, domain, user);
@@ -259,9 +283,10 @@ export class DriveStore {
 
   /**
    * Make a transaction durable. The journal intent (naming every touched path) is synced first,
-   * or in the same parallel round as the temps when no directory has to be created; then the
-   * temps are renamed into place and each touched directory is fsync'd once; the edited indexes
-   * replace the cached ones and the intent is closed.
+   * or in the same parallel round as the data files when no directory has to be created; then
+   * data and index temps are renamed into place and each directory that received a data file
+   * (or a new directory) is fsync'd once. The indexes are left to the next checkpoint; the
+   * edited copies replace the cached ones.
    */
   async commit(txn: DriveTxn): Promise<void> {
     if (txn.dirty.size === 0 && txn.renames.length === 0) return;
@@ -288,19 +313,23 @@ export class DriveStore {
       for (const dir of txn.mkdirs) await fsp.mkdir(dir, { recursive: true });
       // Data temps staged unsynced (`synced: false`) are fdatasync'd in the same parallel round.
       const sigs = await Promise.all([
-        ...temps.map((t) => writeSynced(t.tmp, t.data)),
+        ...temps.map((t) => writeTemp(t.tmp, t.data)),
         ...txn.renames.filter((r) => !r.synced).map((r) => syncFile(r.from).then(() => '')),
         ...(intent ? [intent.then(() => '')] : []),
       ]);
       metaSig = sigs[temps.length - 1]!;
       for (const r of txn.renames) await fsp.rename(r.from, r.to);
       for (const t of temps) await fsp.rename(t.tmp, t.to);
-      const dirs = new Set([...txn.renames.map((r) => dirname(r.to)), ...temps.map((t) => dirname(t.to)), ...txn.dirs]);
+      const dirs = new Set([...txn.renames.map((r) => dirname(r.to)), ...txn.dirs]);
       await Promise.all([...dirs].map((d) => fsyncDir(d)));
+      for (const t of temps) {
+        this.unsynced.add(t.to);
+        this.unsyncedDirs.add(dirname(t.to));
+      }
     } catch (err) {
       await Promise.all(temps.map((t) => fsp.rm(t.tmp, { force: true })));
       const id = await intent?.catch(() => undefined);
-      if (id !== undefined) await this.repair(id, txn.touched);
+      if (id !== undefined) await this.repair(txn.touched);
       throw err;
     }
     // Durable: the edited copies become the cache, with the identity of the `_meta.json` just
@@ -309,18 +338,26 @@ export class DriveStore {
     this.meta = next;
     this.metaSig = metaSig;
     this.generation++;
+    this.dataSince += txn.bytes;
     txn.dirty.clear();
     txn.renames.length = 0;
     txn.dirs.clear();
     txn.mkdirs.length = 0;
-    if (ownIntent) await this.finish(await intent!);
     txn.touched.clear();
+    txn.bytes = 0;
+    if (ownIntent && (this.journal.bytes > JOURNAL_MAX || this.dataSince > DATA_MAX)) await this.checkpoint();
   }
 
-  /** Close intent `id`; empty the journal once it has grown (every intent in it is finished). */
-  private async finish(id: number): Promise<void> {
-    await this.journal.done(id);
-    if (this.journal.bytes > JOURNAL_MAX) await this.journal.clear();
+  /** fsync every index written since the last checkpoint, then empty the journal (lock held). */
+  private async checkpoint(): Promise<void> {
+    const files = [...this.unsynced];
+    const dirs = [...this.unsyncedDirs];
+    await Promise.all(files.map((f) => syncIfThere(f, false)));
+    await Promise.all(dirs.map((d) => syncIfThere(d, true)));
+    await this.journal.clear();
+    for (const f of files) this.unsynced.delete(f);
+    for (const d of dirs) this.unsyncedDirs.delete(d);
+    this.dataSince = 0;
   }
 
   /** Run `fn` (disk changes outside `commit`) inside a durable journal intent naming `paths`. */
@@ -334,19 +371,18 @@ export class DriveStore {
       out = await fn(txn);
       await this.commit(txn);
     } catch (err) {
-      await this.repair(id, paths);
+      await this.repair(paths);
       throw err;
     }
-    await this.finish(id);
+    if (this.journal.bytes > JOURNAL_MAX) await this.checkpoint();
     return out;
   }
 
-  /** After a failed change (an I/O error mid-way): recompute the touched indexes from the files, close the intent. */
-  private async repair(id: number, paths: Iterable<string>): Promise<void> {
+  /** After a failed change (an I/O error mid-way): recompute the touched indexes from the files. */
+  private async repair(paths: Iterable<string>): Promise<void> {
     this.forgetCache();
     try {
       await rollForward(this.files, this.metaFile, paths);
-      await this.finish(id);
     } catch {
       /* left to the next open: the intent stays unfinished in the journal */
     }
@@ -378,9 +414,9 @@ export class DriveStore {
       if ((await readJson(this.metaFile).catch(() => undefined)) === undefined) {
         await writeJsonDurable(this.metaFile, { ctag: 0, sync_token: 0, total_files: 0, total_dirs: 0, total_bytes: 0 } satisfies DriveMeta);
       }
-      const unfinished = await this.journal.unfinished();
-      if (unfinished.length) await rollForward(this.files, this.metaFile, unfinished.flat());
-      if (this.journal.bytes > 0 || unfinished.length) await this.journal.clear();
+      const pending = await this.journal.pending();
+      if (pending.length) await rollForward(this.files, this.metaFile, pending.flat());
+      await this.journal.clear();
       // Upload and trash temps of a process that died (this one has none yet: nothing was opened).
       for (const name of await fsp.readdir(this.drive)) {
         if (/^\.(upload|trash)-[0-9a-f]+\.tmp$/.test(name)) await fsp.rm(join(this.drive, name), { recursive: true, force: true });
@@ -392,26 +428,28 @@ export class DriveStore {
 
   /** Recompute every `_index.json` and `_meta.json` from a walk of the files (holds the lock). */
   async rebuild(): Promise<void> {
-    await this.init();
-    await this.lock.acquire();
-    try {
+    await this.locked(async () => {
       await rebuildTree(this.files, this.metaFile);
+      this.unsynced.clear();
+      this.unsyncedDirs.clear();
       await this.journal.clear();
       this.forgetCache();
-    } finally {
-      this.lock.release();
-    }
+    });
   }
 
-  /** Run one index mutation holding `drive/files/_index.lock`. */
+  /** Run one index mutation holding `drive/files/_index.lock` (one at a time in this process too). */
   async locked<T>(fn: () => Promise<T>): Promise<T> {
     await this.init();
-    await this.lock.acquire();
-    try {
-      return await fn();
-    } finally {
-      this.lock.release();
-    }
+    const run = this.turn.then(async () => {
+      await this.lock.acquire();
+      try {
+        return await fn();
+      } finally {
+        this.lock.release();
+      }
+    });
+    this.turn = run.catch(() => undefined);
+    return run;
   }
 
   /**
@@ -514,6 +552,7 @@ export class DriveStore {
       created = !old;
       tx.renames.push({ from: tmp, to: this.path(parts), synced: false });
       tx.touched.add(parts.join('/'));
+      tx.bytes += meta.size;
       leaf.children[name] = { type: 'file', size: meta.size, etag: meta.etag, mtime: now(), content_type: meta.content_type, ...(old?.props ? { props: old.props } : {}) };
       leaf.self_files += old ? 0 : 1;
       leaf.self_bytes += meta.size - (old?.size ?? 0);
@@ -680,8 +719,9 @@ export class DriveStore {
     await this.commit(txn);
   }
 
-  /** Close the lock and journal files. */
+  /** Checkpoint (indexes synced, journal emptied), then close the lock and journal files. */
   async close(): Promise<void> {
+    if (this.opening && (this.unsynced.size || this.journal.bytes)) await this.locked(() => this.checkpoint()).catch(() => undefined);
     await this.journal.close();
     await this.lock.close();
   }
