@@ -399,15 +399,6 @@ export class MailService {
   }
 
   /**
-   * Summaries of many messages of one folder, same order as `uids` (undefined for a uid not in
-   * the folder). Stored ones are read in one synchronous pass; lost ones are recomputed.
-   */
-  async summaries(userId: string, folder: string, uids: number[]): Promise<(MessageSummary | undefined)[]> {
-    const idx = await this.index(userId, folder);
-    await idx.loadSummariesOnce();
-  }
-
-  /**
    * A synchronous reader of a folder's stored summary JSON, the summaries file loaded once first
    * (for FETCH over many messages without an await per message). Answers undefined for a message
    * with no stored summary: use summary() for it (it recomputes).
@@ -416,6 +407,15 @@ export class MailService {
     const idx = await this.index(userId, folder);
     await idx.loadSummariesOnce();
     return (uid) => idx.summaryJsonSync(uid);
+  }
+
+  /**
+   * Summaries of many messages of one folder, same order as `uids` (undefined for a uid not in
+   * the folder). Stored ones are read in one synchronous pass; lost ones are recomputed.
+   */
+  async summaries(userId: string, folder: string, uids: number[]): Promise<(MessageSummary | undefined)[]> {
+    const idx = await this.index(userId, folder);
+    await idx.loadSummariesOnce();
     const out: (MessageSummary | undefined)[] = new Array(uids.length);
     const missing: number[] = [];
     uids.forEach((uid, i) => {

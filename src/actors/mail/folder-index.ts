@@ -285,8 +285,6 @@ export class FolderIndex implements FolderView {
     this.bytes = bytes;
     this.info.total = this.messages.length;
     this.info.unread = unread;
-  }
-
     this.unseenFrom = 0;
   }
 
@@ -312,6 +310,8 @@ export class FolderIndex implements FolderView {
     }
     this.unseenFrom = this.info.uidNext;
     return undefined;
+  }
+
   /** Write the snapshot and start an empty journal (inside the actor, nothing in flight). */
   async compact(): Promise<void> {
     await this.log.close();
