@@ -21,6 +21,8 @@ interface Outcome {
 const rate = (n: number, ms: number) => (n * 1000) / Math.max(1, ms);
 
 async function runRmail(messages: number, connections: number, size: number): Promise<Outcome> {
+  // The server child runs cli.js directly: give it the thread pool `rmail`/`npm start` give it (bin/rmail.cjs).
+  process.env.UV_THREADPOOL_SIZE ??= '32';
   const server = await startBenchServer({ smtp: { port: 0, submission_port: null, submissions_port: null } });
   try {
     for (let i = 0; i < 50 && !server.ports.smtp; i++) await new Promise((r) => setTimeout(r, 100));

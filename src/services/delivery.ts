@@ -16,7 +16,9 @@ import type { MessageSummary } from '../common/mail.js';
 import { QuotaError, SmtpError } from '../common/errors.js';
 import { accountId, splitAddress } from '../common/names.js';
 import type { AccountService } from './accounts.js';
-import type { MailService } from './mail.js';
+import type { MailService, AppendOptions } from './mail.js';
+import { writeTemp } from '../store/mail/files.js';
+import { tmpDir } from '../store/layout.js';
 import type { Spool } from './spool.js';
 
 /** Called after a message with calendar parts was delivered (the CalDAV side imports it). */
@@ -181,14 +183,28 @@ export class DeliveryService {
   }
 
   /**
-   * Append `prefix` + the message to each user's INBOX, one after another. Each user gets a
-   * hard link of one temp file (messages are immutable); a copy refused for quota is a 452/552,
+   * Append `prefix` + the message to each user's INBOX, the users' commits in parallel. Each
+   * user gets a hard link of one temp file (messages are immutable), written and fsync'd once
+   * while the mime worker summarizes the bytes once; a copy refused for quota is a 452/552,
    * anything else a 451. Resolves when every successful copy is durable.
    */
   async deliver(spool: Spool, prefix: string, userIds: string[]): Promise<CopyOutcome[]> {
     const users = [...new Set(userIds)];
     if (users.length === 0) return [];
-    const first = await spool.writeTo(prefix, false, 'in');
+    const buf = spool.buffer();
+    const when = Date.now();
+    let first: string;
+    let opts: AppendOptions = {};
+    if (buf) {
+      const head = Buffer.from(prefix);
+      const whole = new Uint8Array(head.length + buf.length); // its own ArrayBuffer, moved to the worker
+      whole.set(head);
+      whole.set(buf, head.length);
+      const parsed = this.deps.mail.summarize(whole, true);
+      parsed.catch(() => undefined);
+      first = await writeTemp(tmpDir(this.deps.config.mail_root), [head, buf], null);
+      opts = { internalDate: when, sealedSize: head.length + buf.length, summary: await parsed.catch(() => undefined) };
+    } else first = await spool.writeTo(prefix, false, 'in');
     const files = [first];
     try {
       for (let i = 1; i < users.length; i++) {
@@ -202,19 +218,16 @@ export class DeliveryService {
     }
     const size = Buffer.byteLength(prefix) + spool.size;
     const calendar = this.mayHaveCalendar(spool);
-    const out: CopyOutcome[] = [];
-    for (let i = 0; i < users.length; i++) {
-      const userId = users[i]!;
+    return Promise.all(users.map(async (userId, i): Promise<CopyOutcome> => {
       try {
-        const r = await this.deps.mail.append(userId, 'INBOX', { file: files[i]! });
-        out.push({ userId, ok: true, uid: r.uid });
+        const r = await this.deps.mail.append(userId, 'INBOX', { file: files[i]! }, opts);
         if (calendar) await this.runHooks(userId, 'INBOX', r.uid);
+        return { userId, ok: true, uid: r.uid };
       } catch (err) {
         await fsp.rm(files[i]!, { force: true });
-        out.push({ userId, ok: false, error: await this.copyError(userId, size, err) });
+        return { userId, ok: false, error: await this.copyError(userId, size, err) };
       }
-    }
-    return out;
+    }));
   }
 
   /** Deliver a ready message (a DSN, a reminder) to a local address's INBOX; false when not local. */

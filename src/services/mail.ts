@@ -223,16 +223,28 @@ export class MailService {
     if (!Number.isFinite(date) || date < 0) throw new ValidationError('Invalid internal date');
     const idx = await this.index(userId, folder);
     const when = Math.floor(date);
+    if ('data' in source && source.data.byteLength > this.deps.config.smtp.max_message_bytes) throw new QuotaError('Message too large');
+    // the mime worker parses the bytes while the temp file is written and fsync'd
+    const parsed = opts.summary ? Promise.resolve(opts.summary) : 'data' in source ? this.summarize(source.data) : null;
+    parsed?.catch(() => undefined);
     const tmp = 'data' in source ? await writeTemp(tmpDir(this.deps.config.mail_root), source.data, when) : source.file;
     try {
-      const size = 'data' in source ? source.data.byteLength : await sealTemp(tmp, when);
+      const size = 'data' in source ? source.data.byteLength : opts.sealedSize ?? (await sealTemp(tmp, when));
       if (size > this.deps.config.smtp.max_message_bytes) throw new QuotaError('Message too large');
-      const summary = await this.deps.pool.run('mime', { file: tmp });
-      return await this.enqueue(userId, idx.info.id, { tmp, size, date: Math.floor(date), flags, summary: JSON.stringify(summary) });
+      const summary = await (parsed ?? this.deps.pool.run('mime', { file: tmp }));
+      return await this.enqueue(userId, idx.info.id, { tmp, size, date: when, flags, summary: JSON.stringify(summary) });
     } catch (err) {
       await fsp.rm(tmp, { force: true });
       throw err;
     }
+  }
+
+  /**
+   * The summary of a message's bytes (the mime worker, no file read). The bytes are copied to the
+   * worker, or with `handOver` moved (`data` must own its whole ArrayBuffer and not be used again).
+   */
+  summarize(data: Uint8Array, handOver = false): Promise<MessageSummary> {
+    return this.deps.pool.run('mime', { data }, handOver ? [data.buffer as ArrayBuffer] : undefined);
   }
 
   /** Queue a prepared message for its folder's next group commit. */

@@ -38,6 +38,17 @@ function isAttachment(l: Leaf, bodyLeaf: Leaf | undefined): boolean {
   return p.type !== 'text' && p.type !== 'multipart';
 }
 
+/**
+ * The first PREVIEW_CHARS of the text with whitespace collapsed, looking only at as much of the
+ * text as that needs (collapsing is local, so a window that yields more than enough is exact).
+ */
+export function previewOf(text: string): string {
+  for (let n = 1024; ; n *= 4) {
+    const s = text.slice(0, n).replace(/\s+/g, ' ').trim();
+    if (s.length > PREVIEW_CHARS || n >= text.length) return s.slice(0, PREVIEW_CHARS);
+  }
+}
+
 /** Compute the summary of one message. */
 export function summarize(buf: Buffer): MessageSummary {
   const h = parseHeaders(buf, 0, buf.length);
@@ -49,7 +60,7 @@ export function summarize(buf: Buffer): MessageSummary {
   let preview = '';
   if (bodyLeaf) {
     const text = partText(buf, bodyLeaf.part);
-    preview = (bodyLeaf === html ? htmlToText(text) : text).replace(/\s+/g, ' ').trim().slice(0, PREVIEW_CHARS);
+    preview = previewOf(bodyLeaf === html ? htmlToText(text) : text);
   }
   const attachments: AttachmentInfo[] = all.filter((l) => isAttachment(l, bodyLeaf) && l !== html).map((l) => ({
     section: l.section,

@@ -33,10 +33,13 @@ export class WorkerPool {
     });
   }
 
-  /** Run `task` on a worker thread. */
-  run<K extends keyof Tasks>(task: K, input: Tasks[K][0]): Promise<Tasks[K][1]> {
+  /**
+   * Run `task` on a worker thread. `transfer`: buffers handed over instead of copied (the caller
+   * must own each whole ArrayBuffer, e.g. a `new Uint8Array(n)`, and not touch it afterwards).
+   */
+  run<K extends keyof Tasks>(task: K, input: Tasks[K][0], transfer?: ArrayBuffer[]): Promise<Tasks[K][1]> {
     const filename = fileURLToPath(new URL(`./${FILES[task]}${ext}`, import.meta.url));
-    return this.piscina.run(input, { filename }) as Promise<Tasks[K][1]>;
+    return this.piscina.run(input, transfer ? { filename, transferList: transfer } : { filename }) as Promise<Tasks[K][1]>;
   }
 
   /** Threads currently alive. */

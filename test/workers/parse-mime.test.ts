@@ -1,5 +1,5 @@
 import t from 'tap';
-import { summarize } from '../../src/workers/parse-mime.js';
+import { summarize, previewOf } from '../../src/workers/parse-mime.js';
 import type { MimePart } from '../../src/common/mail.js';
 
 const crlf = (s: string) => Buffer.from(s.replace(/\n/g, '\r\n'), 'latin1');
@@ -99,4 +99,15 @@ t.test('bad and odd input never throws', async (t) => {
   const lf = summarize(Buffer.from('Subject: lf\nContent-Type: multipart/mixed; boundary=z\n\n--z\n\none\n--z\n\ntwo\n--z--\n'));
   t.same(lf.body.children!.map((p) => p.size), [3, 3]);
   t.equal(lf.preview, 'one');
+});
+
+t.test('the preview looks at a window of the text yet equals collapsing the whole text', async (t) => {
+  const whole = (text: string) => text.replace(/\s+/g, ' ').trim().slice(0, 200);
+  const cases = [
+    '', '   ', 'short', ' \r\n lead', 'word '.repeat(2000), ' \t\r\n'.repeat(600) + 'late text '.repeat(100),
+    'x'.repeat(1023) + '   \r\n  ' + 'y'.repeat(300), ' '.repeat(5000) + 'z', 'a b\u00a0c '.repeat(500),
+  ];
+  for (const c of cases) t.equal(previewOf(c), whole(c), `case of ${c.length} chars`);
+  const msg = Buffer.from(`Subject: s\r\n\r\n${'\r\n'.repeat(3000)}${'The quick  brown fox.\r\n'.repeat(500)}`);
+  t.equal(summarize(msg).preview, whole('The quick  brown fox.\r\n'.repeat(500)), 'summary preview after 3000 blank lines');
 });

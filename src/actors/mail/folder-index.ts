@@ -18,7 +18,7 @@
  *   rolled forward where the destination holds the message, rolled back elsewhere.
  */
 import { randomInt } from 'node:crypto';
-import { promises as fsp } from 'node:fs';
+import { promises as fsp, constants as fsc } from 'node:fs';
 import { AppendLog, writeFileDurable } from '../../store/atomic.js';
 import { decodeJournal, encodeRecord, type JournalRecord } from '../../store/mail/journal.js';
 import { readSnapshot, writeSnapshot, type Snapshot } from '../../store/mail/snapshot.js';
@@ -76,6 +76,8 @@ export class FolderIndex implements FolderView {
   private readonly sums: FolderSummaries;
   /** Inode of the journal we hold open (another process's compaction replaces the file). */
   private journalIno = 0;
+  /** The folder directory, kept open for the per-commit directory fsync. */
+  private dirFh: Promise<fsp.FileHandle> | null = null;
 
   private constructor(readonly dir: string, rec: FolderRecord) {
     this.files = indexFiles(dir);
@@ -381,7 +383,7 @@ export class FolderIndex implements FolderView {
       // The directory fsync and the journal write run together: the ack waits for both, and
       // a journal line whose file did not survive a crash is dropped on open (dropMissingTail).
       await Promise.all([
-        fsyncDir(this.dir),
+        this.syncDir(),
         this.sums.append(items.map((it, i) => [metas[i]!.uid, it.summary])),
         this.log.append(metas.map((m) => encodeRecord({ t: 'a', uid: m.uid, modseq: m.modseq, date: m.internalDate, size: m.size, flags: m.flags })).join('')),
       ]);
@@ -518,13 +520,32 @@ export class FolderIndex implements FolderView {
     this.info.name = name;
   }
 
-  /** Close the journal file while idle (the next append reopens it). */
-  async closeLog(): Promise<void> {
-    await this.log.close();
+  /** fsync the folder directory through the handle kept open for it. */
+  private async syncDir(): Promise<void> {
+    this.dirFh ??= fsp.open(this.dir, fsc.O_RDONLY | fsc.O_DIRECTORY);
+    let fh: fsp.FileHandle;
+    try {
+      fh = await this.dirFh;
+    } catch (err) {
+      this.dirFh = null;
+      throw err;
+    }
+    await fh.sync();
   }
 
-  /** Close the journal. */
+  private async closeFiles(): Promise<void> {
+    const dir = this.dirFh;
+    this.dirFh = null;
+    await Promise.all([this.log.close(), this.sums.close(), dir?.then((fh) => fh.close(), () => undefined)]);
+  }
+
+  /** Close the journal and the other open files while idle (the next write reopens them). */
+  async closeLog(): Promise<void> {
+    await this.closeFiles();
+  }
+
+  /** Close the journal and the other open files. */
   async close(): Promise<void> {
-    await this.log.close();
+    await this.closeFiles();
   }
 }

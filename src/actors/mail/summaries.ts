@@ -33,6 +33,8 @@ export class FolderSummaries {
   private loading: Promise<Loaded> | null = null;
   /** Lines of messages expunged since the folder was opened (drives compaction). */
   private dead = 0;
+  /** The file kept open for appends (reopened after a rewrite). */
+  private out: Promise<fsp.FileHandle> | null = null;
 
   /** `live(uid)` says whether a uid is still in the folder (lines of others are ignored). */
   constructor(private readonly path: string, private readonly live: (uid: number) => boolean) {}
@@ -56,7 +58,15 @@ export class FolderSummaries {
   async append(rows: [number, string | null][]): Promise<void> {
     const lines = rows.filter((r) => r[1] !== null).map(([uid, json]) => `${uid} ${json}\n`);
     if (lines.length === 0) return;
-    await fsp.appendFile(this.path, lines.join(''));
+    this.out ??= fsp.open(this.path, 'a');
+    let fh: fsp.FileHandle;
+    try {
+      fh = await this.out;
+    } catch (err) {
+      this.out = null;
+      throw err;
+    }
+    await fh.write(lines.join(''));
     if (this.loaded) for (const [uid, json] of rows) if (json !== null) this.loaded.added.set(uid, json);
   }
 
@@ -69,9 +79,17 @@ export class FolderSummaries {
     this.dead += uids.length;
   }
 
-  /** Forget what is loaded (the index was reloaded). */
+  /** Forget what is loaded (the index was reloaded; another process may have rewritten the file). */
   drop(): void {
     this.loaded = null;
+    void this.close();
+  }
+
+  /** Close the append handle (the next append reopens the file). */
+  async close(): Promise<void> {
+    const out = this.out;
+    this.out = null;
+    if (out) await out.then((fh) => fh.close(), () => undefined);
   }
 
   private load(): Promise<Loaded> {
@@ -109,6 +127,7 @@ export class FolderSummaries {
     }
     const liveBytes = live.reduce((n, l) => n + Buffer.byteLength(l), 0);
     if (st.size > liveBytes * 1.5 + 4096) {
+      await this.close();
       await writeFileDurable(this.path, live.join(''));
       this.loaded = null; // reloaded from the new file when next asked
     }

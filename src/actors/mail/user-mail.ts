@@ -219,10 +219,14 @@ export class UserMail {
     if (idx) idx.info.subscribed = subscribed;
   }
 
-  /** Bytes of every message of the user (opens every folder's index once). Inside the actor. */
+  /**
+   * Bytes of every message of the user (opens every folder's index once). Inside the actor.
+   * Indexes already open count as they are (no stat per folder per append): a write by another
+   * process to a folder this one has open shows in the total once that folder is next used here.
+   */
   async totalBytes(): Promise<number> {
     let n = 0;
-    for (const rec of this.list.folders) n += (await this.index(rec)).bytes;
+    for (const rec of this.list.folders) n += (this.indexes.get(rec.id) ?? (await this.index(rec))).bytes;
     return n;
   }
 

@@ -14,8 +14,12 @@ export const indexFiles = (dir: string) => ({
   summaries: join(dir, 'summaries.jsonl'),
 });
 
-/** Write bytes to a new temp file in `tmpDir` with mtime `mtimeMs`, fsync'd; returns its path. */
-export async function writeTemp(tmpDir: string, data: Uint8Array, mtimeMs: number): Promise<string> {
+/**
+ * Write bytes (one buffer or several in order) to a new temp file in `tmpDir`, fsync'd; returns
+ * its path. Its mtime (the INTERNALDATE a rebuild recovers) is set to `mtimeMs`, or left as
+ * written when null (a message received now: one system call less).
+ */
+export async function writeTemp(tmpDir: string, data: Uint8Array | Uint8Array[], mtimeMs: number | null): Promise<string> {
   const path = join(tmpDir, `msg-${randomBytes(8).toString('hex')}.tmp`);
   let fh: fsp.FileHandle;
   try {
@@ -26,9 +30,9 @@ export async function writeTemp(tmpDir: string, data: Uint8Array, mtimeMs: numbe
     fh = await fsp.open(path, 'wx', 0o600);
   }
   try {
-    await fh.writeFile(data);
-    const when = new Date(mtimeMs);
-    await fh.utimes(when, when);
+    if (Array.isArray(data)) await fh.writev(data);
+    else await fh.writeFile(data);
+    if (mtimeMs !== null) await fh.utimes(new Date(mtimeMs), new Date(mtimeMs));
     await fh.sync();
   } catch (err) {
     await fh.close();
