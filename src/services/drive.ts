@@ -58,6 +58,8 @@ export interface UploadResult {
 interface PendingUpload {
   parts: readonly string[];
   tmp: string;
+  /** The temp file, still open (the commit fdatasyncs it through this handle). */
+  fh: fsp.FileHandle;
   meta: { size: number; etag: string; content_type: string };
   opts: UploadOptions;
   resolve: (r: { created: boolean; delta: number }) => void;
@@ -154,14 +156,16 @@ export class DriveService {
     const allowed = usage.limit - usage.used + (before?.type === 'file' ? before.size : 0);
     if (opts.expectedSize !== undefined && opts.expectedSize > allowed) throw overQuota();
     const tmp = store.tempFile();
+    const fh = await fsp.open(tmp, 'w', 0o600);
     try {
-      const { size, etag } = await streamToFile(body, tmp, allowed);
+      const { size, etag } = await streamToFile(body, fh, allowed);
       const meta = { size, etag, content_type: contentTypeOf(parts[parts.length - 1]!) };
-      const { created, delta } = await this.commitUpload(userId, { parts, tmp, meta, opts });
+      const { created, delta } = await this.commitUpload(userId, { parts, tmp, fh, meta, opts });
       await this.after(userId, parts, delta);
       const entry = (await store.stat(parts)) as FileEntry;
       return { created, entry };
     } finally {
+      await fh.close();
       await fsp.rm(tmp, { force: true });
     }
   }
@@ -199,7 +203,7 @@ export class DriveService {
         this.gate(cur, p.opts);
         const delta = p.meta.size - (cur?.type === 'file' ? cur.size : 0);
         await this.quota.check(userId, total + delta);
-        const created = await store.commitFile(p.parts, p.tmp, p.meta, p.opts.parents, txn);
+        const created = await store.commitFile(p.parts, p.tmp, p.meta, p.opts.parents, txn, p.fh);
         total += delta;
         staged.push({ p, created, delta });
       } catch (err) {
@@ -332,25 +336,20 @@ export function toListing(path: string, idx: DirIndex): DirListing {
 /** 413 that also closes the connection (the rest of the upload is never read). */
 const overQuota = (): HttpError => new HttpError(413, 'Quota exceeded');
 
-/** Write `body` to `tmp`, hashing as it goes; 413 past `limit` bytes. */
-async function streamToFile(body: Readable, tmp: string, limit: number): Promise<{ size: number; etag: string }> {
+/** Write `body` through `fh`, hashing as it goes; 413 past `limit` bytes. */
+async function streamToFile(body: Readable, fh: fsp.FileHandle, limit: number): Promise<{ size: number; etag: string }> {
   const hash = createHash('sha256');
-  const fh = await fsp.open(tmp, 'w', 0o600);
   let size = 0;
-  try {
-    for await (const chunk of body) {
-      const buf = chunk as Buffer;
-      size += buf.byteLength;
-      if (size > limit) {
-        body.destroy();
-        throw overQuota();
-      }
-      hash.update(buf);
-      await fh.write(buf, 0, buf.byteLength);
+  for await (const chunk of body) {
+    const buf = chunk as Buffer;
+    size += buf.byteLength;
+    if (size > limit) {
+      body.destroy();
+      throw overQuota();
     }
-    // Not synced here: the commit fdatasyncs it together with the index temps (one round).
-  } finally {
-    await fh.close();
+    hash.update(buf);
+    await fh.write(buf, 0, buf.byteLength);
   }
+  // Not synced here: the commit fdatasyncs it together with the journal intent (one round).
   return { size, etag: `"${hash.digest('hex').slice(0, 32)}"` };
 }

@@ -19,7 +19,7 @@
  * writer, in any process) keeps the identity we last saw. Cached objects are never edited in
  * place: a transaction edits shallow copies and installs them once durable.
  */
-import { promises as fsp } from 'node:fs';
+import { promises as fsp, openSync, writeSync, fstatSync, closeSync, statSync, renameSync, rmSync } from 'node:fs';
 import { join, dirname, sep } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { writeJsonDurable, readJson, fsyncDir, FileLock, tempPath } from './atomic.js';
@@ -112,7 +112,7 @@ export class DriveTxn {
   /** Keys of indexes to write. */
   readonly dirty = new Set<string>();
   /** Temp files to rename into place (data files), in order; unsynced ones are synced at commit. */
-  readonly renames: { from: string; to: string; synced?: boolean }[] = [];
+  readonly renames: { from: string; to: string; synced?: boolean; fh?: fsp.FileHandle }[] = [];
   /** Extra directories to fsync (parents of created directories). */
   readonly dirs = new Set<string>();
   /** Directories to create at commit, after the intent is durable (parents first). */
@@ -135,14 +135,18 @@ const JOURNAL_MAX = 64 * 1024;
 /** Data bytes written past which a checkpoint runs (bounds what a recovery rehashes). */
 const DATA_MAX = 256 * 1024 * 1024;
 
-/** Write `data` to a new file, not synced (a checkpoint syncs it); returns its identity (see sigOf). */
-async function writeTemp(path: string, data: string): Promise<string> {
-  const fh = await fsp.open(path, 'w', 0o600);
+/**
+ * Write `data` to a new file, not synced (a checkpoint syncs it); returns its identity (see
+ * sigOf). Synchronous on purpose: a page-cache write of one index is cheaper than the promise
+ * and thread-pool round trips of the async API, and it never waits for the disk.
+ */
+function writeTemp(path: string, data: string): string {
+  const fd = openSync(path, 'w', 0o600);
   try {
-    await fh.writeFile(data);
-    return sigOf(await fh.stat({ bigint: true }));
+    writeSync(fd, data);
+    return sigOf(fstatSync(fd, { bigint: true }));
   } finally {
-    await fh.close();
+    closeSync(fd);
   }
 }
 
@@ -180,7 +184,6 @@ export class DriveStore {
   private metaSig = '';
   /** Bumped whenever the cache changes: a read that started earlier must not fill it. */
   private generation = 0;
-  private checking?: Promise<void>;
   /** Index and meta files (and their directories) written since the last checkpoint, not yet fsync'd. */
   private readonly unsynced = new Set<string>();
   private readonly unsyncedDirs = new Set<string>();
@@ -197,16 +200,15 @@ export class DriveStore {
     this.journal = new DriveJournal(join(this.drive, '_journal.log'));
   }
 
-  /** Drop the cache when `_meta.json` was replaced by someone else (one stat, shared by concurrent callers). */
-  private fresh(): Promise<void> {
-    this.checking ??= (async () => {
-      const st = await fsp.stat(this.metaFile, { bigint: true }).catch(() => undefined);
-      const sig = st ? sigOf(st) : '';
-      if (sig !== this.metaSig) this.forgetCache(sig);
-    })().finally(() => {
-      this.checking = undefined;
-    });
-    return this.checking;
+  /** Drop the cache when `_meta.json` was replaced by someone else (one stat; sync: it never waits for the disk). */
+  private fresh(): void {
+    let sig = '';
+    try {
+      sig = sigOf(statSync(this.metaFile, { bigint: true }));
+    } catch {
+      /* no _meta.json yet */
+    }
+    if (sig !== this.metaSig) this.forgetCache(sig);
   }
 
   private forgetCache(sig = ''): void {
@@ -231,7 +233,7 @@ export class DriveStore {
   /** Read a directory's index (`undefined` when the directory does not exist). Never edit the result. */
   async readIndex(parts: readonly string[]): Promise<DirIndex | undefined> {
     await this.init(false);
-    await this.fresh();
+    this.fresh();
     const key = parts.join('/');
     const hit = this.cache.get(key);
     if (hit) return hit;
@@ -250,7 +252,7 @@ export class DriveStore {
 
   /** The drive's `_meta.json` (zeros before the first write). Never edit the result. */
   async readMeta(): Promise<DriveMeta> {
-    await this.fresh();
+    this.fresh();
     if (this.meta) return this.meta;
     const gen = this.generation;
     const meta = (await readJson<DriveMeta>(this.metaFile)) ?? { ctag: 0, sync_token: 0, total_files: 0, total_dirs: 0, total_bytes: 0 };
@@ -311,15 +313,16 @@ export class DriveStore {
     let metaSig = '';
     try {
       for (const dir of txn.mkdirs) await fsp.mkdir(dir, { recursive: true });
-      // Data temps staged unsynced (`synced: false`) are fdatasync'd in the same parallel round.
-      const sigs = await Promise.all([
-        ...temps.map((t) => writeTemp(t.tmp, t.data)),
-        ...txn.renames.filter((r) => !r.synced).map((r) => syncFile(r.from).then(() => '')),
-        ...(intent ? [intent.then(() => '')] : []),
+      // Data temps staged unsynced (`synced: false`) are fdatasync'd in one parallel round with the intent.
+      const syncs = Promise.all([
+        ...txn.renames.filter((r) => !r.synced).map((r) => (r.fh ? r.fh.datasync() : syncFile(r.from))),
+        ...(intent ? [intent] : []),
       ]);
-      metaSig = sigs[temps.length - 1]!;
-      for (const r of txn.renames) await fsp.rename(r.from, r.to);
-      for (const t of temps) await fsp.rename(t.tmp, t.to);
+      syncs.catch(() => undefined);
+      for (const t of temps) metaSig = writeTemp(t.tmp, t.data);
+      await syncs;
+      for (const r of txn.renames) renameSync(r.from, r.to);
+      for (const t of temps) renameSync(t.tmp, t.to);
       const dirs = new Set([...txn.renames.map((r) => dirname(r.to)), ...txn.dirs]);
       await Promise.all([...dirs].map((d) => fsyncDir(d)));
       for (const t of temps) {
@@ -327,7 +330,7 @@ export class DriveStore {
         this.unsyncedDirs.add(dirname(t.to));
       }
     } catch (err) {
-      await Promise.all(temps.map((t) => fsp.rm(t.tmp, { force: true })));
+      for (const t of temps) rmSync(t.tmp, { force: true });
       const id = await intent?.catch(() => undefined);
       if (id !== undefined) await this.repair(txn.touched);
       throw err;
@@ -531,10 +534,11 @@ export class DriveStore {
   }
 
   /**
-   * Move the finished upload `tmp` to `parts` (creating parents when `parents`) and index it.
-   * Returns whether the file is new.
+   * Move the finished upload `tmp` to `parts` (creating parents when `parents`) and index it;
+   * `fh`, when given, is the still-open temp (synced through it at commit). Returns whether the
+   * file is new.
    */
-  async commitFile(parts: readonly string[], tmp: string, meta: { size: number; etag: string; content_type: string }, parents: boolean, txn?: DriveTxn): Promise<boolean> {
+  async commitFile(parts: readonly string[], tmp: string, meta: { size: number; etag: string; content_type: string }, parents: boolean, txn?: DriveTxn, fh?: fsp.FileHandle): Promise<boolean> {
     const own = txn === undefined;
     const tx = txn ?? new DriveTxn();
     const parentParts = parts.slice(0, -1);
@@ -550,7 +554,7 @@ export class DriveStore {
       const old = leaf.children[name];
       if (old?.type === 'dir') throw new HttpError(405, 'A directory exists at that path');
       created = !old;
-      tx.renames.push({ from: tmp, to: this.path(parts), synced: false });
+      tx.renames.push({ from: tmp, to: this.path(parts), synced: false, fh });
       tx.touched.add(parts.join('/'));
       tx.bytes += meta.size;
       leaf.children[name] = { type: 'file', size: meta.size, etag: meta.etag, mtime: now(), content_type: meta.content_type, ...(old?.props ? { props: old.props } : {}) };
