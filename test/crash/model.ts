@@ -14,6 +14,8 @@ export interface MsgModel {
   /** Possible \Flagged / \Seen states ('' = unknown/any). */
   flags: Set<string>;
   busy: boolean;
+  /** The write that set `busy` (a write cut by an earlier kill may settle late: it must not clear a newer one's mark). */
+  owner?: object;
 }
 
 /** A calendar event or a drive file: its possible contents ('' = absent). */
@@ -21,6 +23,7 @@ export interface ItemModel {
   key: string;
   contents: Set<string>;
   busy: boolean;
+  owner?: object;
 }
 
 /** Totals reported at the end. */
@@ -42,15 +45,45 @@ export class Model {
   uidValidity = new Map<string, number>();
   tally: Tally = { kills: 0, acked: 0, unacked: 0, lost: [], violations: [] };
   private n = 0;
+  private readonly seen = new Set<string>();
+  /** Unacknowledged writes by operation and reason. */
+  readonly unackedWhy = new Map<string, number>();
 
   /** A fresh token. */
   token(kind: string): string {
     return `T${kind}${(++this.n).toString(36)}x${Date.now().toString(36)}`;
   }
 
-  /** Begin a write on `m`: it may now also be in `to`. */
-  begin(m: { busy: boolean }): void {
+  /** Begin a write on `m`; returns the mark to hand to `end`. */
+  begin(m: { busy: boolean; owner?: object }): object {
+    const owner = {};
     m.busy = true;
+    m.owner = owner;
+    return owner;
+  }
+
+  /** The write that began with `owner` settled: clear the mark unless a newer write holds it. */
+  end(m: { busy: boolean; owner?: object }, owner: object): void {
+    if (m.owner !== owner) return;
+    m.busy = false;
+    m.owner = undefined;
+  }
+
+  /** Record a violation; one that persists across restarts is counted once. */
+  violation(what: string): void {
+    if (this.seen.has(what)) return;
+    this.seen.add(what);
+    this.tally.violations.push(what);
+  }
+
+  /** Record an acknowledged write found missing or changed. */
+  lost(what: string): void {
+    this.tally.lost.push(what);
+  }
+
+  /** Messages of `user` acknowledged in `folder` and not in flight. */
+  settledIn(user: string, folder: string): MsgModel[] {
+    return [...this.msgs.values()].filter((m) => m.user === user && !m.busy && m.where.size === 1 && m.where.has(folder) && m.uid);
   }
 
   /** A write was acknowledged. */
@@ -58,9 +91,10 @@ export class Model {
     this.tally.acked++;
   }
 
-  /** A write failed or was cut by the kill. */
-  unacked(): void {
+  /** A write failed or was cut by the kill (`why`: operation and reason, counted). */
+  unacked(why: string): void {
     this.tally.unacked++;
+    this.unackedWhy.set(why, (this.unackedWhy.get(why) ?? 0) + 1);
   }
 
   /** Record a UID shown to a client; false when it went backwards. */
