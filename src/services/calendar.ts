@@ -219,6 +219,7 @@ export class CalendarService {
     const etag = etagOf(text);
     let previous: string | undefined;
     let created = false;
+    const staged = await store.stage(name, text);
     const pending = await this.actors.user(userId).mutate(async () => {
       await store.refreshIfChanged();
       const cur = store.index.events[name];
@@ -228,7 +229,10 @@ export class CalendarService {
       if (other !== undefined && other !== name) throw new HttpError(409, `UID already used by ${other}.ics (no-uid-conflict)`);
       if (cur && this.afterWrite.length > 0) previous = await this.text(store, name);
       created = !cur;
-      return store.commitPut(name, text, { ...info, etag, size: Buffer.byteLength(text) });
+      return store.commitPut(name, text, { ...info, etag, size: Buffer.byteLength(text) }, staged);
+    }).catch(async (err: unknown) => {
+      await store.discard(staged);
+      throw err;
     });
     await pending.durable;
     this.texts.set(`${store.dir}\0${name}`, { etag, text });

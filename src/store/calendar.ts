@@ -234,9 +234,9 @@ export class CalendarStore {
 
   /** Reload when another process changed the files since we read them (cheap stat check). */
   async refreshIfChanged(): Promise<void> {
-    const size = await fsp.stat(journalFile(this.dir)).then((s) => s.size, () => 0);
+    const [size, indexMtime] = await Promise.all([fsp.stat(journalFile(this.dir)).then((s) => s.size, () => 0), mtime(indexFile(this.dir))]);
     const ours = size >= this.journal.size && size <= this.expected;
-    if (!ours || (await mtime(indexFile(this.dir))) !== this.snapshotMtime) await this.reload();
+    if (!ours || indexMtime !== this.snapshotMtime) await this.reload();
   }
 
   /** The resource name holding `uid`, if any (map built on first use, kept current). */
@@ -249,13 +249,27 @@ export class CalendarStore {
   }
 
   /**
-   * Store an event (caller holds the actor): file by temp + rename, journal line with the text.
-   * Await `durable` after the actor turn before acknowledging.
+   * Write an event's text to a temp file beside its final name, outside the actor turn (many
+   * writers stage at once); commitPut renames it. Remove it with `discard` when the write is refused.
    */
-  async commitPut(name: string, text: string, meta: Omit<EventMeta, 'seq' | 'modified'>): Promise<Pending<EventMeta>> {
-    const file = eventFile(this.dir, name);
-    const tmp = tempPath(file);
+  async stage(name: string, text: string): Promise<string> {
+    const tmp = tempPath(eventFile(this.dir, name));
     await fsp.writeFile(tmp, text, { mode: 0o600 });
+    return tmp;
+  }
+
+  /** Remove a staged file that will not be committed. */
+  async discard(staged: string): Promise<void> {
+    await fsp.rm(staged, { force: true });
+  }
+
+  /**
+   * Store an event (caller holds the actor): the staged file (or a new temp file) renamed over
+   * the event file, journal line with the text. Await `durable` after the actor turn before acknowledging.
+   */
+  async commitPut(name: string, text: string, meta: Omit<EventMeta, 'seq' | 'modified'>, staged?: string): Promise<Pending<EventMeta>> {
+    const file = eventFile(this.dir, name);
+    const tmp = staged ?? (await this.stage(name, text));
     await fsp.rename(tmp, file);
     this.dirty.add(name);
     const s = this.index.seq + 1;
