@@ -7,10 +7,13 @@ import libmime from 'libmime';
 import type { Envelope, EnvelopeAddress, MimePart } from '../common/mail.js';
 
 const SAFE_QUOTED = /^[\x20-\x7e]*$/;
+/** Printable ASCII without `"` and `\`: quoted as is (the common case, one test). */
+const PLAIN_QUOTED = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 
 /** A string as a quoted string, or a literal when it cannot be quoted. */
 export function str(s: string | null | undefined, utf8 = false): string {
   if (s === null || s === undefined) return 'NIL';
+  if (s.length < 1000 && PLAIN_QUOTED.test(s)) return `"${s}"`;
   if (s.length < 1000 && SAFE_QUOTED.test(s)) return `"${s.replace(/["\\]/g, '\\$&')}"`;
   if (utf8 && s.length < 1000 && !/[\r\n\0]/.test(s)) return `"${s.replace(/["\\]/g, '\\$&')}"`;
   return `{${Buffer.byteLength(s)}}\r\n${s}`;
@@ -19,6 +22,7 @@ export function str(s: string | null | undefined, utf8 = false): string {
 /** Header text for an envelope: encoded-words for non-ASCII unless UTF-8 is enabled. */
 function text(s: string | null, utf8: boolean): string {
   if (s === null) return 'NIL';
+  if (s.length < 1000 && PLAIN_QUOTED.test(s)) return `"${s}"`;
   if (!utf8 && /[^\x00-\x7f]/.test(s)) return str(libmime.encodeWord(s, 'B', 0), false);
   return str(s.replace(/[\r\n]+/g, ' '), utf8);
 }

@@ -10,6 +10,8 @@
  * in its index file).
  */
 
+import type { FolderView } from '../common/mail.js';
+
 /** Most folders remembered; past this the map is dropped whole (every floor restarts at UIDNEXT). */
 const MAX_FOLDERS = 1_000_000;
 
@@ -37,4 +39,17 @@ export class RecentFloors {
     const cur = this.floors.get(k);
     if (cur === undefined || cur < next) this.floors.set(k, next);
   }
+}
+
+/** Messages of a folder with uid >= `floor` (what STATUS RECENT reports): one binary search. */
+export function countFrom(view: FolderView, floor: number): number {
+  const a = view.messages;
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid]!.uid < floor) lo = mid + 1;
+    else hi = mid;
+  }
+  return a.length - lo;
 }

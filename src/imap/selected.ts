@@ -128,9 +128,10 @@ export class Selected {
    * read-write session was told about before. A read-write session claims them for itself.
    */
   private claimRecent(from: number): void {
-    const last = this.lastUid;
-    if (!this.floors || last < from) return;
+    if (!this.floors) return;
     const floor = this.floors.floor(this.view.info.id, this.view.info.uidNext);
+    const last = this.lastUid;
+    if (last < from) return;
     const a = Math.max(from, floor);
     if (a <= last) {
       const prev = this.recent[this.recent.length - 1];

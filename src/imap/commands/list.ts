@@ -9,7 +9,7 @@ import type { Args, Tok } from '../parser.js';
 import type { Session } from '../connection.js';
 import { fromUtf7 } from '../encode.js';
 import { encodeMailbox } from '../mailbox-name.js';
-import { parseStatusItems, statusLine } from './status.js';
+import { parseStatusItems, recentOf, statusLine } from './status.js';
 import { AUTHED, type CommandSpec } from './types.js';
 
 /** A LIST pattern as a regular expression (`*` any, `%` any but the separator). */
@@ -81,7 +81,7 @@ async function list(s: Session, args: Args, lsub: boolean): Promise<void> {
     if (full === null) throw new ImapError('BAD', 'Bad pattern');
     return patternRegex(ref && !full.startsWith('/') ? `${ref}${full}` : full);
   });
-  writeList(s, folders, regexes, opts);
+  await writeList(s, folders, regexes, opts);
 }
 
 function patternText(t: Tok): string {
@@ -90,7 +90,7 @@ function patternText(t: Tok): string {
   throw new ImapError('BAD', 'Bad pattern');
 }
 
-function writeList(s: Session, folders: FolderInfo[], regexes: RegExp[], o: ListOptions): void {
+async function writeList(s: Session, folders: FolderInfo[], regexes: RegExp[], o: ListOptions): Promise<void> {
   const names = new Set(folders.map((f) => f.name));
   const parents = new Set<string>();
   for (const n of names) {
@@ -106,7 +106,7 @@ function writeList(s: Session, folders: FolderInfo[], regexes: RegExp[], o: List
     if ((o.returnSubscribed || o.lsub) && f.subscribed && !o.lsub) attrs.push('\\Subscribed');
     if (o.returnSpecialUse && f.specialUse) attrs.push(f.specialUse);
     s.out.line(`* ${o.lsub ? 'LSUB' : 'LIST'} (${attrs.join(' ')}) "/" ${encodeMailbox(f.name)}`);
-    if (o.statusItems) s.out.line(statusLine(f, o.statusItems));
+    if (o.statusItems) s.out.line(statusLine(f, o.statusItems, await recentOf(s, f.name, o.statusItems)));
   }
 }
 

@@ -3,6 +3,8 @@ import { ImapError } from '../../common/errors.js';
 import type { FolderInfo } from '../../common/mail.js';
 import type { Tok } from '../parser.js';
 import { decodeMailbox, encodeMailbox } from '../mailbox-name.js';
+import type { Session } from '../connection.js';
+import { countFrom } from '../recent.js';
 import { AUTHED, type CommandSpec } from './types.js';
 
 const ITEMS = new Set(['MESSAGES', 'RECENT', 'UIDNEXT', 'UIDVALIDITY', 'UNSEEN', 'HIGHESTMODSEQ']);
@@ -17,12 +19,12 @@ export function parseStatusItems(toks: Tok[]): string[] {
   });
 }
 
-/** The `* STATUS` line for a folder. */
-export function statusLine(info: FolderInfo, items: string[]): string {
+/** The `* STATUS` line for a folder (`recent`: its messages no session was told about yet). */
+export function statusLine(info: FolderInfo, items: string[], recent = 0): string {
   const vals = items.map((item) => {
     switch (item) {
       case 'MESSAGES': return `MESSAGES ${info.total}`;
-      case 'RECENT': return 'RECENT 0';
+      case 'RECENT': return `RECENT ${recent}`;
       case 'UIDNEXT': return `UIDNEXT ${info.uidNext}`;
       case 'UIDVALIDITY': return `UIDVALIDITY ${info.uidValidity}`;
       case 'UNSEEN': return `UNSEEN ${info.unread}`;
@@ -30,6 +32,13 @@ export function statusLine(info: FolderInfo, items: string[]): string {
     }
   });
   return `* STATUS ${encodeMailbox(info.name)} (${vals.join(' ')})`;
+}
+
+/** STATUS RECENT of a folder: its messages at or above the recent floor (0 unless asked). */
+export async function recentOf(s: Session, name: string, items: string[]): Promise<number> {
+  if (!items.includes('RECENT')) return 0;
+  const view = await s.ctx.services.mail.folder(s.userId, name);
+  return countFrom(view, s.recentFloors.floor(view.info.id, view.info.uidNext));
 }
 
 /** STATUS */
@@ -41,6 +50,6 @@ export const status: CommandSpec = {
     const items = parseStatusItems(args.list('status items'));
     args.end();
     const view = await s.ctx.services.mail.folder(s.userId, name);
-    s.out.line(statusLine(view.info, items));
+    s.out.line(statusLine(view.info, items, await recentOf(s, name, items)));
   },
 };
