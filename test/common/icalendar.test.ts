@@ -1,5 +1,5 @@
 import t from 'tap';
-import { validateResource, instancesIn, expandCalendar, parseCalendar, rangeOf } from '../../src/common/icalendar.js';
+import { validateResource, instancesIn, expandCalendar, expandsToItself, parseCalendar, rangeOf } from '../../src/common/icalendar.js';
 import { matchFilter, type CompFilter } from '../../src/common/caldav-filter.js';
 
 const wrap = (body: string, tz = '') => `BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\n${tz}${body}END:VCALENDAR\r\n`;
@@ -81,4 +81,47 @@ t.test('filters: time-range on recurring, text-match, is-not-defined', async (t)
   t.notOk(matchFilter(cal, f({ props: [{ name: 'SUMMARY', isNotDefined: false, params: [], textMatch: { text: 'meeting', collation: 'i;octet', negate: false } }] })));
   t.ok(matchFilter(cal, f({ props: [{ name: 'LOCATION', isNotDefined: true, params: [] }] })));
   t.notOk(matchFilter(cal, { name: 'VCALENDAR', isNotDefined: false, props: [], comps: [{ name: 'VTODO', isNotDefined: false, props: [], comps: [] }] }));
+});
+
+t.test('expandsToItself: only non-recurring resources already in UTC (or DATE) restate themselves', async (t) => {
+  const ev = (lines: string, tz = '') => wrap(`BEGIN:VEVENT\r\nUID:a\r\nDTSTAMP:20260101T000000Z\r\n${lines}SUMMARY:x\r\nEND:VEVENT\r\n`, tz);
+  t.ok(expandsToItself(ev('DTSTART:20260101T100000Z\r\nDTEND:20260101T110000Z\r\n')), 'UTC start and end');
+  t.ok(expandsToItself(ev('DTSTART;VALUE=DATE:20260101\r\nDTEND;VALUE=DATE:20260102\r\n')), 'all-day');
+  t.ok(expandsToItself(ev('DTSTART:20260101T100000Z\r\n')), 'no end');
+  t.notOk(expandsToItself(ev('DTSTART:20260101T100000\r\nDTEND:20260101T110000\r\n')), 'floating is rewritten to UTC');
+  t.notOk(expandsToItself(ev('DTSTART;TZID=Europe/Berlin:20260101T100000\r\nDTEND;TZID=Europe/Berlin:20260101T110000\r\n', BERLIN)), 'TZID and VTIMEZONE');
+  t.notOk(expandsToItself(ev('DTSTART;TZID=Europe/Berlin:20260101T100000\r\n')), 'bare IANA TZID');
+  t.notOk(expandsToItself(ev('DTSTART:20260101T100000Z\r\nDURATION:PT1H\r\n')), 'DURATION becomes DTEND');
+  t.notOk(expandsToItself(ev('DTSTART:20260101T100000Z\r\nRRULE:FREQ=DAILY;COUNT=2\r\n')), 'recurring');
+  // and where it says yes, the expand output carries the same times
+  const text = ev('DTSTART:20260101T100000Z\r\nDTEND:20260101T110000Z\r\n');
+  const out = expandCalendar(parseCalendar(text), D('2025-12-01T00:00:00Z'), D('2026-02-01T00:00:00Z'));
+  t.match(out, /DTSTART:20260101T100000Z\r\nDTEND:20260101T110000Z/);
+});
+
+t.test('rangeOf bounds COUNT rules without iterating, always covering the last instance', async (t) => {
+  const rules = [
+    'FREQ=DAILY;COUNT=200', 'FREQ=DAILY;INTERVAL=3;COUNT=50', 'FREQ=WEEKLY;BYDAY=MO,WE;COUNT=30', 'FREQ=WEEKLY;INTERVAL=2;BYDAY=FR;COUNT=10',
+    'FREQ=HOURLY;COUNT=100', 'FREQ=MONTHLY;BYMONTHDAY=31;COUNT=6', 'FREQ=YEARLY;COUNT=3',
+  ];
+  for (const rule of rules) {
+    for (const tz of ['', BERLIN]) {
+      const start = tz ? 'DTSTART;TZID=Europe/Berlin:20260301T093000\r\nDTEND;TZID=Europe/Berlin:20260301T103000\r\n' : 'DTSTART:20260301T093000Z\r\nDTEND:20260301T103000Z\r\n';
+      const cal = parseCalendar(wrap(`BEGIN:VEVENT\r\nUID:r\r\n${start}RRULE:${rule}\r\nEND:VEVENT\r\n`, tz));
+      const all = instancesIn(cal, D('2000-01-01T00:00:00Z'), D('2100-01-01T00:00:00Z'));
+      const r = rangeOf(cal);
+      t.ok(r.end !== null && r.end >= all[all.length - 1]!.end, `${rule}${tz ? ' (Berlin)' : ''}: end covers the last instance`);
+      t.ok(r.start !== null && r.start <= all[0]!.start, `${rule}${tz ? ' (Berlin)' : ''}: start is at or before the first instance`);
+    }
+  }
+});
+
+t.test('instancesIn answers a repeated range from one expansion; callers cannot disturb it', async (t) => {
+  const cal = parseCalendar(wrap('BEGIN:VEVENT\r\nUID:w\r\nDTSTART:20260105T090000Z\r\nDTEND:20260105T100000Z\r\nRRULE:FREQ=WEEKLY\r\nEND:VEVENT\r\n'));
+  const a = instancesIn(cal, D('2026-01-01T00:00:00Z'), D('2026-02-01T00:00:00Z'));
+  a.pop();
+  const b = instancesIn(cal, D('2026-01-01T00:00:00Z'), D('2026-02-01T00:00:00Z'));
+  t.equal(b.length, 4);
+  t.equal(instancesIn(cal, D('2026-02-01T00:00:00Z'), D('2026-03-01T00:00:00Z')).length, 4, 'another range is computed anew');
+  t.equal(instancesIn(cal, D('2026-01-01T00:00:00Z'), D('2026-02-01T00:00:00Z')).length, 4);
 });
