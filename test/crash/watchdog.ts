@@ -48,7 +48,8 @@ setInterval(() => {
 
 /** A watchdog thread with one current step and its deadline. */
 export class Watchdog {
-  private readonly worker = new Worker(WORKER, { eval: true });
+  // No inherited execArgv: the code is CommonJS whatever flags (--input-type, loaders) the harness runs with.
+  private readonly worker = new Worker(WORKER, { eval: true, execArgv: [] });
 
   constructor() {
     this.worker.unref();
