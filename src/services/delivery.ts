@@ -17,7 +17,7 @@ import { QuotaError, SmtpError } from '../common/errors.js';
 import { accountId, splitAddress } from '../common/names.js';
 import type { AccountService } from './accounts.js';
 import type { MailService, AppendOptions } from './mail.js';
-import { writeTemp } from '../store/mail/files.js';
+import { writeUnsynced, type UnsyncedFile } from '../store/mail/files.js';
 import { tmpDir } from '../store/layout.js';
 import type { Spool } from './spool.js';
 
@@ -195,6 +195,7 @@ export class DeliveryService {
     const when = Date.now();
     let first: string;
     let opts: AppendOptions = {};
+    let unsynced: UnsyncedFile | undefined;
     if (buf) {
       const head = Buffer.from(prefix);
       const whole = new Uint8Array(head.length + buf.length); // its own ArrayBuffer, moved to the worker
@@ -202,9 +203,20 @@ export class DeliveryService {
       whole.set(buf, head.length);
       const parsed = this.deps.mail.summarize(whole, true);
       parsed.catch(() => undefined);
-      first = await writeTemp(tmpDir(this.deps.config.mail_root), [head, buf], null);
-      opts = { internalDate: when, sealedSize: head.length + buf.length, summary: await parsed.catch(() => undefined) };
+      // written once, fsync'd by the store in the commit round (shared by every recipient's link)
+      unsynced = await writeUnsynced(tmpDir(this.deps.config.mail_root), [head, buf], null);
+      first = unsynced.path;
+      opts = { internalDate: when, unsynced, summary: await parsed.catch(() => undefined) };
     } else first = await spool.writeTo(prefix, false, 'in');
+    try {
+      return await this.deliverFiles(first, users, opts, Buffer.byteLength(prefix) + spool.size, this.mayHaveCalendar(spool));
+    } finally {
+      await unsynced?.close();
+    }
+  }
+
+  /** Hard-link `first` for every further user, then append one to each user's INBOX in parallel. */
+  private async deliverFiles(first: string, users: string[], opts: AppendOptions, size: number, calendar: boolean): Promise<CopyOutcome[]> {
     const files = [first];
     try {
       for (let i = 1; i < users.length; i++) {
@@ -216,8 +228,6 @@ export class DeliveryService {
       await Promise.all(files.map((f) => fsp.rm(f, { force: true })));
       throw err;
     }
-    const size = Buffer.byteLength(prefix) + spool.size;
-    const calendar = this.mayHaveCalendar(spool);
     return Promise.all(users.map(async (userId, i): Promise<CopyOutcome> => {
       try {
         const r = await this.deps.mail.append(userId, 'INBOX', { file: files[i]! }, opts);

@@ -5,6 +5,7 @@ import type { WorkerPool } from '../workers/pool.js';
 import type { Config, Logger } from '../common/types.js';
 import type { MessageMeta, MessageSummary } from '../common/mail.js';
 import type { QuotaService } from './quota.js';
+import type { UnsyncedFile } from '../store/mail/files.js';
 
 /** What MailService needs from the rest of the server. */
 export interface MailDeps {
@@ -22,11 +23,11 @@ export interface AppendOptions {
   /** INTERNALDATE in ms since epoch (default now). */
   internalDate?: number;
   /**
-   * The `file` source is already durable (written by `writeTemp`: fsync'd, its mtime the
-   * internalDate or within moments of it) and this is its size: the store skips sealing it again.
-   * Only for callers that made the file.
+   * The `file` source is (a hard link of) this file written by `writeUnsynced`, not fsync'd yet:
+   * the store fsyncs it in the commit, with the journal, instead of sealing it first. The caller
+   * closes it once every append returned. Only for callers that made the file.
    */
-  sealedSize?: number;
+  unsynced?: UnsyncedFile;
   /** The message's summary when the caller already had the mime worker compute it (delivery to many). */
   summary?: MessageSummary;
 }

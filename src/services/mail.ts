@@ -19,7 +19,7 @@ import type { MailDeps, AppendOptions, SetFlagsResult, CopyResult } from './mail
 import { UserMail, MAIL_STATE } from '../actors/mail/user-mail.js';
 import { FolderIndex, MAX_BATCH, type PreparedMessage } from '../actors/mail/folder-index.js';
 import { MailBytes } from './mail-bytes.js';
-import { writeTemp, sealTemp, messagePath } from '../store/mail/files.js';
+import { writeUnsynced, sealTemp, messagePath } from '../store/mail/files.js';
 import { mailFolderDir, tmpDir } from '../store/layout.js';
 import { normalizeFlags } from '../common/flags.js';
 import { checkFolderName, DEFAULT_FOLDERS } from '../common/folder-name.js';
@@ -224,18 +224,25 @@ export class MailService {
     const idx = await this.index(userId, folder);
     const when = Math.floor(date);
     if ('data' in source && source.data.byteLength > this.deps.config.smtp.max_message_bytes) throw new QuotaError('Message too large');
-    // the mime worker parses the bytes while the temp file is written and fsync'd
+    // The mime worker parses the bytes while the temp file is written; the file's fsync runs in
+    // the commit, together with the directory's and the journal's (one round of fsyncs).
     const parsed = opts.summary ? Promise.resolve(opts.summary) : 'data' in source ? this.summarize(source.data) : null;
     parsed?.catch(() => undefined);
-    const tmp = 'data' in source ? await writeTemp(tmpDir(this.deps.config.mail_root), source.data, when) : source.file;
+    const own = 'data' in source
+      ? await writeUnsynced(tmpDir(this.deps.config.mail_root), [source.data], opts.internalDate === undefined ? null : when)
+      : undefined;
+    const unsynced = own ?? opts.unsynced;
+    const tmp = own ? own.path : (source as { file: string }).file;
     try {
-      const size = 'data' in source ? source.data.byteLength : opts.sealedSize ?? (await sealTemp(tmp, when));
+      const size = unsynced ? unsynced.size : await sealTemp(tmp, when);
       if (size > this.deps.config.smtp.max_message_bytes) throw new QuotaError('Message too large');
       const summary = await (parsed ?? this.deps.pool.run('mime', { file: tmp }));
-      return await this.enqueue(userId, idx.info.id, { tmp, size, date: when, flags, summary: JSON.stringify(summary) });
+      return await this.enqueue(userId, idx.info.id, { tmp, unsynced, size, date: when, flags, summary: JSON.stringify(summary) });
     } catch (err) {
       await fsp.rm(tmp, { force: true });
       throw err;
+    } finally {
+      await own?.close();
     }
   }
 

@@ -9,6 +9,10 @@
  *   crash between writing a snapshot and emptying the journal is harmless.
  * - A corrupt journal line or snapshot triggers a rebuild from the `{uid}.eml` files (flags
  *   that were only in the lost part are lost; no acknowledged message is).
+ * - A commit may fsync new message files in the same round as the directory and the journal
+ *   (their lines carry the file's crc32 and the commit's record count): on open, the last
+ *   commit's files are checked against them and a file whose content did not survive is
+ *   dropped with its line (that commit was never acknowledged).
  * - Message files with uid >= uidNext after a clean open are unacknowledged leftovers of a
  *   crash between rename and journal append; they are removed. So are the files of the last
  *   expunge when a crash cut it between its journal line and the unlinks.
@@ -23,7 +27,8 @@ import { AppendLog, writeFileDurable } from '../../store/atomic.js';
 import { decodeJournal, encodeRecord, type JournalRecord } from '../../store/mail/journal.js';
 import { readSnapshot, writeSnapshot, type Snapshot } from '../../store/mail/snapshot.js';
 import {
-  messagePath, indexFiles, placeFile, linkFile, removeFiles, listMessageUids, statMessage, exists, fsyncDir,
+  messagePath, indexFiles, placeFile, linkFile, removeFiles, listMessageUids, statMessage, exists, fsyncDir, fileCrc,
+  type UnsyncedFile,
 } from '../../store/mail/files.js';
 import type { FolderRecord } from '../../store/mail/folders.js';
 import type { FolderInfo, FolderView, MessageMeta, FlagOp } from '../../common/mail.js';
@@ -41,6 +46,8 @@ export interface MoveIntent {
 /** A message ready to be committed: a sealed temp file to take over, or a file to hard-link. */
 export interface PreparedMessage {
   tmp?: string;
+  /** `tmp` (or a hard link of it) is not fsync'd yet: the commit syncs it with the journal. */
+  unsynced?: UnsyncedFile;
   linkFrom?: string;
   size: number;
   date: number;
@@ -101,7 +108,7 @@ export class FolderIndex implements FolderView {
   static async peek(dir: string, rec: FolderRecord): Promise<FolderIndex> {
     const idx = new FolderIndex(dir, rec);
     const { j } = await idx.readState();
-    await idx.dropMissingTail(j.records); // memory only, as open() would
+    await idx.dropMissingTail(j.records, false); // memory only, as open() would
     idx.recount();
     return idx;
   }
@@ -128,7 +135,7 @@ export class FolderIndex implements FolderView {
       return;
     }
     if (j.damage === 'torn') await fsp.truncate(this.files.journal, j.validBytes);
-    await this.dropMissingTail(j.records);
+    await this.dropMissingTail(j.records, true);
     await this.removeLeftovers();
     await this.removeExpungedLeftovers(j.records);
     await this.log.open();
@@ -233,15 +240,33 @@ export class FolderIndex implements FolderView {
   }
 
   /**
-   * The last commit's files may not have reached the disk when its journal line did (the two
-   * fsyncs run together; neither was acknowledged). Drop trailing added messages without a file.
+   * The last commit's files may not have reached the disk when its journal line did (the
+   * fsyncs run together; neither was acknowledged). Drop trailing added messages without a
+   * file, and those of the last commit whose file's size or crc32 is not what its line says
+   * (their files are removed when `repair`).
    */
-  private async dropMissingTail(records: JournalRecord[]): Promise<void> {
+  private async dropMissingTail(records: JournalRecord[], repair: boolean): Promise<void> {
     const gone = new Set<number>();
+    const bad: string[] = [];
+    const last = records[records.length - 1];
+    const checked = last?.t === 'a' && last.crc !== undefined ? Math.min(last.n ?? 1, MAX_BATCH) : 0;
     for (let i = records.length - 1, n = 0; i >= 0 && n < MAX_BATCH; i--, n++) {
       const r = records[i]!;
       if (r.t !== 'a') break;
-      if (this.byUid(r.uid) && !(await exists(messagePath(this.dir, r.uid)))) gone.add(r.uid);
+      if (!this.byUid(r.uid)) continue;
+      const path = messagePath(this.dir, r.uid);
+      if (n < checked && r.crc !== undefined) {
+        const f = await fileCrc(path);
+        if (!f) gone.add(r.uid);
+        else if (f.size !== r.size || f.crc !== r.crc) {
+          gone.add(r.uid);
+          bad.push(path);
+        }
+      } else if (!(await exists(path))) gone.add(r.uid);
+    }
+    if (repair && bad.length) {
+      await removeFiles(bad);
+      await fsyncDir(this.dir);
     }
     if (gone.size === 0) return;
     this.messages = this.messages.filter((m) => !gone.has(m.uid));
@@ -380,12 +405,21 @@ export class FolderIndex implements FolderView {
       }));
       const failed = moves.find((m): m is PromiseRejectedResult => m.status === 'rejected');
       if (failed) throw failed.reason;
-      // The directory fsync and the journal write run together: the ack waits for both, and
-      // a journal line whose file did not survive a crash is dropped on open (dropMissingTail).
+      // The files' (unsynced ones), the directory's and the journal's fsyncs run together: the
+      // ack waits for all, and a journal line whose file did not survive a crash is dropped on
+      // open (dropMissingTail).
+      const syncs = new Set<UnsyncedFile>();
+      for (const it of items) if (it.unsynced) syncs.add(it.unsynced);
       await Promise.all([
+        ...[...syncs].map((f) => f.sync()),
         this.syncDir(),
         this.sums.append(items.map((it, i) => [metas[i]!.uid, it.summary])),
-        this.log.append(metas.map((m) => encodeRecord({ t: 'a', uid: m.uid, modseq: m.modseq, date: m.internalDate, size: m.size, flags: m.flags })).join('')),
+        this.log.append(metas.map((m, i) => {
+          const f = items[i]!.unsynced;
+          return encodeRecord({
+            t: 'a', uid: m.uid, modseq: m.modseq, date: m.internalDate, size: m.size, flags: m.flags, ...(f ? { crc: f.crc, n: items.length } : {}),
+          });
+        }).join('')),
       ]);
     } catch (err) {
       await removeFiles(placed);

@@ -2,6 +2,7 @@
 import { promises as fsp, constants as fsc } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { crc32 } from 'node:zlib';
 import { fsyncDir, mkdirDurable } from '../atomic.js';
 
 /** The path of message `uid` in a folder directory. */
@@ -15,11 +16,24 @@ export const indexFiles = (dir: string) => ({
 });
 
 /**
- * Write bytes (one buffer or several in order) to a new temp file in `tmpDir`, fsync'd; returns
- * its path. Its mtime (the INTERNALDATE a rebuild recovers) is set to `mtimeMs`, or left as
- * written when null (a message received now: one system call less).
+ * A temp file written but not yet fsync'd: the store renames it into place and runs `sync` in
+ * the same round as the directory and journal fsyncs (the line carries `crc` so a restart can
+ * tell a file whose content did not survive). `sync` runs the fsync once however often called
+ * (hard links of one file share it); `close` must be called when every commit is done.
  */
-export async function writeTemp(tmpDir: string, data: Uint8Array | Uint8Array[], mtimeMs: number | null): Promise<string> {
+export interface UnsyncedFile {
+  path: string;
+  size: number;
+  crc: number;
+  sync(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Write bytes (several buffers in order) to a new temp file in `tmpDir` without fsync (see
+ * UnsyncedFile); its mtime is set to `mtimeMs`, or left as written when null.
+ */
+export async function writeUnsynced(tmpDir: string, data: Uint8Array[], mtimeMs: number | null): Promise<UnsyncedFile> {
   const path = join(tmpDir, `msg-${randomBytes(8).toString('hex')}.tmp`);
   let fh: fsp.FileHandle;
   try {
@@ -29,19 +43,37 @@ export async function writeTemp(tmpDir: string, data: Uint8Array | Uint8Array[],
     await fsp.mkdir(tmpDir, { recursive: true });
     fh = await fsp.open(path, 'wx', 0o600);
   }
+  let size = 0;
+  let crc = 0;
+  for (const d of data) {
+    size += d.byteLength;
+    crc = crc32(d, crc);
+  }
   try {
-    if (Array.isArray(data)) await fh.writev(data);
-    else await fh.writeFile(data);
+    await fh.writev(data);
     if (mtimeMs !== null) await fh.utimes(new Date(mtimeMs), new Date(mtimeMs));
-    await fh.sync();
   } catch (err) {
-    await fh.close();
+    await fh.close().catch(() => undefined);
     await fsp.rm(path, { force: true });
     throw err;
-  } finally {
-    await fh.close().catch(() => undefined);
   }
-  return path;
+  let synced: Promise<void> | null = null;
+  let closed: Promise<void> | null = null;
+  return {
+    path, size, crc,
+    sync: () => (synced ??= fh.sync()),
+    close: () => (closed ??= (synced ?? Promise.resolve()).catch(() => undefined).then(() => fh.close())),
+  };
+}
+
+/** The crc32 and size of a file, or null when it is gone. */
+export async function fileCrc(path: string): Promise<{ size: number; crc: number } | null> {
+  try {
+    const buf = await fsp.readFile(path);
+    return { size: buf.length, crc: crc32(buf) };
+  } catch {
+    return null;
+  }
 }
 
 /** fsync an existing file (a temp file handed in by a front end), set its mtime, answer its size. */

@@ -9,8 +9,12 @@ import { crc32 } from 'node:zlib';
 
 /** One journal record. */
 export type JournalRecord =
-  /** message added: uid, modseq, internal date (ms), size, flags */
-  | { t: 'a'; uid: number; modseq: number; date: number; size: number; flags: string[] }
+  /**
+   * message added: uid, modseq, internal date (ms), size, flags. `crc` (crc32 of the file) and
+   * `n` (records in its commit) are set when the file's fsync ran together with this line's, so
+   * a restart checks the last commit's files against them.
+   */
+  | { t: 'a'; uid: number; modseq: number; date: number; size: number; flags: string[]; crc?: number; n?: number }
   /** flags replaced */
   | { t: 'f'; uid: number; modseq: number; flags: string[] }
   /** messages expunged */
@@ -22,7 +26,7 @@ export type JournalRecord =
 
 /** Encode one record as a journal line. */
 export function encodeRecord(r: JournalRecord): string {
-  const arr = r.t === 'a' ? ['a', r.uid, r.modseq, r.date, r.size, r.flags]
+  const arr = r.t === 'a' ? (r.crc === undefined ? ['a', r.uid, r.modseq, r.date, r.size, r.flags] : ['a', r.uid, r.modseq, r.date, r.size, r.flags, r.crc, r.n ?? 1])
     : r.t === 'f' ? ['f', r.uid, r.modseq, r.flags]
     : r.t === 'x' ? ['x', r.modseq, r.uids]
     : r.t === 'm' ? ['m', r.id, r.uids, r.to, r.dst]
@@ -55,6 +59,8 @@ function decodeLine(line: string): JournalRecord | null {
   const n = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
   const fl = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
   if (a[0] === 'a' && n(a[1]) && n(a[2]) && n(a[3]) && n(a[4]) && fl(a[5])) {
+    if (a.length === 8 && n(a[6]) && n(a[7]) && a[7] >= 1) return { t: 'a', uid: a[1], modseq: a[2], date: a[3], size: a[4], flags: a[5], crc: a[6], n: a[7] };
+    if (a.length !== 6) return null;
     return { t: 'a', uid: a[1], modseq: a[2], date: a[3], size: a[4], flags: a[5] };
   }
   if (a[0] === 'f' && n(a[1]) && n(a[2]) && fl(a[3])) return { t: 'f', uid: a[1], modseq: a[2], flags: a[3] };

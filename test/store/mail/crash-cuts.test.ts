@@ -175,3 +175,50 @@ t.test('a damaged journal is rebuilt from the message files; rebuild is public',
   t.same(await subjects(h, 'INBOX'), ['m1', 'm2', 'm3', 'm4']);
   await verifyClean(t, h);
 });
+
+t.test('a commit whose file fsync ran with the journal: a file that did not survive is dropped on open', async (t) => {
+  const h = await seeded(t);
+  const dir = await dirOf(h, 'INBOX');
+  const log = readFileSync(join(dir, 'index.log'), 'utf8').trim().split('\n');
+  t.match(log[log.length - 1]!, /^[0-9a-f]{8} \["a",4,\d+,\d+,\d+,\[\],\d+,1\]$/, 'the line carries crc32 and the commit size');
+  // the last commit's file lost its content (as if the crash came before its fsync): size 0
+  writeFileSync(join(dir, '4.eml'), '');
+  await h.restart();
+  t.same(await uids(h, 'INBOX'), [1, 2, 3], 'the unacknowledged message is dropped');
+  t.notOk(existsSync(join(dir, '4.eml')), 'its file removed');
+  await verifyClean(t, h);
+  t.equal((await h.mail.append(ID, 'INBOX', { data: MSG(5) })).uid, 5, 'its uid is not reused');
+  // same size, other bytes (garbage blocks): caught by the crc
+  const f5 = join(dir, '5.eml');
+  writeFileSync(f5, Buffer.alloc(MSG(5).length, 0));
+  await h.restart();
+  t.same(await uids(h, 'INBOX'), [1, 2, 3]);
+  // an earlier commit's file is not checked against its crc (it was acknowledged, its fsync done)
+  await h.mail.append(ID, 'INBOX', { data: MSG(6) });
+  await h.mail.append(ID, 'INBOX', { data: MSG(7) });
+  await h.restart();
+  t.same(await uids(h, 'INBOX'), [1, 2, 3, 6, 7]);
+  t.ok(readFileSync(join(dir, '7.eml')).equals(MSG(7)));
+  await verifyClean(t, h);
+});
+
+t.test('delivery to several users: one file, hard links, each durable and byte-identical', async (t) => {
+  const h = await seeded(t);
+  await h.addUser('bob@example.com');
+  const { DeliveryService } = await import('../../../src/services/delivery.js');
+  const { Spool } = await import('../../../src/services/spool.js');
+  const { silentLogger } = await import('../../../src/main/log.js');
+  const d = new DeliveryService({ config: h.config, log: silentLogger, accounts: h.accounts, mail: h.mail });
+  const spool = await Spool.from(h.root, MSG(42));
+  const out = await d.deliver(spool, 'Received: test\r\n', [ID, 'bob@example.com']);
+  t.same(out.map((o) => o.ok), [true, true]);
+  for (const who of [ID, 'bob@example.com']) {
+    const v = await h.mail.folder(who, 'INBOX');
+    const uid = v.messages[v.messages.length - 1]!.uid;
+    t.ok(readFileSync(h.mail.messageFile(who, 'INBOX', uid)).equals(Buffer.concat([Buffer.from('Received: test\r\n'), MSG(42)])), `${who}: bytes`);
+    t.equal((await h.mail.summary(who, 'INBOX', uid)).envelope.subject, 'm42', `${who}: summary`);
+  }
+  t.same(readdirSync(join(h.root, 'tmp')).filter((n) => n.startsWith('msg-')), [], 'no temp file left');
+  await h.restart();
+  t.equal((await h.mail.folder('bob@example.com', 'INBOX')).info.total, 1, 'bob\'s copy survives a restart');
+});
