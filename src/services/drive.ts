@@ -7,9 +7,9 @@
  * Uploads stream to a temp file while hashing (SHA-256) outside the actor; only the rename and
  * index updates run in the actor turn. A failed or aborted upload leaves nothing behind.
  */
-import { promises as fsp, createReadStream } from 'node:fs';
+import { promises as fsp } from 'node:fs';
 import { createHash } from 'node:crypto';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { DriveStore, DriveTxn, type ChildEntry, type DirCounters, type DirIndex, type FileEntry } from '../store/drive.js';
 import { HttpError, NotFoundError } from '../common/errors.js';
 import { splitAddress } from '../common/names.js';
@@ -54,14 +54,18 @@ export interface UploadResult {
   entry: FileEntry;
 }
 
-/** An upload streamed to its temp file, waiting for the actor turn that commits it. */
-interface PendingUpload {
+/** An upload streamed to its temp file, not yet in the drive. */
+export interface StagedUpload {
   parts: readonly string[];
   tmp: string;
   /** The temp file, still open (the commit fdatasyncs it through this handle). */
   fh: fsp.FileHandle;
   meta: { size: number; etag: string; content_type: string };
   opts: UploadOptions;
+}
+
+/** A staged upload waiting for the actor turn that commits it. */
+interface PendingUpload extends StagedUpload {
   resolve: (r: { created: boolean; delta: number }) => void;
   reject: (err: unknown) => void;
 }
@@ -140,34 +144,83 @@ export class DriveService {
     return { path: joinDrivePath(parts), name: parts[parts.length - 1]!, ...rest };
   }
 
-  /** A read stream of a file's bytes [start, end] (inclusive). */
+  /**
+   * A read stream of a file's bytes [start, end] (inclusive), in chunks read into a small ring
+   * of reused buffers (memory stays flat however large the file). A chunk is valid until the
+   * consumer asks for the next-but-two, so a consumer must send or copy each chunk before
+   * reading further (the HTTP reply loop does).
+   */
   read(userId: string, parts: readonly string[], range?: { start: number; end: number }): Readable {
-    return createReadStream(this.store(userId).path(parts), { ...range, highWaterMark: 1024 * 1024 });
+    return fileChunks(this.store(userId).path(parts), range);
   }
 
   /** Stream `body` into the file at `parts`: hash while writing, then commit in the actor turn. */
   async upload(userId: string, parts: readonly string[], body: Readable, opts: UploadOptions): Promise<UploadResult> {
+    const staged = await this.stage(userId, parts, body, opts);
+    try {
+      const { created, delta } = await this.commitUpload(userId, staged);
+      await this.after(userId, parts, delta);
+      const entry = (await this.store(userId).stat(parts)) as FileEntry;
+      return { created, entry };
+    } finally {
+      await this.discard(staged);
+    }
+  }
+
+  /**
+   * Stream `body` to a temp file outside the tree (hashing as it goes) for a later commit;
+   * nothing in the drive changes. `reserved` bytes (other uploads staged by the same request)
+   * count against the quota. Always `discard` the result, committed or not.
+   */
+  async stage(userId: string, parts: readonly string[], body: Readable, opts: UploadOptions, reserved = 0): Promise<StagedUpload> {
     if (parts.length === 0) throw new HttpError(405, 'Cannot write to the drive root');
     const store = this.store(userId);
     await store.init();
     const before = await store.stat(parts);
     this.gate(before, opts);
     const usage = await this.quota.usage(userId);
-    const allowed = usage.limit - usage.used + (before?.type === 'file' ? before.size : 0);
+    const allowed = usage.limit - usage.used - reserved + (before?.type === 'file' ? before.size : 0);
     if (opts.expectedSize !== undefined && opts.expectedSize > allowed) throw overQuota();
     const tmp = store.tempFile();
     const fh = await fsp.open(tmp, 'w', 0o600);
     try {
       const { size, etag } = await streamToFile(body, fh, allowed);
-      const meta = { size, etag, content_type: contentTypeOf(parts[parts.length - 1]!) };
-      const { created, delta } = await this.commitUpload(userId, { parts, tmp, fh, meta, opts });
-      await this.after(userId, parts, delta);
-      const entry = (await store.stat(parts)) as FileEntry;
-      return { created, entry };
-    } finally {
-      await fh.close();
-      await fsp.rm(tmp, { force: true });
+      return { parts, tmp, fh, meta: { size, etag, content_type: contentTypeOf(parts[parts.length - 1]!) }, opts };
+    } catch (err) {
+      await this.discard({ tmp, fh });
+      throw err;
     }
+  }
+
+  /** Close and remove a staged upload's temp file (a no-op for the part already renamed into place). */
+  async discard(staged: Pick<StagedUpload, 'tmp' | 'fh'>): Promise<void> {
+    await staged.fh.close().catch(() => undefined);
+    await fsp.rm(staged.tmp, { force: true });
+  }
+
+  /**
+   * Commit staged uploads all together or not at all (a multipart POST): one actor turn, one
+   * transaction; any refusal (precondition, quota, a directory in the way) commits none.
+   */
+  async commitAll(userId: string, staged: StagedUpload[]): Promise<UploadResult[]> {
+    const store = this.store(userId);
+    let total = 0;
+    const created = await this.actors.user(userId).mutate(() => store.locked(async () => {
+      const txn = new DriveTxn();
+      const out: boolean[] = [];
+      for (const p of staged) {
+        const cur = await store.stat(p.parts, txn);
+        this.gate(cur, p.opts);
+        const delta = p.meta.size - (cur?.type === 'file' ? cur.size : 0);
+        await this.quota.check(userId, total + delta);
+        out.push(await store.commitFile(p.parts, p.tmp, p.meta, p.opts.parents, txn, p.fh));
+        total += delta;
+      }
+      await store.commit(txn);
+      return out;
+    }));
+    for (const p of staged) await this.after(userId, p.parts, total);
+    return Promise.all(staged.map(async (p, i) => ({ created: created[i]!, entry: (await store.stat(p.parts)) as FileEntry })));
   }
 
   /**
@@ -331,6 +384,51 @@ export function toListing(path: string, idx: DirIndex): DirListing {
     self_files: idx.self_files, self_dirs: idx.self_dirs, self_bytes: idx.self_bytes,
     total_files: idx.total_files, total_dirs: idx.total_dirs, total_bytes: idx.total_bytes, children,
   };
+}
+
+/** Bytes per download chunk, and how many chunk buffers a download cycles through. */
+const CHUNK = 1024 * 1024;
+const RING = 4;
+
+/** See DriveService.read: the bytes of `path` [start, end] as a stream over a ring of buffers. */
+function fileChunks(path: string, range?: { start: number; end: number }): Readable {
+  let fh: fsp.FileHandle | undefined;
+  let pos = range?.start ?? 0;
+  const end = range ? range.end + 1 : Number.MAX_SAFE_INTEGER;
+  const ring: Buffer[] = [];
+  let next = 0;
+  return new Readable({
+    // One chunk buffered ahead at most: with the consumer's chunk and the one being read, three
+    // of the four ring buffers are ever in use.
+    highWaterMark: 1,
+    async construct(cb) {
+      try {
+        fh = await fsp.open(path, 'r');
+        cb();
+      } catch (err) {
+        cb(err as Error);
+      }
+    },
+    async read() {
+      try {
+        if (pos >= end) return void this.push(null);
+        const buf = (ring[next] ??= Buffer.allocUnsafeSlow(CHUNK));
+        next = (next + 1) % RING;
+        const { bytesRead } = await fh!.read(buf, 0, Math.min(CHUNK, end - pos), pos);
+        if (bytesRead === 0) return void this.push(null);
+        pos += bytesRead;
+        this.push(buf.subarray(0, bytesRead));
+      } catch (err) {
+        this.destroy(err as Error);
+      }
+    },
+    destroy(err, cb) {
+      const h = fh;
+      fh = undefined;
+      if (!h) return cb(err);
+      h.close().then(() => cb(err), () => cb(err));
+    },
+  });
 }
 
 /** 413 that also closes the connection (the rest of the upload is never read). */

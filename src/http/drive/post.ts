@@ -3,6 +3,8 @@
  * (needs C through a share); a multipart/form-data body stores each `filename=` part at
  * {path}/{filename}, where the filename may hold `/` (webkitdirectory folder uploads) and every
  * component is validated by DrivePath before anything is written (needs U through a share).
+ * The parts are committed together once the whole body has parsed: a truncated or malformed
+ * body is a 400 that stores nothing.
  */
 import busboy from 'busboy';
 import { PassThrough } from 'node:stream';
@@ -12,6 +14,7 @@ import { joinDrivePath, parseDrivePath, MAX_DEPTH } from '../../common/drive-pat
 import { json } from '../reply.js';
 import { resolveTarget, need, checkWrite, type DriveTarget } from './context.js';
 import type { Services } from '../../services/index.js';
+import type { StagedUpload } from '../../services/drive.js';
 import type { HttpRequest, Reply } from '../types.js';
 
 /** POST. */
@@ -41,7 +44,11 @@ interface Uploaded {
   etag: string;
 }
 
-/** Run busboy over the request stream; files are stored one after another, in order. */
+/**
+ * Run busboy over the request stream. Each file part is staged (streamed to a temp file) in
+ * order; only when the whole body has parsed are they committed, all together. A malformed or
+ * truncated body, a bad filename or a refused part fails the request with nothing stored.
+ */
 async function receive(req: HttpRequest, s: Services, t: DriveTarget): Promise<Uploaded[]> {
   let bb: busboy.Busboy;
   try {
@@ -49,7 +56,11 @@ async function receive(req: HttpRequest, s: Services, t: DriveTarget): Promise<U
   } catch (err) {
     throw new HttpError(400, `Malformed multipart body: ${(err as Error).message}`);
   }
-  const out: Uploaded[] = [];
+  const staged: StagedUpload[] = [];
+  const rels: string[][] = [];
+  /** Part streams not yet fully read: destroyed when the body turns out bad, so nothing waits on them. */
+  const open = new Set<PassThrough>();
+  let reserved = 0;
   let chain: Promise<void> = Promise.resolve();
   let failure: unknown;
   bb.on('file', (_field, file, info) => {
@@ -72,9 +83,12 @@ async function receive(req: HttpRequest, s: Services, t: DriveTarget): Promise<U
     }
     // Hand the part over through a PassThrough so busboy's backpressure holds while queued.
     body = new PassThrough();
-    body.on('error', () => {}); // the upload reading it sees the error; an idle queue must not crash
+    body.on('error', () => {}); // the stage reading it sees the error; an idle queue must not crash
     file.pipe(body);
     const part = body;
+    open.add(part);
+    part.on('close', () => open.delete(part));
+    part.on('end', () => open.delete(part));
     chain = chain.then(async () => {
       if (failure) {
         file.resume();
@@ -84,8 +98,10 @@ async function receive(req: HttpRequest, s: Services, t: DriveTarget): Promise<U
       const parts = [...t.parts, ...rel];
       try {
         await checkWrite(req, s, t, parts, false);
-        const r = await s.drive.upload(t.userId, parts, part, { parents: true });
-        out.push({ path: joinDrivePath([...t.sub, ...rel]), size: r.entry.size, etag: r.entry.etag });
+        const st = await s.drive.stage(t.userId, parts, part, { parents: true }, reserved);
+        staged.push(st);
+        rels.push(rel);
+        reserved += st.meta.size;
       } catch (err) {
         failure ??= err;
         file.unpipe(part);
@@ -96,12 +112,17 @@ async function receive(req: HttpRequest, s: Services, t: DriveTarget): Promise<U
   try {
     await pipeline(req.stream(), bb);
   } catch (err) {
-    if (err instanceof HttpError || err instanceof ClientGone) throw err;
-    failure ??= malformed(err);
+    failure ??= err instanceof HttpError || err instanceof ClientGone ? err : malformed(err);
   }
+  if (failure) for (const part of open) part.destroy(failure instanceof Error ? failure : new Error(String(failure)));
   await chain;
-  if (failure) throw failure;
-  return out;
+  try {
+    if (failure) throw failure;
+    const results = await s.drive.commitAll(t.userId, staged);
+    return results.map((r, i) => ({ path: joinDrivePath([...t.sub, ...rels[i]!]), size: r.entry.size, etag: r.entry.etag }));
+  } finally {
+    await Promise.all(staged.map((st) => s.drive.discard(st)));
+  }
 }
 
 /** busboy's plain Errors (truncated body, bad boundary) are the client's fault: a 400. */
