@@ -7,15 +7,13 @@
  */
 import type { Envelope, MessageSummary } from '../common/mail.js';
 import { bodyStructure, envelope } from './encode.js';
-import type { EncodeCache, EncodedKind, FolderEncoded } from './context.js';
-
-export type { EncodedKind };
+import type { EncodeCache, EncodedKind, FolderEncoded } from './encode-cache.js';
 
 const PREFIX = '{"envelope":';
 
 /** The JSON text of the envelope object at the start of a summary, or null when not found. */
 export function envelopeSlice(json: string): string | null {
-  if (!json.startsWith(PREFIX)) return null;
+  if (!json.startsWith(PREFIX) || json.charCodeAt(PREFIX.length) !== 0x7b) return null;
   let depth = 0;
   let inString = false;
   for (let i = PREFIX.length; i < json.length; i++) {
@@ -56,17 +54,16 @@ export function encodeFromSummary(sum: MessageSummary, kind: EncodedKind): strin
 }
 
 /**
- * One structure without waiting: from the cache, else from the stored summary JSON `json(uid)`
- * gives. Undefined when neither has it (the caller takes the async path, which recomputes).
+ * Make sure one structure is cached, without waiting: encoded from the stored summary JSON
+ * `json(uid)` gives when missing. False when that is not at hand (the caller takes the async
+ * path, which recomputes the summary).
  */
-export function encodedNow(
+export function cachedNow(
   cache: EncodeCache, f: FolderEncoded, kind: EncodedKind, uid: number, json: ((uid: number) => string | undefined) | null,
-): string | undefined {
-  let v = f[kind].get(uid);
-  if (v !== undefined) return v;
+): boolean {
+  if (f[kind].has(uid)) return true;
   const text = json?.(uid);
-  if (text === undefined) return undefined;
-  v = encodeFromJson(text, kind);
-  if (v !== undefined) cache.set(f, kind, uid, v);
-  return v;
+  if (text === undefined) return false;
+  const v = encodeFromJson(text, kind);
+  return v !== undefined && cache.add(f, kind, uid, v);
 }

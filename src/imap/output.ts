@@ -56,6 +56,17 @@ export class Output {
     this.off += data.copy(this.slab, this.off);
   }
 
+  /** Queue a copy of `length` bytes of `buf` from `start`. */
+  writeBytes(buf: Buffer, start: number, length: number): void {
+    if (length > SLAB) {
+      this.push();
+      this.send(Buffer.from(buf.subarray(start, start + length)));
+      return;
+    }
+    if (this.off + length > SLAB) this.push();
+    this.off += buf.copy(this.slab, this.off, start, start + length);
+  }
+
   /** Queue one response line (CRLF added). */
   line(text: string): void {
     this.write(text + '\r\n');

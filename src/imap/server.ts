@@ -9,7 +9,8 @@ import { createSecureContext, Server as TlsServer } from 'node:tls';
 import { normalizeIp } from '../common/net.js';
 import type { Services } from '../services/index.js';
 import { Session } from './connection.js';
-import { bump, DEFAULT_LIMITS, EncodeCache, type ImapContext, type ImapLimits } from './context.js';
+import { bump, DEFAULT_LIMITS, type ImapContext, type ImapLimits } from './context.js';
+import { EncodeCache } from './encode-cache.js';
 
 /** A running IMAP front end. */
 export interface ImapServer {

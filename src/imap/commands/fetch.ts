@@ -14,8 +14,8 @@ import { parseNumber } from '../parser.js';
 import type { Session } from '../connection.js';
 import { parseFetchAtts, type FetchAtt, type SectionAtt } from '../parse-fetch.js';
 import { internalDate } from '../encode.js';
-import type { FolderEncoded } from '../context.js';
-import { encodedNow, encodeFromSummary, type EncodedKind } from '../fetch-encoded.js';
+import type { EncodedKind, FolderEncoded } from '../encode-cache.js';
+import { cachedNow, encodeFromSummary } from '../fetch-encoded.js';
 import { decodeTransfer, findPart, readRange, sectionPiece, type Piece } from '../fetch-body.js';
 import { resolveUids } from '../sequence.js';
 import { uidSetText } from '../uidset.js';
@@ -60,6 +60,8 @@ function plan(atts: FetchAtt[], uidMode: boolean, readOnly: boolean, changedSinc
   return { atts, uid, modseq, needSummary, needEncoded, needFile, markSeen: markSeen && !readOnly };
 }
 
+const KIND = { ENVELOPE: 'envelope', BODYSTRUCTURE: 'bodystructure', BODY: 'body' } as const;
+
 /** What one FETCH command shares across its messages. */
 interface Run {
   s: Session;
@@ -74,10 +76,10 @@ interface Run {
 
 /** One pre-encoded structure of a message, from the shared cache or encoded once from the summary. */
 async function encodedFor(r: Run, uid: number, kind: EncodedKind, summary: () => Promise<MessageSummary>): Promise<string> {
-  let v = r.enc[kind].get(uid);
+  let v = r.enc[kind].text(uid);
   if (v === undefined) {
     v = encodeFromSummary(await summary(), kind);
-    r.s.ctx.cache.set(r.enc, kind, uid, v);
+    r.s.ctx.cache.add(r.enc, kind, uid, v);
   }
   return v;
 }
@@ -100,14 +102,10 @@ function wholeRange(a: FetchAtt, size: number): { start: number; end: number } |
 function fetchNow(r: Run, seq: number, m: MessageMeta, addFlags: boolean): boolean {
   const { s, p } = r;
   if (p.needSummary) return false;
-  const enc: string[] = [];
   if (p.needEncoded) {
     for (const a of p.atts) {
       if (a.kind !== 'simple' || (a.name !== 'ENVELOPE' && a.name !== 'BODYSTRUCTURE' && a.name !== 'BODY')) continue;
-      const kind = a.name === 'ENVELOPE' ? 'envelope' : a.name === 'BODY' ? 'body' : 'bodystructure';
-      const v = encodedNow(s.ctx.cache, r.enc, kind, m.uid, r.json);
-      if (v === undefined) return false;
-      enc.push(v);
+      if (!cachedNow(s.ctx.cache, r.enc, KIND[a.name], m.uid, r.json)) return false;
     }
   }
   if (p.needFile) {
@@ -126,7 +124,6 @@ function fetchNow(r: Run, seq: number, m: MessageMeta, addFlags: boolean): boole
       head += `UID ${m.uid}`;
       sep = ' ';
     }
-    let k = 0;
     for (const a of p.atts) {
       if (a.kind === 'simple') {
         switch (a.name) {
@@ -134,9 +131,11 @@ function fetchNow(r: Run, seq: number, m: MessageMeta, addFlags: boolean): boole
           case 'FLAGS': head += `${sep}FLAGS ${box.flagsText(m)}`; break;
           case 'INTERNALDATE': head += `${sep}INTERNALDATE ${internalDate(m.internalDate)}`; break;
           case 'RFC822.SIZE': head += `${sep}RFC822.SIZE ${m.size}`; break;
-          case 'ENVELOPE': head += `${sep}ENVELOPE ${enc[k++]}`; break;
-          case 'BODYSTRUCTURE': head += `${sep}BODYSTRUCTURE ${enc[k++]}`; break;
-          case 'BODY': head += `${sep}BODY ${enc[k++]}`; break;
+          case 'ENVELOPE': case 'BODYSTRUCTURE': case 'BODY':
+            out.write(`${head}${sep}${a.name} `);
+            r.enc[KIND[a.name]].writeTo(out, m.uid);
+            head = '';
+            break;
           default: {
             const range = wholeRange(a, m.size)!;
             out.write(`${head}${sep}RFC822 {${range.end - range.start}}\r\n`);
