@@ -242,7 +242,7 @@ export class MailService {
       await fsp.rm(tmp, { force: true });
       throw err;
     } finally {
-      await own?.close();
+      void own?.close(); // after the fsync: nothing waits for it
     }
   }
 
@@ -282,11 +282,14 @@ export class MailService {
     }
     if (batch.length === 0) return;
     try {
+      // the journal's stat (has another process written?) runs beside the folder list's
+      const journal = this.loaded(userId)?.openIndex(folderId)?.journalStat();
+      journal?.catch(() => undefined);
       const um = await this.inside(userId);
       this.idle(userId, um);
       const rec = um.folders().find((f) => f.id === folderId);
       if (!rec) throw new NotFoundError('Folder not found');
-      const idx = await um.index(rec);
+      const idx = await um.index(rec, journal);
       let used = await this.bytesInside(userId, um);
       const quota = await this.deps.quota.usage(userId, used);
       used = quota.used;

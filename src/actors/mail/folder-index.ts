@@ -22,7 +22,7 @@
  *   rolled forward where the destination holds the message, rolled back elsewhere.
  */
 import { randomInt } from 'node:crypto';
-import { promises as fsp, constants as fsc } from 'node:fs';
+import { promises as fsp, constants as fsc, type Stats } from 'node:fs';
 import { AppendLog, writeFileDurable } from '../../store/atomic.js';
 import { decodeJournal, encodeRecord, type JournalRecord } from '../../store/mail/journal.js';
 import { readSnapshot, writeSnapshot, type Snapshot } from '../../store/mail/snapshot.js';
@@ -143,12 +143,17 @@ export class FolderIndex implements FolderView {
     this.recount();
   }
 
+  /** The journal file's stat (null when absent), for `refresh`; take it inside the actor turn. */
+  journalStat(): Promise<Stats | null> {
+    return fsp.stat(this.files.journal).catch(() => null);
+  }
+
   /**
    * Reload in place when another process (sharing mail_root, under the same flock) changed the
    * journal since we last wrote it. Call inside the actor turn; answers true when reloaded.
    */
-  async refresh(): Promise<boolean> {
-    const st = await fsp.stat(this.files.journal).catch(() => null);
+  async refresh(journal?: Promise<Stats | null>): Promise<boolean> {
+    const st = await (journal ?? this.journalStat());
     if (st && st.ino === this.journalIno && st.size === this.log.size) return false;
     await this.log.close();
     this.messages = [];

@@ -3,7 +3,7 @@
  * Lives in the user's actor (`actor.state`); every method that writes runs inside `mutate`.
  * The special-use folders are created on first load, so accounts made any way have them.
  */
-import { promises as fsp } from 'node:fs';
+import { promises as fsp, type Stats } from 'node:fs';
 import { mailFoldersFile, mailFolderDir } from '../../store/layout.js';
 import { readFolderList, writeFolderList, type FolderList, type FolderRecord } from '../../store/mail/folders.js';
 import { makeFolderDir, removeFolderDir, sameFile } from '../../store/mail/files.js';
@@ -75,11 +75,14 @@ export class UserMail {
     return this.indexes.get(id);
   }
 
-  /** Open (or get, refreshed against other processes' writes) a folder's index. Inside the actor. */
-  async index(rec: FolderRecord): Promise<FolderIndex> {
+  /**
+   * Open (or get, refreshed against other processes' writes) a folder's index. Inside the actor.
+   * `journal`: the open index's journalStat() taken already in this turn.
+   */
+  async index(rec: FolderRecord, journal?: Promise<Stats | null>): Promise<FolderIndex> {
     let idx = this.indexes.get(rec.id);
     if (idx) {
-      if (await idx.refresh()) await this.settleMoves(idx);
+      if (await idx.refresh(journal)) await this.settleMoves(idx);
     } else {
       idx = await FolderIndex.open(this.dir(rec.id), rec);
       this.indexes.set(rec.id, idx);

@@ -19,7 +19,7 @@ export const indexFiles = (dir: string) => ({
  * A temp file written but not yet fsync'd: the store renames it into place and runs `sync` in
  * the same round as the directory and journal fsyncs (the line carries `crc` so a restart can
  * tell a file whose content did not survive). `sync` runs the fsync once however often called
- * (hard links of one file share it); `close` must be called when every commit is done.
+ * (hard links of one file share it); `close` (never rejects) must be called when every commit is done.
  */
 export interface UnsyncedFile {
   path: string;
@@ -62,7 +62,7 @@ export async function writeUnsynced(tmpDir: string, data: Uint8Array[], mtimeMs:
   return {
     path, size, crc,
     sync: () => (synced ??= fh.sync()),
-    close: () => (closed ??= (synced ?? Promise.resolve()).catch(() => undefined).then(() => fh.close())),
+    close: () => (closed ??= (synced ?? Promise.resolve()).catch(() => undefined).then(() => fh.close()).catch(() => undefined)),
   };
 }
 
