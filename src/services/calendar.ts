@@ -1,7 +1,8 @@
 /**
  * Calendars of every user: collections, event resources, reports. Every write goes through the
- * user's actor (`mutate`: serial + flock); the slow parts (iCalendar validation, staging the
- * event file with fsync, expansion in the worker pool) happen outside the actor turn. Loaded
+ * user's actor (`mutate`: serial + flock); the slow parts (iCalendar validation, writing the
+ * event's temp file, expansion in the worker pool) happen outside the actor turn, which only
+ * renames the temp file and queues the journal line (its fsync is awaited after the turn). Loaded
  * calendars live in the actor's `state` and are read lock-free.
  */
 import { createHash } from 'node:crypto';
