@@ -31,7 +31,7 @@ export function propRequestOf(root: ReturnType<typeof parseXml>): PropRequest {
 }
 
 /** The responses of events of one calendar for `want` (lockdiscovery and calendar-data looked up only when asked). */
-function eventEntriesOf(ctx: CaldavCtx, p: Principal, store: CalendarStore, want: PropRequest): (name: string, meta: EventMeta) => Promise<string> {
+function eventEntriesOf(ctx: CaldavCtx, p: Principal, store: CalendarStore, want: PropRequest): (name: string, meta: EventMeta) => string | Promise<string> {
   const cal = store.props.name;
   const one = eventResponder(p, cal, want);
   const asks = (ns: string, name: string) => want.kind !== 'props' || want.props.some((x) => x.ns === ns && x.name === name);
@@ -39,7 +39,7 @@ function eventEntriesOf(ctx: CaldavCtx, p: Principal, store: CalendarStore, want
   const dataKey = propKey(NS_CALDAV, 'calendar-data');
   const locks = asks(NS_DAV, 'lockdiscovery');
   const data = want.kind === 'props' && asks(NS_CALDAV, 'calendar-data');
-  if (!locks && !data) return async (name, meta) => one(name, meta);
+  if (!locks && !data) return (name, meta) => one(name, meta);
   return async (name, meta) => {
     const extra: Record<string, string> = {};
     if (locks) {
@@ -71,7 +71,10 @@ export const propfind: MethodHandler = async (ctx, req, target, p) => {
     out.push(one(calendarHref(p, cal), calendarProps(p, s), want));
     if (!deep) return;
     const entry = eventEntriesOf(ctx, p, s, want);
-    for (const [name, meta] of Object.entries(s.index.events)) out.push(await entry(name, meta));
+    for (const [name, meta] of Object.entries(s.index.events)) {
+      const r = entry(name, meta);
+      out.push(typeof r === 'string' ? r : await r);
+    }
   };
   const addHome = async (levels: number) => {
     out.push(one(homeHref(p), homeProps(p), want));

@@ -145,20 +145,20 @@ export function eventResponder(p: Principal, cal: string, want: PropRequest): (n
   const plan = want.props.map((q) => {
     const k = key(q.ns, q.name);
     const t = qname(q.ns, q.name);
-    return { q, k, open: `<${t.open}>`, close: `</${t.close}>`, empty: `<${t.open}/>`, dyn: META_PROPS[k], value: META_PROPS[k] ? undefined : fixed.get(k) };
+    return { k, open: `<${t.open}>`, close: `</${t.close}>`, empty: `<${t.open}/>`, dyn: META_PROPS[k], value: META_PROPS[k] ? undefined : fixed.get(k) };
   });
   return (name, m, extra) => {
     let found = '';
-    let missing: { ns: string; name: string }[] | null = null;
+    let missing = '';
     for (const e of plan) {
       const v = extra?.[e.k] ?? (e.dyn ? e.dyn(m) : e.value);
-      if (v === undefined) (missing ??= []).push(e.q);
+      if (v === undefined) missing += e.empty;
       else found += v === '' ? e.empty : e.open + v + e.close;
     }
     // encodeURIComponent leaves none of & < > " in the name: no escaping needed
     let out = `${base}${encodeURIComponent(name)}.ics</D:href>`;
     if (found !== '') out += `<D:propstat><D:prop>${found}</D:prop><D:status>HTTP/1.1 200 OK</D:status></D:propstat>`;
-    if (missing) out += `<D:propstat><D:prop>${missing.map((x) => el(x.ns, x.name)).join('')}</D:prop><D:status>HTTP/1.1 404 Not Found</D:status></D:propstat>`;
+    if (missing !== '') out += `<D:propstat><D:prop>${missing}</D:prop><D:status>HTTP/1.1 404 Not Found</D:status></D:propstat>`;
     return out + '</D:response>';
   };
 }
