@@ -16,10 +16,11 @@ export const indexFiles = (dir: string) => ({
 });
 
 /**
- * A temp file written but not yet fsync'd: the store renames it into place and runs `sync` in
- * the same round as the directory and journal fsyncs (the line carries `crc` so a restart can
- * tell a file whose content did not survive). `sync` runs the fsync once however often called
- * (hard links of one file share it); `close` (never rejects) must be called when every commit is done.
+ * A temp file written, its fsync started but not awaited: the store renames it into place and
+ * awaits `sync` in the same round as the directory and journal fsyncs (the line carries `crc` so
+ * a restart can tell a file whose content did not survive). `sync` answers the one fsync however
+ * often called (hard links of one file share it); `close` (never rejects) must be called when
+ * every commit is done.
  */
 export interface UnsyncedFile {
   path: string;
@@ -57,12 +58,14 @@ export async function writeUnsynced(tmpDir: string, data: Uint8Array[], mtimeMs:
     await fsp.rm(path, { force: true });
     throw err;
   }
-  let synced: Promise<void> | null = null;
+  // The fsync starts now and runs while the caller parses, stats and renames; the commit awaits it.
+  const synced = fh.sync();
+  synced.catch(() => undefined);
   let closed: Promise<void> | null = null;
   return {
     path, size, crc,
-    sync: () => (synced ??= fh.sync()),
-    close: () => (closed ??= (synced ?? Promise.resolve()).catch(() => undefined).then(() => fh.close()).catch(() => undefined)),
+    sync: () => synced,
+    close: () => (closed ??= synced.catch(() => undefined).then(() => fh.close()).catch(() => undefined)),
   };
 }
 
