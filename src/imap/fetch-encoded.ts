@@ -10,10 +10,18 @@ import { bodyStructure, envelope } from './encode.js';
 import type { EncodeCache, EncodedKind, FolderEncoded } from './encode-cache.js';
 
 const PREFIX = '{"envelope":';
+/**
+ * What follows the envelope in a summary as the mime worker writes it. It cannot occur inside a
+ * JSON string (a quote there is escaped) and the envelope has no `body` key, so its first
+ * occurrence ends the envelope.
+ */
+const AFTER = '},"body":';
 
 /** The JSON text of the envelope object at the start of a summary, or null when not found. */
 export function envelopeSlice(json: string): string | null {
   if (!json.startsWith(PREFIX) || json.charCodeAt(PREFIX.length) !== 0x7b) return null;
+  const end = json.indexOf(AFTER, PREFIX.length);
+  if (end > 0) return json.slice(PREFIX.length, end + 1);
   let depth = 0;
   let inString = false;
   for (let i = PREFIX.length; i < json.length; i++) {
