@@ -48,15 +48,33 @@ const AUTH_TIMEOUT_MS = 10_000;
 
 const DNS_TTL_MS = 300_000;
 const DNS_NEGATIVE_TTL_MS = 60_000;
+const DNS_TEMPFAIL_TTL_MS = 30_000;
 
 /**
  * A DNS resolver for mailauth with short timeouts (a DNS failure is a temperror, never a hang)
  * and a small in-process cache: answers for 5 min, NXDOMAIN/NODATA for 1 min (RFC 2308 style),
- * other failures not cached.
+ * timeouts and server failures for 30 s, so a dead resolver costs one timeout per name per
+ * 30 s rather than one per message; concurrent lookups of one name share one query.
  */
-export function defaultResolver(): DNSResolver {
-  const r = new dns.Resolver({ timeout: 2000, tries: 2 });
+export function defaultResolver(opts: { servers?: string[]; timeoutMs?: number } = {}): DNSResolver {
+  const r = new dns.Resolver({ timeout: opts.timeoutMs ?? 2000, tries: 2 });
+  if (opts.servers) r.setServers(opts.servers);
   const cache = new Map<string, { until: number; value?: string[][] | string[]; err?: unknown }>();
+  const inflight = new Map<string, Promise<string[][] | string[]>>();
+  const lookup = async (key: string, name: string, rrtype: string): Promise<string[][] | string[]> => {
+    try {
+      const value = (await r.resolve(name, rrtype)) as string[][] | string[];
+      cache.set(key, { until: Date.now() + DNS_TTL_MS, value });
+      return value;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      const ttl = code === 'ENOTFOUND' || code === 'ENODATA' ? DNS_NEGATIVE_TTL_MS : DNS_TEMPFAIL_TTL_MS;
+      cache.set(key, { until: Date.now() + ttl, err });
+      throw err;
+    } finally {
+      inflight.delete(key);
+    }
+  };
   return async (name, rrtype) => {
     const key = `${rrtype} ${name.toLowerCase()}`;
     const hit = cache.get(key);
@@ -65,15 +83,12 @@ export function defaultResolver(): DNSResolver {
       return hit.value!;
     }
     if (cache.size > 10_000) cache.clear();
-    try {
-      const value = (await r.resolve(name, rrtype)) as string[][] | string[];
-      cache.set(key, { until: Date.now() + DNS_TTL_MS, value });
-      return value;
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOTFOUND' || code === 'ENODATA') cache.set(key, { until: Date.now() + DNS_NEGATIVE_TTL_MS, err });
-      throw err;
+    let p = inflight.get(key);
+    if (!p) {
+      p = lookup(key, name, rrtype);
+      inflight.set(key, p);
     }
+    return p;
   };
 }
 
