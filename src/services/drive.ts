@@ -62,6 +62,8 @@ export interface StagedUpload {
   fh: fsp.FileHandle;
   meta: { size: number; etag: string; content_type: string };
   opts: UploadOptions;
+  /** The whole content of a small upload (logged in the journal intent instead of syncing the file). */
+  logged?: Buffer;
 }
 
 /** A staged upload waiting for the actor turn that commits it. */
@@ -184,8 +186,8 @@ export class DriveService {
     const tmp = store.tempFile();
     const fh = await fsp.open(tmp, 'w', 0o600);
     try {
-      const { size, etag } = await streamToFile(body, fh, allowed);
-      return { parts, tmp, fh, meta: { size, etag, content_type: contentTypeOf(parts[parts.length - 1]!) }, opts };
+      const { size, etag, logged } = await streamToFile(body, fh, allowed);
+      return { parts, tmp, fh, meta: { size, etag, content_type: contentTypeOf(parts[parts.length - 1]!) }, opts, logged };
     } catch (err) {
       await this.discard({ tmp, fh });
       throw err;
@@ -213,7 +215,7 @@ export class DriveService {
         this.gate(cur, p.opts);
         const delta = p.meta.size - (cur?.type === 'file' ? cur.size : 0);
         await this.quota.check(userId, total + delta);
-        out.push(await store.commitFile(p.parts, p.tmp, p.meta, p.opts.parents, txn, p.fh));
+        out.push(await store.commitFile(p.parts, p.tmp, p.meta, p.opts.parents, txn, p.fh, p.logged));
         total += delta;
       }
       await store.commit(txn);
@@ -256,7 +258,7 @@ export class DriveService {
         this.gate(cur, p.opts);
         const delta = p.meta.size - (cur?.type === 'file' ? cur.size : 0);
         await this.quota.check(userId, total + delta);
-        const created = await store.commitFile(p.parts, p.tmp, p.meta, p.opts.parents, txn, p.fh);
+        const created = await store.commitFile(p.parts, p.tmp, p.meta, p.opts.parents, txn, p.fh, p.logged);
         total += delta;
         staged.push({ p, created, delta });
       } catch (err) {
@@ -434,10 +436,14 @@ function fileChunks(path: string, range?: { start: number; end: number }): Reada
 /** 413 that also closes the connection (the rest of the upload is never read). */
 const overQuota = (): HttpError => new HttpError(413, 'Quota exceeded');
 
-/** Write `body` through `fh`, hashing as it goes; 413 past `limit` bytes. */
-async function streamToFile(body: Readable, fh: fsp.FileHandle, limit: number): Promise<{ size: number; etag: string }> {
+/** Uploads up to this size are logged whole in the journal intent rather than synced on their own. */
+const LOG_MAX = 64 * 1024;
+
+/** Write `body` through `fh`, hashing as it goes; 413 past `limit` bytes. Small bodies also come back whole. */
+async function streamToFile(body: Readable, fh: fsp.FileHandle, limit: number): Promise<{ size: number; etag: string; logged?: Buffer }> {
   const hash = createHash('sha256');
   let size = 0;
+  let kept: Buffer[] | undefined = [];
   for await (const chunk of body) {
     const buf = chunk as Buffer;
     size += buf.byteLength;
@@ -446,8 +452,10 @@ async function streamToFile(body: Readable, fh: fsp.FileHandle, limit: number): 
       throw overQuota();
     }
     hash.update(buf);
+    if (kept && size <= LOG_MAX) kept.push(buf);
+    else kept = undefined;
     await fh.write(buf, 0, buf.byteLength);
   }
-  // Not synced here: the commit fdatasyncs it together with the journal intent (one round).
-  return { size, etag: `"${hash.digest('hex').slice(0, 32)}"` };
+  // Not synced here: the commit fdatasyncs it (or logs it) together with the journal intent (one round).
+  return { size, etag: `"${hash.digest('hex').slice(0, 32)}"`, logged: kept ? Buffer.concat(kept, size) : undefined };
 }

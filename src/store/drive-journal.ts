@@ -17,12 +17,19 @@
 import { promises as fsp, createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
-import { writeJsonDurable, readJson, fsyncDir } from './atomic.js';
+import { writeJsonDurable, writeFileDurable, readJson, fsyncDir } from './atomic.js';
 import { contentTypeOf } from '../common/content-type.js';
 import type { DirIndex, DriveMeta, ChildEntry } from './drive.js';
 
-/** One line of the journal. */
-type JournalLine = { op: 'begin'; id: number; paths: string[] };
+/** One line of the journal: the paths an intent touches and, for small uploads, their bytes (base64). */
+type JournalLine = { op: 'begin'; id: number; paths: string[]; data?: Record<string, string> };
+
+/** An intent read back from the journal. */
+export interface Intent {
+  paths: string[];
+  /** Path -> the complete new content of a small upload, logged instead of syncing its file. */
+  data: Map<string, Buffer>;
+}
 
 /** `drive/_journal.log`: intent records, one JSON object per line. */
 export class DriveJournal {
@@ -43,11 +50,16 @@ export class DriveJournal {
     return this.fh;
   }
 
-  /** Durably record that the paths (`a/b` keys) are about to change; returns the intent id. */
-  async begin(paths: Iterable<string>): Promise<number> {
+  /**
+   * Durably record that the paths (`a/b` keys) are about to change, with the full content of
+   * small uploads among them (`data`); returns the intent id.
+   */
+  async begin(paths: Iterable<string>, data?: Map<string, Buffer>): Promise<number> {
     const fh = await this.file();
     const id = this.nextId++;
-    const line = Buffer.from(JSON.stringify({ op: 'begin', id, paths: [...new Set(paths)] }) + '\n');
+    const rec: JournalLine = { op: 'begin', id, paths: [...new Set(paths)] };
+    if (data?.size) rec.data = Object.fromEntries([...data].map(([p, b]) => [p, b.toString('base64')]));
+    const line = Buffer.from(JSON.stringify(rec) + '\n');
     await fh.write(line, 0, line.length);
     await fh.datasync();
     this.size += line.length;
@@ -59,8 +71,8 @@ export class DriveJournal {
     return this.size;
   }
 
-  /** The paths of every intent since the last checkpoint (their indexes may not be durable). */
-  async pending(): Promise<string[][]> {
+  /** Every intent since the last checkpoint, in order (their indexes, and logged uploads, may not be durable). */
+  async pending(): Promise<Intent[]> {
     let text: string;
     try {
       text = await fsp.readFile(this.path, 'utf8');
@@ -68,7 +80,7 @@ export class DriveJournal {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw err;
     }
-    const out: string[][] = [];
+    const out: Intent[] = [];
     for (const raw of text.split('\n')) {
       if (!raw) continue;
       let rec: JournalLine;
@@ -77,7 +89,10 @@ export class DriveJournal {
       } catch {
         continue; // a torn last line: its begin was never durable, so its change never started
       }
-      if (rec.op === 'begin' && Array.isArray(rec.paths)) out.push(rec.paths.filter((p) => typeof p === 'string'));
+      if (rec.op !== 'begin' || !Array.isArray(rec.paths)) continue;
+      const data = new Map<string, Buffer>();
+      for (const [p, b64] of Object.entries(rec.data ?? {})) if (typeof b64 === 'string') data.set(p, Buffer.from(b64, 'base64'));
+      out.push({ paths: rec.paths.filter((p) => typeof p === 'string'), data });
     }
     return out;
   }
@@ -256,6 +271,32 @@ export async function rollForward(files: string, metaFile: string, paths: Iterab
     if (key === '') root = idx;
   }
   await writeMeta(metaFile, root ?? (await recount(files, '')));
+}
+
+/**
+ * Restore the small uploads logged in `intents` whose file may not have reached the disk: the
+ * last logged content of each path that no later intent touched (a later change to the path,
+ * or to a directory above or below it, was durable on its own). Written durably when the file
+ * on disk differs. Run before `rollForward` over the same intents' paths.
+ */
+export async function replayUploads(files: string, intents: Intent[]): Promise<void> {
+  const last = new Map<string, Buffer>();
+  const related = (a: string, b: string) => a === b || a.startsWith(`${b}/`) || b.startsWith(`${a}/`);
+  for (const intent of intents) {
+    for (const p of intent.paths) for (const k of [...last.keys()]) if (related(k, p)) last.delete(k);
+    for (const [p, data] of intent.data) last.set(p, data);
+  }
+  for (const [p, data] of last) {
+    const parts = p.split('/').filter(Boolean);
+    if (parts.length === 0 || parts.some((c) => c === '..' || c === '.')) continue;
+    const path = join(files, ...parts);
+    const onDisk = await fsp.readFile(path).catch(() => undefined);
+    if (onDisk?.equals(data)) continue;
+    const st = await fsp.stat(path).catch(() => undefined);
+    if (st?.isDirectory()) continue;
+    await fsp.mkdir(join(path, '..'), { recursive: true });
+    await writeFileDurable(path, data);
+  }
 }
 
 const depth = (key: string): number => (key === '' ? 0 : key.split('/').length);

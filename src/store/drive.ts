@@ -10,21 +10,23 @@
  * shows in the tree. Every change first makes an intent durable in `drive/_journal.log`
  * (drive-journal.ts), naming the paths it touches: a crash between a file rename and its index
  * writes is rolled forward when the drive is next opened, so the totals always equal a walk of
- * the files. Data files and the directories they land in are fsync'd before the reply; the
- * `_index.json` files and `_meta.json` are written (temp + rename, so always whole and current
- * for every reader) but fsync'd only at a checkpoint — every few hundred changes, at close, or
- * after a recovery — after which the journal is emptied: until then the journal covers them.
+ * the files. A large data file and the directory it lands in are fsync'd before the reply; a
+ * small one (up to 64 KB) is logged whole in the intent instead, and restored from it on open
+ * if it did not reach the disk. The `_index.json` files and `_meta.json` are written (temp +
+ * rename, so always whole and current for every reader) but fsync'd — with the small data
+ * files — only at a checkpoint (1 MB of journal, 256 MB of data, close, or after a recovery),
+ * after which the journal is emptied: until then the journal covers them.
  *
  * Parsed indexes are cached; the cache is trusted while `_meta.json` (rewritten by every
  * writer, in any process) keeps the identity we last saw. Cached objects are never edited in
  * place: a transaction edits shallow copies and installs them once durable.
  */
 import { promises as fsp, openSync, writeSync, fstatSync, closeSync, statSync, renameSync, rmSync } from 'node:fs';
-import { join, dirname, sep } from 'node:path';
+import { join, dirname, sep, relative } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { writeJsonDurable, readJson, fsyncDir, FileLock, tempPath } from './atomic.js';
 import { driveDir, driveFilesDir, driveMetaFile, driveIndexLock } from './layout.js';
-import { DriveJournal, rollForward, rebuildTree } from './drive-journal.js';
+import { DriveJournal, rollForward, rebuildTree, replayUploads } from './drive-journal.js';
 import { ConflictError, NotFoundError, HttpError } from '../common/errors.js';
 
 /** A file's entry in its directory's `_index.json`. */
@@ -112,7 +114,7 @@ export class DriveTxn {
   /** Keys of indexes to write. */
   readonly dirty = new Set<string>();
   /** Temp files to rename into place (data files), in order; unsynced ones are synced at commit. */
-  readonly renames: { from: string; to: string; synced?: boolean; fh?: fsp.FileHandle }[] = [];
+  readonly renames: { from: string; to: string; synced?: boolean; fh?: fsp.FileHandle; logged?: Buffer }[] = [];
   /** Extra directories to fsync (parents of created directories). */
   readonly dirs = new Set<string>();
   /** Directories to create at commit, after the intent is durable (parents first). */
@@ -131,7 +133,7 @@ const sigOf = (st: { ino: bigint; mtimeNs: bigint; size: bigint }): string => `$
 /** Most parsed indexes kept per drive (the cache is dropped whole past this). */
 const CACHE_MAX = 4096;
 /** Journal bytes past which a checkpoint syncs the indexes and empties it. */
-const JOURNAL_MAX = 64 * 1024;
+const JOURNAL_MAX = 1024 * 1024;
 /** Data bytes written past which a checkpoint runs (bounds what a recovery rehashes). */
 const DATA_MAX = 256 * 1024 * 1024;
 
@@ -306,8 +308,11 @@ export class DriveStore {
     const temps = writes.map((w) => ({ tmp: tempPath(w.to), to: w.to, data: w.data }));
     const ownIntent = txn.intent === undefined;
     let intent: Promise<number> | undefined;
+    // Small uploads go into the intent itself: their files are then synced at the checkpoint.
+    const logged = new Map<string, Buffer>();
     if (ownIntent) {
-      intent = this.journal.begin(txn.touched);
+      for (const r of txn.renames) if (r.logged) logged.set(relative(this.files, r.to).split(sep).join('/'), r.logged);
+      intent = this.journal.begin(txn.touched, logged);
       if (txn.mkdirs.length) await intent;
     }
     let metaSig = '';
@@ -315,7 +320,7 @@ export class DriveStore {
       for (const dir of txn.mkdirs) await fsp.mkdir(dir, { recursive: true });
       // Data temps staged unsynced (`synced: false`) are fdatasync'd in one parallel round with the intent.
       const syncs = Promise.all([
-        ...txn.renames.filter((r) => !r.synced).map((r) => (r.fh ? r.fh.datasync() : syncFile(r.from))),
+        ...txn.renames.filter((r) => !r.synced && !(ownIntent && r.logged)).map((r) => (r.fh ? r.fh.datasync() : syncFile(r.from))),
         ...(intent ? [intent] : []),
       ]);
       syncs.catch(() => undefined);
@@ -323,8 +328,13 @@ export class DriveStore {
       await syncs;
       for (const r of txn.renames) renameSync(r.from, r.to);
       for (const t of temps) renameSync(t.tmp, t.to);
-      const dirs = new Set([...txn.renames.map((r) => dirname(r.to)), ...txn.dirs]);
+      const dirs = new Set([...txn.renames.filter((r) => !(ownIntent && r.logged)).map((r) => dirname(r.to)), ...txn.dirs]);
       await Promise.all([...dirs].map((d) => fsyncDir(d)));
+      for (const r of txn.renames) {
+        if (!(ownIntent && r.logged)) continue;
+        this.unsynced.add(r.to);
+        this.unsyncedDirs.add(dirname(r.to));
+      }
       for (const t of temps) {
         this.unsynced.add(t.to);
         this.unsyncedDirs.add(dirname(t.to));
@@ -418,7 +428,10 @@ export class DriveStore {
         await writeJsonDurable(this.metaFile, { ctag: 0, sync_token: 0, total_files: 0, total_dirs: 0, total_bytes: 0 } satisfies DriveMeta);
       }
       const pending = await this.journal.pending();
-      if (pending.length) await rollForward(this.files, this.metaFile, pending.flat());
+      if (pending.length) {
+        await replayUploads(this.files, pending);
+        await rollForward(this.files, this.metaFile, pending.flatMap((i) => i.paths));
+      }
       await this.journal.clear();
       // Upload and trash temps of a process that died (this one has none yet: nothing was opened).
       for (const name of await fsp.readdir(this.drive)) {
@@ -535,10 +548,11 @@ export class DriveStore {
 
   /**
    * Move the finished upload `tmp` to `parts` (creating parents when `parents`) and index it;
-   * `fh`, when given, is the still-open temp (synced through it at commit). Returns whether the
-   * file is new.
+   * `fh`, when given, is the still-open temp (synced through it at commit); `logged`, for a small
+   * file, its whole content, which the commit logs in the journal intent instead of syncing the
+   * file. Returns whether the file is new.
    */
-  async commitFile(parts: readonly string[], tmp: string, meta: { size: number; etag: string; content_type: string }, parents: boolean, txn?: DriveTxn, fh?: fsp.FileHandle): Promise<boolean> {
+  async commitFile(parts: readonly string[], tmp: string, meta: { size: number; etag: string; content_type: string }, parents: boolean, txn?: DriveTxn, fh?: fsp.FileHandle, logged?: Buffer): Promise<boolean> {
     const own = txn === undefined;
     const tx = txn ?? new DriveTxn();
     const parentParts = parts.slice(0, -1);
@@ -554,7 +568,7 @@ export class DriveStore {
       const old = leaf.children[name];
       if (old?.type === 'dir') throw new HttpError(405, 'A directory exists at that path');
       created = !old;
-      tx.renames.push({ from: tmp, to: this.path(parts), synced: false, fh });
+      tx.renames.push({ from: tmp, to: this.path(parts), synced: false, fh, logged });
       tx.touched.add(parts.join('/'));
       tx.bytes += meta.size;
       leaf.children[name] = { type: 'file', size: meta.size, etag: meta.etag, mtime: now(), content_type: meta.content_type, ...(old?.props ? { props: old.props } : {}) };
