@@ -1,4 +1,5 @@
 import t from 'tap';
+import ICAL from 'ical.js';
 import { validateResource, instancesIn, expandCalendar, expandsToItself, parseCalendar, rangeOf } from '../../src/common/icalendar.js';
 import { matchFilter, type CompFilter } from '../../src/common/caldav-filter.js';
 
@@ -124,4 +125,33 @@ t.test('instancesIn answers a repeated range from one expansion; callers cannot 
   t.equal(b.length, 4);
   t.equal(instancesIn(cal, D('2026-02-01T00:00:00Z'), D('2026-03-01T00:00:00Z')).length, 4, 'another range is computed anew');
   t.equal(instancesIn(cal, D('2026-01-01T00:00:00Z'), D('2026-02-01T00:00:00Z')).length, 4);
+});
+
+t.test('plain DAILY/WEEKLY rules expand by arithmetic to exactly what ical.js iterates', async (t) => {
+  const kinds: [string, string, (u: string) => string][] = [
+    ['UTC', 'DTSTART:20260301T093000Z\r\nDTEND:20260301T103000Z\r\n', (d) => `${d}T093000Z`],
+    ['floating', 'DTSTART:20260304T093000\r\nDTEND:20260304T103000\r\n', (d) => `${d}T093000`],
+    ['all-day', 'DTSTART;VALUE=DATE:20260307\r\nDTEND;VALUE=DATE:20260308\r\n', (d) => d],
+  ];
+  const rules = ['FREQ=DAILY', 'FREQ=DAILY;INTERVAL=3', 'FREQ=WEEKLY', 'FREQ=WEEKLY;INTERVAL=2', 'FREQ=WEEKLY;BYDAY=MO,WE',
+    'FREQ=WEEKLY;BYDAY=SU', 'FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR', 'FREQ=WEEKLY;BYDAY=SA,SU'];
+  const [rs, re] = [D('2026-01-01T00:00:00Z'), D('2027-01-01T00:00:00Z')];
+  for (const [kind, dates, until] of kinds) {
+    for (const rule of rules) {
+      for (const bound of ['', ';COUNT=10', ';COUNT=1', `;UNTIL=${until('20260415')}`, `;UNTIL=${until('20260311')}`]) {
+        const text = wrap(`BEGIN:VEVENT\r\nUID:p\r\nDTSTAMP:20260101T000000Z\r\n${dates}RRULE:${rule}${bound}\r\nEND:VEVENT\r\n`);
+        const got = instancesIn(parseCalendar(text), rs, re).map((i) => i.start);
+        // the oracle: ical.js's own iterator on a separate parse
+        const comp = ICAL.Component.fromString(text).getFirstSubcomponent('vevent')!;
+        const it = new ICAL.Event(comp).iterator();
+        const want: number[] = [];
+        for (let n = it.next(); n && want.length < 1000; n = it.next()) {
+          const ms = n.isDate ? Date.UTC(n.year, n.month - 1, n.day) : n.toUnixTime() * 1000;
+          if (ms >= re) break;
+          want.push(ms);
+        }
+        t.same(got, want, `${kind} ${rule}${bound}`);
+      }
+    }
+  }
 });
