@@ -22,13 +22,15 @@ import { contentTypeOf } from '../common/content-type.js';
 import type { DirIndex, DriveMeta, ChildEntry } from './drive.js';
 
 /** One line of the journal: the paths an intent touches and, for small uploads, their bytes (base64). */
-type JournalLine = { op: 'begin'; id: number; paths: string[]; data?: Record<string, string> };
+type JournalLine = { op: 'begin'; id: number; paths: string[]; data?: Record<string, string>; props_only?: true };
 
 /** An intent read back from the journal. */
 export interface Intent {
   paths: string[];
   /** Path -> the complete new content of a small upload, logged instead of syncing its file. */
   data: Map<string, Buffer>;
+  /** The intent changes only index entries (dead properties), never a file's place or content. */
+  propsOnly: boolean;
 }
 
 /** `drive/_journal.log`: intent records, one JSON object per line. */
@@ -54,10 +56,10 @@ export class DriveJournal {
    * Durably record that the paths (`a/b` keys) are about to change, with the full content of
    * small uploads among them (`data`); returns the intent id.
    */
-  async begin(paths: Iterable<string>, data?: Map<string, Buffer>): Promise<number> {
+  async begin(paths: Iterable<string>, data?: Map<string, Buffer>, propsOnly = false): Promise<number> {
     const fh = await this.file();
     const id = this.nextId++;
-    const rec: JournalLine = { op: 'begin', id, paths: [...new Set(paths)] };
+    const rec: JournalLine = { op: 'begin', id, paths: [...new Set(paths)], ...(propsOnly ? { props_only: true as const } : {}) };
     if (data?.size) rec.data = Object.fromEntries([...data].map(([p, b]) => [p, b.toString('base64')]));
     const line = Buffer.from(JSON.stringify(rec) + '\n');
     await fh.write(line, 0, line.length);
@@ -92,7 +94,7 @@ export class DriveJournal {
       if (rec.op !== 'begin' || !Array.isArray(rec.paths)) continue;
       const data = new Map<string, Buffer>();
       for (const [p, b64] of Object.entries(rec.data ?? {})) if (typeof b64 === 'string') data.set(p, Buffer.from(b64, 'base64'));
-      out.push({ paths: rec.paths.filter((p) => typeof p === 'string'), data });
+      out.push({ paths: rec.paths.filter((p) => typeof p === 'string'), data, propsOnly: rec.props_only === true });
     }
     return out;
   }
@@ -275,15 +277,16 @@ export async function rollForward(files: string, metaFile: string, paths: Iterab
 
 /**
  * Restore the small uploads logged in `intents` whose file may not have reached the disk: the
- * last logged content of each path that no later intent touched (a later change to the path,
- * or to a directory above or below it, was durable on its own). Written durably when the file
+ * last logged content of each path that no later intent moved, deleted or rewrote (such a
+ * change, to the path or a directory above or below it, was durable on its own; a move first
+ * checkpoints, so the file it moves is synced). Written durably when the file
  * on disk differs. Run before `rollForward` over the same intents' paths.
  */
 export async function replayUploads(files: string, intents: Intent[]): Promise<void> {
   const last = new Map<string, Buffer>();
   const related = (a: string, b: string) => a === b || a.startsWith(`${b}/`) || b.startsWith(`${a}/`);
   for (const intent of intents) {
-    for (const p of intent.paths) for (const k of [...last.keys()]) if (related(k, p)) last.delete(k);
+    if (!intent.propsOnly) for (const p of intent.paths) for (const k of [...last.keys()]) if (related(k, p)) last.delete(k);
     for (const [p, data] of intent.data) last.set(p, data);
   }
   for (const [p, data] of last) {

@@ -123,6 +123,8 @@ export class DriveTxn {
   readonly touched = new Set<string>();
   /** The journal intent already begun for this transaction (remove, move, copy). */
   intent?: number;
+  /** Only dead properties change (no file is created, moved or removed). */
+  propsOnly = false;
   /** Data bytes this transaction renames into place. */
   bytes = 0;
 }
@@ -312,7 +314,7 @@ export class DriveStore {
     const logged = new Map<string, Buffer>();
     if (ownIntent) {
       for (const r of txn.renames) if (r.logged) logged.set(relative(this.files, r.to).split(sep).join('/'), r.logged);
-      intent = this.journal.begin(txn.touched, logged);
+      intent = this.journal.begin(txn.touched, logged, txn.propsOnly);
       if (txn.mkdirs.length) await intent;
     }
     let metaSig = '';
@@ -621,6 +623,9 @@ export class DriveStore {
     if (dstParent?.type !== 'dir') throw new ConflictError('Destination parent directory does not exist');
     const srcName = src[src.length - 1]!;
     const dstName = dst[dst.length - 1]!;
+    // A small upload's file may still be unsynced (its content is in the journal): sync it before
+    // the rename makes the journal's copy no longer apply.
+    if (this.unsynced.size) await this.checkpoint();
     await this.intent([src.join('/'), dst.join('/')], async (txn) => {
       const own = entry.type === 'dir' ? await this.readIndex(src) : undefined;
       await fsp.rename(this.path(src), this.path(dst));
@@ -718,6 +723,7 @@ export class DriveStore {
     };
     const txn = new DriveTxn();
     txn.touched.add(parts.join('/'));
+    txn.propsOnly = true;
     if (parts.length === 0) {
       await this.update([], (leaf) => {
         const next = apply(leaf);
