@@ -11,6 +11,7 @@
  */
 
 import type { FolderView } from '../common/mail.js';
+import { lowerBoundMeta } from './sequence.js';
 
 /** Most folders remembered; past this the map is dropped whole (every floor restarts at UIDNEXT). */
 const MAX_FOLDERS = 1_000_000;
@@ -44,12 +45,5 @@ export class RecentFloors {
 /** Messages of a folder with uid >= `floor` (what STATUS RECENT reports): one binary search. */
 export function countFrom(view: FolderView, floor: number): number {
   const a = view.messages;
-  let lo = 0;
-  let hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (a[mid]!.uid < floor) lo = mid + 1;
-    else hi = mid;
-  }
-  return a.length - lo;
+  return a.length - lowerBoundMeta(a, a.length, floor);
 }

@@ -18,18 +18,7 @@ import { flagList } from './encode.js';
 import { lowerBound } from './parser.js';
 import { uidSetText } from './uidset.js';
 import type { RecentFloors } from './recent.js';
-
-/** First index in `a` (ascending by uid) whose uid is >= `x`. */
-function lowerBoundMeta(a: readonly MessageMeta[], n: number, x: number): number {
-  let lo = 0;
-  let hi = n;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (a[mid]!.uid < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
+import { lowerBoundMeta } from './sequence.js';
 
 /** The state of a selected (or examined) folder. */
 export class Selected {

@@ -1,5 +1,6 @@
 /** Resolve a sequence set or UID set against the session's view of the selected folder. */
 import { ImapError } from '../common/errors.js';
+import type { MessageMeta } from '../common/mail.js';
 import { parseSequenceSet, type SeqRange } from './parser.js';
 import type { Selected } from './selected.js';
 
@@ -56,4 +57,16 @@ export function resolveSet(box: Selected, set: SeqRange[], uid: boolean, lenient
     for (let q = from; q <= to; q++) out.push(box.uidAt(q));
   }
   return out;
+}
+
+/** First index in `a[0..n)` (ascending by uid) whose uid is >= `uid`. */
+export function lowerBoundMeta(a: readonly MessageMeta[], n: number, uid: number): number {
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid]!.uid < uid) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
