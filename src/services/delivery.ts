@@ -45,6 +45,9 @@ export interface ClientInfo {
 }
 
 const AUTH_TIMEOUT_MS = 10_000;
+/** How long the SPF/DMARC headers of one (client ip, helo, sender, From) are reused. */
+const AUTH_CACHE_MS = 30_000;
+const AUTH_CACHE_MAX = 10_000;
 
 const DNS_TTL_MS = 300_000;
 const DNS_NEGATIVE_TTL_MS = 60_000;
@@ -98,6 +101,8 @@ export class DeliveryService {
   readonly onDelivered: DeliveredHook[] = [];
   /** DNS for SPF/DKIM/DMARC (tests replace it with one that fails fast). */
   resolver: DNSResolver = defaultResolver();
+  /** Recent SPF/DMARC headers of unsigned mail, by (ip, helo, sender, From addresses). */
+  private readonly authCache = new Map<string, { until: number; headers: string; resolver: DNSResolver }>();
 
   constructor(
     private readonly deps: { config: Config; log: Logger; accounts: AccountService; mail: MailService },
@@ -175,6 +180,21 @@ export class DeliveryService {
   private async unsignedAuth(head: string, c: ClientInfo): Promise<string> {
     const mta = this.deps.config.hostname;
     const helo = c.helo && !isIP(c.helo) ? c.helo : `[${c.helo || c.ip}]`;
+    const fromLine = /^from:[ \t]*((?:.*)(?:\r?\n[ \t].*)*)/im.exec(head.slice(0, head.search(/\r?\n\r?\n/) >>> 0));
+    const from = fromLine ? addressparser(fromLine[1]!.replace(/\r?\n/g, ''), { flatten: true }).map((a) => a.address).filter(Boolean) as string[] : [];
+    // The headers depend only on these inputs (and DNS): a sender's next messages reuse them for a while.
+    const key = [c.ip, helo, c.sender, ...from].join('\0').toLowerCase();
+    const hit = this.authCache.get(key);
+    if (hit && hit.until > Date.now() && hit.resolver === this.resolver) return hit.headers;
+    const resolver = this.resolver;
+    const headers = await this.checkUnsigned(from, helo, c);
+    if (this.authCache.size >= AUTH_CACHE_MAX) this.authCache.clear();
+    this.authCache.set(key, { until: Date.now() + AUTH_CACHE_MS, headers, resolver });
+    return headers;
+  }
+
+  private async checkUnsigned(from: string[], helo: string, c: ClientInfo): Promise<string> {
+    const mta = this.deps.config.hostname;
     const spfRes = await spf({ sender: c.sender || undefined, ip: c.ip, helo, mta, resolver: this.resolver });
     const ar = ['dkim=none (message not signed)'];
     const out: string[] = [];
@@ -182,11 +202,9 @@ export class DeliveryService {
       ar.push(spfRes.info);
       out.push(spfRes.header);
     }
-    const fromLine = /^from:[ \t]*((?:.*)(?:\r?\n[ \t].*)*)/im.exec(head.slice(0, head.search(/\r?\n\r?\n/) >>> 0));
-    const from = fromLine ? addressparser(fromLine[1]!.replace(/\r?\n/g, ''), { flatten: true }).map((a) => a.address).filter(Boolean) : [];
     if (from.length > 0) {
       const res = await dmarc({
-        headerFrom: from as string[],
+        headerFrom: from,
         spfDomains: spfRes && spfRes.status.result === 'pass' && spfRes.domain ? [spfRes.domain] : [],
         dkimDomains: [],
         resolver: this.resolver,
