@@ -61,6 +61,8 @@ t.test(`kill -9 under mixed load, ${KILLS} times`, { skip: existsSync(CLI) ? fal
 
   const started = Date.now();
   let lostExits = 0;
+  let lostSeen = 0;
+  let violationsSeen = 0;
   for (let round = 0; round < KILLS; round++) {
     if (MINUTES && Date.now() - started > MINUTES * 60_000) break;
     const t0 = Date.now();
@@ -76,8 +78,10 @@ t.test(`kill -9 under mixed load, ${KILLS} times`, { skip: existsSync(CLI) ? fal
     if (c.lostExit) lostExits++;
     model.tally.kills++;
     child = null;
-    const last = model.tally.violations.at(-1);
-    debug(`round ${round}: start ${t1 - t0} ms, check ${t2 - t1} ms, load ${Date.now() - t2} ms, acked ${model.tally.acked}, lost ${model.tally.lost.length}, violations ${model.tally.violations.length}${last ? ` (last: ${last.slice(0, 200)})` : ''}`);
+    debug(`round ${round}: start ${t1 - t0} ms, check ${t2 - t1} ms, load ${Date.now() - t2} ms, acked ${model.tally.acked}, lost ${model.tally.lost.length}, violations ${model.tally.violations.length}`);
+    for (const f of [...model.tally.lost.slice(lostSeen).map((l) => `lost: ${l}`), ...model.tally.violations.slice(violationsSeen)]) debug(`  found after restart ${round}: ${f.slice(0, 400)}`);
+    lostSeen = model.tally.lost.length;
+    violationsSeen = model.tally.violations.length;
   }
   child = await start();
   await verifyAfterRestart(model.tally.kills, child);
