@@ -234,12 +234,11 @@ export class DeliveryService {
       const whole = new Uint8Array(head.length + buf.length); // its own ArrayBuffer, moved to the worker
       whole.set(head);
       whole.set(buf, head.length);
-      const parsed = this.deps.mail.summarize(whole, true);
-      parsed.catch(() => undefined);
+      const parsed = this.deps.mail.summarize(whole, true).catch(() => undefined); // undefined: recomputed when read
       // written once, fsync'd by the store in the commit round (shared by every recipient's link)
       unsynced = await writeUnsynced(tmpDir(this.deps.config.mail_root), [head, buf], null);
       first = unsynced.path;
-      opts = { internalDate: when, unsynced, summary: await parsed.catch(() => undefined) };
+      opts = { internalDate: when, unsynced, summary: parsed };
     } else first = await spool.writeTo(prefix, false, 'in');
     try {
       return await this.deliverFiles(first, users, opts, Buffer.byteLength(prefix) + spool.size, this.mayHaveCalendar(spool));

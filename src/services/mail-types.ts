@@ -28,8 +28,8 @@ export interface AppendOptions {
    * closes it once every append returned. Only for callers that made the file.
    */
   unsynced?: UnsyncedFile;
-  /** The message's summary when the caller already had the mime worker compute it (delivery to many). */
-  summary?: MessageSummary;
+  /** The message's summary (or the mime worker's pending answer) when the caller asked for it already (delivery to many). */
+  summary?: MessageSummary | Promise<MessageSummary | undefined>;
 }
 
 /** Result of a flag change: the messages changed (new state) and the uids that failed UNCHANGEDSINCE. */

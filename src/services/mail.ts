@@ -227,7 +227,8 @@ export class MailService {
     // The mime worker parses the bytes while the temp file is written; the file's fsync runs in
     // the commit, together with the directory's and the journal's (one round of fsyncs).
     const parsed = opts.summary ? Promise.resolve(opts.summary) : 'data' in source ? this.summarize(source.data) : null;
-    parsed?.catch(() => undefined);
+    // JSON for the commit (which awaits it beside its fsyncs); a failed parse is recomputed when read
+    const parsedJson = parsed?.then((s) => (s ? JSON.stringify(s) : null), () => null);
     const own = 'data' in source
       ? await writeUnsynced(tmpDir(this.deps.config.mail_root), [source.data], opts.internalDate === undefined ? null : when)
       : undefined;
@@ -236,8 +237,9 @@ export class MailService {
     try {
       const size = unsynced ? unsynced.size : await sealTemp(tmp, when);
       if (size > this.deps.config.smtp.max_message_bytes) throw new QuotaError('Message too large');
-      const summary = await (parsed ?? this.deps.pool.run('mime', { file: tmp }));
-      return await this.enqueue(userId, idx.info.id, { tmp, unsynced, size, date: when, flags, summary: JSON.stringify(summary) });
+      // a file source is parsed before the commit renames it away
+      const summary = parsedJson ?? JSON.stringify(await this.deps.pool.run('mime', { file: tmp }));
+      return await this.enqueue(userId, idx.info.id, { tmp, unsynced, size, date: when, flags, summary });
     } catch (err) {
       await fsp.rm(tmp, { force: true });
       throw err;

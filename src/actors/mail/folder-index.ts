@@ -53,7 +53,7 @@ export interface PreparedMessage {
   date: number;
   flags: string[];
   /** The MessageSummary as JSON, or null when it must be computed later. */
-  summary: string | null;
+  summary: string | null | Promise<string | null>;
 }
 
 const MAX_EXPUNGED = 20_000;
@@ -418,7 +418,8 @@ export class FolderIndex implements FolderView {
       await Promise.all([
         ...[...syncs].map((f) => f.sync()),
         this.syncDir(),
-        this.sums.append(items.map((it, i) => [metas[i]!.uid, it.summary])),
+        // a summary still being computed by the mime worker is awaited here, beside the fsyncs
+        Promise.all(items.map((it) => it.summary)).then((sums) => this.sums.append(sums.map((json, i) => [metas[i]!.uid, json]))),
         this.log.append(metas.map((m, i) => {
           const f = items[i]!.unsynced;
           return encodeRecord({

@@ -1,5 +1,9 @@
 /** Message files: `{uid}.eml` in the folder's directory, immutable once placed. */
-import { promises as fsp, constants as fsc } from 'node:fs';
+import {
+  promises as fsp, constants as fsc, openSync, writevSync, writeSync, futimesSync, closeSync, mkdirSync, rmSync, fsync, close,
+  open, writev, write, futimes,
+} from 'node:fs';
+import { promisify } from 'node:util';
 import { join, dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { crc32 } from 'node:zlib';
@@ -36,38 +40,86 @@ export interface UnsyncedFile {
  */
 export async function writeUnsynced(tmpDir: string, data: Uint8Array[], mtimeMs: number | null): Promise<UnsyncedFile> {
   const path = join(tmpDir, `msg-${randomBytes(8).toString('hex')}.tmp`);
-  let fh: fsp.FileHandle;
-  try {
-    fh = await fsp.open(path, 'wx', 0o600);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    await fsp.mkdir(tmpDir, { recursive: true });
-    fh = await fsp.open(path, 'wx', 0o600);
-  }
   let size = 0;
   let crc = 0;
   for (const d of data) {
     size += d.byteLength;
     crc = crc32(d, crc);
   }
-  try {
-    await fh.writev(data);
-    if (mtimeMs !== null) await fh.utimes(new Date(mtimeMs), new Date(mtimeMs));
-  } catch (err) {
-    await fh.close().catch(() => undefined);
-    await fsp.rm(path, { force: true });
-    throw err;
-  }
+  const fd = size <= SYNC_WRITE_MAX ? writeSmall(tmpDir, path, data, size, mtimeMs) : await writeLarge(tmpDir, path, data, mtimeMs);
   // The fsync starts now and runs while the caller parses, stats and renames; the commit awaits it.
-  const synced = fh.sync();
+  const synced = new Promise<void>((resolve, reject) => fsync(fd, (err) => (err ? reject(err) : resolve())));
   synced.catch(() => undefined);
   let closed: Promise<void> | null = null;
   return {
     path, size, crc,
     sync: () => synced,
-    close: () => (closed ??= synced.catch(() => undefined).then(() => fh.close()).catch(() => undefined)),
+    close: () => (closed ??= synced.catch(() => undefined).then(() => new Promise<void>((resolve) => close(fd, () => resolve())))),
   };
 }
+
+/**
+ * Messages up to this size are written to their temp file with synchronous calls: an open and a
+ * write into the page cache take microseconds, while each thread-pool round trip costs a
+ * scheduling delay on a busy machine (measured: 7 ms per message at load 16). The fsync (the
+ * slow part) stays on the pool.
+ */
+const SYNC_WRITE_MAX = 256 * 1024;
+
+function writeSmall(tmpDir: string, path: string, data: Uint8Array[], size: number, mtimeMs: number | null): number {
+  let fd: number;
+  try {
+    fd = openSync(path, 'wx', 0o600);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    mkdirSync(tmpDir, { recursive: true });
+    fd = openSync(path, 'wx', 0o600);
+  }
+  try {
+    let n = writevSync(fd, data);
+    if (n < size) {
+      const all = Buffer.concat(data);
+      while (n < size) n += writeSync(fd, all, n, size - n, n);
+    }
+    if (mtimeMs !== null) futimesSync(fd, new Date(mtimeMs), new Date(mtimeMs));
+  } catch (err) {
+    closeSync(fd);
+    rmSync(path, { force: true });
+    throw err;
+  }
+  return fd;
+}
+
+async function writeLarge(tmpDir: string, path: string, data: Uint8Array[], mtimeMs: number | null): Promise<number> {
+  // plain descriptors (a FileHandle would close its fd when garbage-collected)
+  let fd: number;
+  try {
+    fd = await openAsync(path, 'wx', 0o600);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    await fsp.mkdir(tmpDir, { recursive: true });
+    fd = await openAsync(path, 'wx', 0o600);
+  }
+  try {
+    let n = await writevAsync(fd, data);
+    const size = data.reduce((a, d) => a + d.byteLength, 0);
+    if (n < size) {
+      const all = Buffer.concat(data);
+      while (n < size) n += (await writeAsync(fd, all, n, size - n, n)).bytesWritten;
+    }
+    if (mtimeMs !== null) await futimesAsync(fd, new Date(mtimeMs), new Date(mtimeMs));
+  } catch (err) {
+    closeSync(fd);
+    await fsp.rm(path, { force: true });
+    throw err;
+  }
+  return fd;
+}
+
+const openAsync = promisify(open);
+const writevAsync = (fd: number, data: Uint8Array[]) => new Promise<number>((resolve, reject) => writev(fd, data, (err, n) => (err ? reject(err) : resolve(n))));
+const writeAsync = promisify(write);
+const futimesAsync = promisify(futimes);
 
 /** The crc32 and size of a file, or null when it is gone. */
 export async function fileCrc(path: string): Promise<{ size: number; crc: number } | null> {
