@@ -22,7 +22,7 @@
  *   rolled forward where the destination holds the message, rolled back elsewhere.
  */
 import { randomInt } from 'node:crypto';
-import { promises as fsp, constants as fsc, type Stats } from 'node:fs';
+import { promises as fsp, constants as fsc, statSync, type Stats } from 'node:fs';
 import { AppendLog, writeFileDurable } from '../../store/atomic.js';
 import { decodeJournal, encodeRecord, type JournalRecord } from '../../store/mail/journal.js';
 import { readSnapshot, writeSnapshot, type Snapshot } from '../../store/mail/snapshot.js';
@@ -143,9 +143,13 @@ export class FolderIndex implements FolderView {
     this.recount();
   }
 
-  /** The journal file's stat (null when absent), for `refresh`; take it inside the actor turn. */
+  /** The journal file's stat (null when absent), for `refresh`; take it inside the actor turn (synchronous: one cached-inode call). */
   journalStat(): Promise<Stats | null> {
-    return fsp.stat(this.files.journal).catch(() => null);
+    try {
+      return Promise.resolve(statSync(this.files.journal, { throwIfNoEntry: false }) ?? null);
+    } catch {
+      return Promise.resolve(null);
+    }
   }
 
   /**
@@ -402,14 +406,12 @@ export class FolderIndex implements FolderView {
         metas.push({ uid, modseq: ++modseq, internalDate: it.date, size: it.size, flags: it.flags });
         uid++;
       }
-      const moves = await Promise.allSettled(items.map(async (it, i) => {
+      items.forEach((it, i) => {
         const dest = messagePath(this.dir, metas[i]!.uid);
-        if (it.linkFrom) await linkFile(it.linkFrom, dest);
-        else await placeFile(it.tmp!, dest);
+        if (it.linkFrom) linkFile(it.linkFrom, dest);
+        else placeFile(it.tmp!, dest);
         placed.push(dest);
-      }));
-      const failed = moves.find((m): m is PromiseRejectedResult => m.status === 'rejected');
-      if (failed) throw failed.reason;
+      });
       // The files' (unsynced ones), the directory's and the journal's fsyncs run together: the
       // ack waits for all, and a journal line whose file did not survive a crash is dropped on
       // open (dropMissingTail).

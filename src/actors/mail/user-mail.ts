@@ -3,7 +3,7 @@
  * Lives in the user's actor (`actor.state`); every method that writes runs inside `mutate`.
  * The special-use folders are created on first load, so accounts made any way have them.
  */
-import { promises as fsp, type Stats } from 'node:fs';
+import { statSync, type Stats } from 'node:fs';
 import { mailFoldersFile, mailFolderDir } from '../../store/layout.js';
 import { readFolderList, writeFolderList, type FolderList, type FolderRecord } from '../../store/mail/folders.js';
 import { makeFolderDir, removeFolderDir, sameFile } from '../../store/mail/files.js';
@@ -12,8 +12,15 @@ import { ConflictError, NotFoundError, ValidationError } from '../../common/erro
 import { splitAddress } from '../../common/names.js';
 import { FolderIndex } from './folder-index.js';
 
-const listStamp = (path: string): Promise<string> =>
-  fsp.stat(path).then((st) => `${st.ino}:${st.size}:${st.mtimeMs}`, () => '');
+/** Identity of folders.json (synchronous stat: one cached-inode call, checked every actor turn). */
+const listStamp = async (path: string): Promise<string> => {
+  try {
+    const st = statSync(path, { throwIfNoEntry: false });
+    return st ? `${st.ino}:${st.size}:${st.mtimeMs}` : '';
+  } catch {
+    return '';
+  }
+};
 
 /** The key of the UserMail in `actor.state`. */
 export const MAIL_STATE = 'mail';

@@ -1,7 +1,7 @@
 /** Message files: `{uid}.eml` in the folder's directory, immutable once placed. */
 import {
   promises as fsp, constants as fsc, openSync, writevSync, writeSync, futimesSync, closeSync, mkdirSync, rmSync, fsync, close,
-  open, writev, write, futimes,
+  open, writev, write, futimes, renameSync, linkSync,
 } from 'node:fs';
 import { promisify } from 'node:util';
 import { join, dirname } from 'node:path';
@@ -144,11 +144,15 @@ export async function sealTemp(path: string, mtimeMs: number): Promise<number> {
   }
 }
 
-/** Move a temp file into place (same file system); the caller fsyncs the directory once per batch. */
-export const placeFile = (tmp: string, dest: string): Promise<void> => fsp.rename(tmp, dest);
+/**
+ * Move a temp file into place (same file system); the caller fsyncs the directory once per batch.
+ * Synchronous, like `linkFile`: one metadata call is microseconds, a thread-pool round trip per
+ * commit costs milliseconds of scheduling on a busy machine.
+ */
+export const placeFile = (tmp: string, dest: string): void => renameSync(tmp, dest);
 
 /** Hard-link an existing message file under a new name (COPY). */
-export const linkFile = (src: string, dest: string): Promise<void> => fsp.link(src, dest);
+export const linkFile = (src: string, dest: string): void => linkSync(src, dest);
 
 /** Remove message files, ignoring ones already gone. */
 export async function removeFiles(paths: string[]): Promise<void> {
