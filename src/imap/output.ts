@@ -9,6 +9,12 @@ import { readSync } from 'node:fs';
 import type { Socket } from 'node:net';
 
 const SLAB = 64 * 1024;
+/**
+ * Bytes a session may leave queued in its socket before a long response waits for the client
+ * (the socket's own 16 KiB mark would make a FETCH wait for the client every 64 KiB, and each
+ * wait costs a scheduler round trip on a loaded machine).
+ */
+const QUEUED_MAX = 1024 * 1024;
 /** A flush smaller than this is copied out and the slab kept (one small response per command). */
 const SMALL = 4096;
 
@@ -129,14 +135,14 @@ export class Output {
     });
   }
 
-  /** True when the caller should `await maybeDrain()` (the socket's buffer is full). */
+  /** True when the caller should `await maybeDrain()` (QUEUED_MAX bytes wait in the socket). */
   get needsDrain(): boolean {
-    return this.socket.writableNeedDrain && !this.closed;
+    return this.socket.writableLength >= QUEUED_MAX && !this.closed;
   }
 
-  /** Wait when the socket's buffer is full (call between big pieces). */
+  /** Wait for the client when QUEUED_MAX bytes wait in the socket (call between big pieces). */
   async maybeDrain(): Promise<void> {
-    if (this.socket.writableNeedDrain) await this.drained();
+    if (this.needsDrain) await this.drained();
   }
 
   /** Mark the writer dead (connection closing). */
