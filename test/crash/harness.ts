@@ -409,7 +409,8 @@ async function itemOp(model: Model, items: Map<string, ItemModel>, prefix: strin
     const v = model.token(prefix);
     const h = hash(body(v, key));
     it.contents.add(h);
-    await write(model, `${prefix} put`, it, async () => acked(await put(key, v), [200, 201, 204]), () => (it.contents = new Set([h])));
+    (it.pending ??= []).push(`put ${h}`);
+    await write(model, `${prefix} put`, it, async () => acked(await put(key, v), [200, 201, 204]), () => { it.contents = new Set([h]); it.pending = []; });
   } else if (movable && r < 0.8 && it.contents.size === 1) {
     const dstKey = `${prefix}${Math.floor(Math.random() * slots)}`;
     const dst: ItemModel = items.get(dstKey) ?? { key: dstKey, contents: new Set(['']), busy: false };
@@ -418,13 +419,16 @@ async function itemOp(model: Model, items: Map<string, ItemModel>, prefix: strin
     const h = [...it.contents][0]!;
     it.contents.add('');
     dst.contents.add(h);
+    (it.pending ??= []).push(`move to ${dstKey}`);
+    (dst.pending ??= []).push(`move from ${key} (${h}) over it`);
     const dstOwner = model.begin(dst);
     await write(model, `${prefix} move`, it, async () => acked(await api(base, BASIC, 'MOVE', `/drive/crash/${key}.txt`, undefined, { destination: `/drive/crash/${dstKey}.txt`, overwrite: 'T' }), [201, 204]),
-      () => { it.contents = new Set(['']); dst.contents = new Set([h]); });
+      () => { it.contents = new Set(['']); dst.contents = new Set([h]); it.pending = []; dst.pending = []; });
     model.end(dst, dstOwner);
   } else {
     it.contents.add('');
-    await write(model, `${prefix} delete`, it, async () => acked(await del(key), [200, 204]), () => (it.contents = new Set([''])));
+    (it.pending ??= []).push('delete');
+    await write(model, `${prefix} delete`, it, async () => acked(await del(key), [200, 204]), () => { it.contents = new Set(['']); it.pending = []; });
   }
 }
 
@@ -474,11 +478,12 @@ export async function check(model: Model, c: Child, root: string): Promise<void>
   };
   const compare = (what: string, it: ItemModel, h: string) => {
     if (!it.contents.has(h)) {
-      const msg = `${what}: ${h || 'absent'}, expected ${[...it.contents].map((x) => x || 'absent')}`;
+      const msg = `${what}: ${h || 'absent'}, expected ${[...it.contents].map((x) => x || 'absent')}${it.pending?.length ? ` (cut by the kill: ${it.pending.join(', ')})` : ''}`;
       if (h === '') model.lost(msg);
       else bad(msg);
     }
     it.contents = new Set([h]);
+    it.pending = [];
   };
   for (const it of model.events.values()) compare(`event ${it.key}`, it, await contentOf(`/caldav/carol/calendars/default/${it.key}.ics`));
   const listing = await api(base, BASIC, 'GET', '/drive/crash');

@@ -24,6 +24,8 @@ export interface ItemModel {
   contents: Set<string>;
   busy: boolean;
   owner?: object;
+  /** Operations on it not known to have settled since the last check (named in a finding). */
+  pending?: string[];
 }
 
 /** Totals reported at the end. */
