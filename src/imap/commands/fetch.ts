@@ -84,6 +84,17 @@ async function encodedFor(r: Run, uid: number, kind: EncodedKind, summary: () =>
   return v;
 }
 
+/**
+ * Paths of a folder's message files: the store's messagePath, split once around a sample uid
+ * so each message costs one string concatenation instead of a path.join.
+ */
+function fileNamer(dir: string): (uid: number) => string {
+  const parts = messagePath(dir, 987654321).split('987654321');
+  if (parts.length !== 2) return (uid) => messagePath(dir, uid);
+  const [pre, post] = parts as [string, string];
+  return (uid) => pre + uid + post;
+}
+
 /** The whole-message byte range a section or RFC822 att names with its partial (no summary needed). */
 function wholeRange(a: FetchAtt, size: number): { start: number; end: number } | null {
   if (a.kind === 'simple') return a.name === 'RFC822' ? { start: 0, end: size } : null;
@@ -313,7 +324,7 @@ async function fetch(s: Session, args: Args, uidMode: boolean): Promise<void> {
     p,
     enc: s.ctx.cache.folder(`${s.userId}\0${view.info.id}`),
     json: p.needEncoded ? await mail.summaryReader(s.userId, box.name) : null,
-    file: (uid) => messagePath(dir, uid),
+    file: fileNamer(dir),
   };
   const out = s.out;
   for (const uid of uids) {
