@@ -336,15 +336,20 @@ async function apiOp(model: Model, base: string, token: string, user: string, ap
   }
 }
 
-const tokenCache = new Map<string, string>();
+const tokenCache = new Map<string, { token: string; until: number }>();
 
-/** A JWT for `user` (cached: the secret is fixed in the config, so it outlives restarts). */
+/**
+ * A JWT for `user`, cached (the secret is fixed in the config, so it outlives restarts) until
+ * half its lifetime is gone: the long runs outlast the token's TTL (a 500-kill run got 401s
+ * for its last rounds, and a check failed on them).
+ */
 async function login(base: string, user: string): Promise<string> {
   const cached = tokenCache.get(user);
-  if (cached) return cached;
+  if (cached && Date.now() < cached.until) return cached.token;
   const r = await api(base, null, 'POST', '/auth/login', { username: user, password: PW });
   if (r.status !== 200) throw new Error(`login ${r.status}`);
-  tokenCache.set(user, r.json.token as string);
+  const ttl = Number(r.json.expires_in) || 600;
+  tokenCache.set(user, { token: r.json.token as string, until: Date.now() + (ttl * 1000) / 2 });
   return r.json.token as string;
 }
 
