@@ -614,13 +614,18 @@ export class DriveStore {
     return entry;
   }
 
-  /** Rename `src` to `dst` (the destination parent must exist and `dst` must not). */
+  /**
+   * Rename `src` to `dst` (the destination parent must exist). `dst` must not exist, except that a
+   * file may replace a file: one rename(2) swaps it atomically, so a crash shows the old or the new.
+   */
   async move(src: readonly string[], dst: readonly string[]): Promise<void> {
     const entry = await this.stat(src);
     if (!entry) throw new NotFoundError('Not found');
     const totals = await entryTotals(this, [...src], entry);
     const dstParent = await this.stat(dst.slice(0, -1));
     if (dstParent?.type !== 'dir') throw new ConflictError('Destination parent directory does not exist');
+    const replaced = await this.stat(dst);
+    if (replaced && !(replaced.type === 'file' && entry.type === 'file')) throw new ConflictError('Destination exists');
     const srcName = src[src.length - 1]!;
     const dstName = dst[dst.length - 1]!;
     // A small upload's file may still be unsynced (its content is in the journal): sync it before
@@ -650,10 +655,10 @@ export class DriveStore {
         leaf.children[dstName] = { ...entry, mtime: entry.mtime };
         if (entry.type === 'dir') leaf.self_dirs += 1;
         else {
-          leaf.self_files += 1;
-          leaf.self_bytes += entry.size;
+          leaf.self_files += replaced ? 0 : 1;
+          leaf.self_bytes += entry.size - (replaced?.size ?? 0);
         }
-        return totals;
+        return replaced ? { files: 0, dirs: 0, bytes: totals.bytes - replaced.size } : totals;
       }, txn);
     });
   }

@@ -128,6 +128,25 @@ t.test('a file MOVE and a DELETE cut after their file step', async (t) => {
   await after.close();
 });
 
+t.test('a file MOVE over an existing file replaces it in one rename (never leaves the destination absent)', async (t) => {
+  const { store } = await seeded(t);
+  await store.init();
+  await store.locked(() => store.move(['c.bin'], ['docs', 'a.txt']));
+  t.equal(readFileSync(join(store.files, 'docs/a.txt'), 'utf8'), 'charlie', 'the destination holds the moved file');
+  t.notOk(existsSync(join(store.files, 'c.bin')), 'the source is gone');
+  await consistent(t, store, 'after MOVE over a file');
+  t.equal((await store.readMeta()).total_files, 3);
+  await t.rejects(store.locked(() => store.move(['docs', 'a.txt'], ['photos'])), { name: 'ConflictError' }, 'a file never replaces a directory');
+  // The same move cut after its rename: the next open agrees with the files.
+  const after = await cut(store, ['docs/a.txt', 'docs/sub/b.txt'], () => {
+    renameSync(join(store.files, 'docs/a.txt'), join(store.files, 'docs/sub/b.txt'));
+  });
+  await after.init();
+  await consistent(t, after, 'after MOVE-over-file cut');
+  t.equal((await after.readMeta()).total_files, 2);
+  await after.close();
+});
+
 t.test('a commit cut between its index renames (leaf written, ancestors not)', async (t) => {
   const { store } = await seeded(t);
   const leaf = JSON.parse(readFileSync(join(store.files, 'docs/sub/_index.json'), 'utf8')) as DirIndex;
