@@ -332,8 +332,8 @@ export class DriveService {
       if (existing) {
         replaced = existing.type === 'file' ? existing.size : (await store.readIndex(dst))?.total_bytes ?? 0;
         if (op === 'copy') await this.quota.check(userId, srcBytes - replaced);
-        // A file moved over a file is one atomic rename; anything else clears the destination first.
-        if (!(op === 'move' && entry.type === 'file' && existing.type === 'file')) await store.remove(dst);
+        // A file moved or copied over a file ends in one atomic rename; anything else clears the destination first.
+        if (!(entry.type === 'file' && existing.type === 'file')) await store.remove(dst);
       } else if (op === 'copy') await this.quota.check(userId, srcBytes);
       if (op === 'move') await store.move(src, dst);
       else {

@@ -663,12 +663,17 @@ export class DriveStore {
     });
   }
 
-  /** Copy `src` to `dst` (a directory recursively unless `shallow`); the destination must not exist. */
+  /**
+   * Copy `src` to `dst` (a directory recursively unless `shallow`). The destination must not
+   * exist, except that a file may replace a file (copied to a temp, then one atomic rename).
+   */
   async copy(src: readonly string[], dst: readonly string[], shallow: boolean): Promise<void> {
     const entry = await this.stat(src);
     if (!entry) throw new NotFoundError('Not found');
     const dstParent = await this.stat(dst.slice(0, -1));
     if (dstParent?.type !== 'dir') throw new ConflictError('Destination parent directory does not exist');
+    const replaced = await this.stat(dst);
+    if (replaced && !(replaced.type === 'file' && entry.type === 'file')) throw new ConflictError('Destination exists');
     const dstName = dst[dst.length - 1]!;
     await this.intent([dst.join('/')], async (txn) => {
       let totals: Delta;
@@ -683,10 +688,10 @@ export class DriveStore {
         leaf.children[dstName] = { ...entry, mtime: now() };
         if (entry.type === 'dir') leaf.self_dirs += 1;
         else {
-          leaf.self_files += 1;
-          leaf.self_bytes += entry.size;
+          leaf.self_files += replaced ? 0 : 1;
+          leaf.self_bytes += entry.size - (replaced?.size ?? 0);
         }
-        return totals;
+        return replaced ? { files: 0, dirs: 0, bytes: totals.bytes - replaced.size } : totals;
       }, txn);
     });
   }

@@ -137,6 +137,9 @@ t.test('a file MOVE over an existing file replaces it in one rename (never leave
   await consistent(t, store, 'after MOVE over a file');
   t.equal((await store.readMeta()).total_files, 3);
   await t.rejects(store.locked(() => store.move(['docs', 'a.txt'], ['photos'])), { name: 'ConflictError' }, 'a file never replaces a directory');
+  await store.locked(() => store.copy(['docs', 'sub', 'b.txt'], ['docs', 'a.txt'], false));
+  t.equal(readFileSync(join(store.files, 'docs/a.txt'), 'utf8'), 'bravo!', 'a COPY over a file replaces it');
+  await consistent(t, store, 'after COPY over a file');
   // The same move cut after its rename: the next open agrees with the files.
   const after = await cut(store, ['docs/a.txt', 'docs/sub/b.txt'], () => {
     renameSync(join(store.files, 'docs/a.txt'), join(store.files, 'docs/sub/b.txt'));
