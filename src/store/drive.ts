@@ -651,15 +651,7 @@ export class DriveStore {
         }
         return { files: -totals.files, dirs: -totals.dirs, bytes: -totals.bytes };
       }, txn);
-      await this.update(dst.slice(0, -1), (leaf) => {
-        leaf.children[dstName] = { ...entry, mtime: entry.mtime };
-        if (entry.type === 'dir') leaf.self_dirs += 1;
-        else {
-          leaf.self_files += replaced ? 0 : 1;
-          leaf.self_bytes += entry.size - (replaced?.size ?? 0);
-        }
-        return replaced ? { files: 0, dirs: 0, bytes: totals.bytes - replaced.size } : totals;
-      }, txn);
+      await this.update(dst.slice(0, -1), (leaf) => placeEntry(leaf, dstName, entry, entry.mtime, totals, replaced), txn);
     });
   }
 
@@ -684,15 +676,7 @@ export class DriveStore {
       } else {
         totals = await this.copyTree(src, dst, dstName, shallow);
       }
-      await this.update(dst.slice(0, -1), (leaf) => {
-        leaf.children[dstName] = { ...entry, mtime: now() };
-        if (entry.type === 'dir') leaf.self_dirs += 1;
-        else {
-          leaf.self_files += replaced ? 0 : 1;
-          leaf.self_bytes += entry.size - (replaced?.size ?? 0);
-        }
-        return replaced ? { files: 0, dirs: 0, bytes: totals.bytes - replaced.size } : totals;
-      }, txn);
+      await this.update(dst.slice(0, -1), (leaf) => placeEntry(leaf, dstName, entry, now(), totals, replaced), txn);
     });
   }
 
@@ -762,6 +746,20 @@ export class DriveStore {
 }
 
 /** Copy a file to `dst` through a temp name, fsync'd, renamed into place. */
+/**
+ * Enter a moved or copied `entry` as `name` in its new parent's index (over the file it replaced,
+ * if any); answers the delta for the ancestors.
+ */
+function placeEntry(leaf: DirIndex, name: string, entry: ChildEntry, mtime: number, totals: Delta, replaced: { size: number } | undefined): Delta {
+  leaf.children[name] = { ...entry, mtime };
+  if (entry.type === 'dir') leaf.self_dirs += 1;
+  else {
+    leaf.self_files += replaced ? 0 : 1;
+    leaf.self_bytes += entry.size - (replaced?.size ?? 0);
+  }
+  return replaced ? { files: 0, dirs: 0, bytes: totals.bytes - replaced.size } : totals;
+}
+
 async function copyFileDurable(src: string, dst: string): Promise<void> {
   const tmp = join(dirname(dst), `.copy-${randomBytes(6).toString('hex')}.tmp`);
   await fsp.copyFile(src, tmp);
