@@ -5,6 +5,7 @@
  * heap (a 100,000-message folder's envelopes are one ~35 MB buffer the GC never scans), and a
  * warm FETCH copies bytes into the output slab instead of encoding strings.
  */
+import type { FolderView } from '../common/mail.js';
 import type { Output } from './output.js';
 
 /** Which pre-encoded structure. */
@@ -14,12 +15,15 @@ export type EncodedKind = 'envelope' | 'bodystructure' | 'body';
 const MAX_BYTES = 256 * 1024 * 1024;
 const FIRST_BYTES = 64 * 1024;
 const FIRST_SLOTS = 1024;
+/** Expunged entries a folder may carry beyond its live count before they are dropped. */
+const COMPACT_SLACK = 1024;
+const KINDS: readonly EncodedKind[] = ['envelope', 'bodystructure', 'body'];
 
 /** The encoded structures of one kind for one folder's messages (immutable once added). */
 export class EncodedBytes {
   private buf = Buffer.allocUnsafeSlow(FIRST_BYTES);
   private used = 0;
-  private readonly slotOf = new Map<number, number>();
+  private slotOf = new Map<number, number>();
   private starts = new Int32Array(FIRST_SLOTS);
   private lens = new Int32Array(FIRST_SLOTS);
   private slots = 0;
@@ -27,6 +31,48 @@ export class EncodedBytes {
   /** Bytes held. */
   get bytes(): number {
     return this.used;
+  }
+
+  /** Entries held. */
+  get count(): number {
+    return this.slotOf.size;
+  }
+
+  /**
+   * Keep only the uids `live` answers true for, in a new buffer (bytes already handed to a
+   * socket stay valid in the old one). Answers the bytes freed.
+   */
+  keepOnly(live: (uid: number) => boolean): number {
+    const keep: number[] = [];
+    let need = 0;
+    for (const [uid, slot] of this.slotOf) {
+      if (!live(uid)) continue;
+      keep.push(uid, slot);
+      need += this.lens[slot]!;
+    }
+    const buf = Buffer.allocUnsafeSlow(Math.max(FIRST_BYTES, need));
+    const n = Math.max(FIRST_SLOTS, keep.length / 2);
+    const starts = new Int32Array(n);
+    const lens = new Int32Array(n);
+    const slotOf = new Map<number, number>();
+    let used = 0;
+    for (let i = 0; i < keep.length; i += 2) {
+      const slot = keep[i + 1]!;
+      const len = this.lens[slot]!;
+      this.buf.copy(buf, used, this.starts[slot]!, this.starts[slot]! + len);
+      starts[i / 2] = used;
+      lens[i / 2] = len;
+      slotOf.set(keep[i]!, i / 2);
+      used += len;
+    }
+    const freed = this.used - used;
+    this.buf = buf;
+    this.starts = starts;
+    this.lens = lens;
+    this.slots = keep.length / 2;
+    this.used = used;
+    this.slotOf = slotOf;
+    return freed;
   }
 
   /** True when `uid` is cached. */
@@ -91,12 +137,22 @@ export class EncodeCache {
 
   constructor(private readonly maxBytes = MAX_BYTES) {}
 
-  /** The cache of one folder (created empty). */
-  folder(key: string): FolderEncoded {
+  /**
+   * The cache of one folder (created empty). With `view`, entries of messages expunged since
+   * they were cached are dropped once they outnumber the folder's live messages, so a folder
+   * with steady appends and expunges keeps a cache the size of what it holds.
+   */
+  folder(key: string, view?: FolderView): FolderEncoded {
     let f = this.folders.get(key);
     if (!f) {
       f = emptyFolder();
       this.folders.set(key, f);
+    } else if (view) {
+      const live = view.messages.length;
+      for (const kind of KINDS) {
+        const e = f[kind];
+        if (e.count > 2 * live + COMPACT_SLACK) this.bytes -= e.keepOnly((uid) => view.byUid(uid) !== undefined);
+      }
     }
     return f;
   }

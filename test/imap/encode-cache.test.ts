@@ -70,3 +70,41 @@ t.test('EncodeCache: per folder; past its byte budget other folders go, the busy
   t.ok(a.body.has(1) && a.body.has(n - 1), 'the busy folder kept everything it had');
   t.not(cache.folder('u\0b'), other, 'the other folder was dropped');
 });
+
+t.test('EncodeCache drops the entries of expunged messages once they outnumber the live ones', async (t) => {
+  const cache = new EncodeCache(64 * 1024 * 1024);
+  const live = new Set<number>();
+  const view = {
+    get messages() {
+      return [...live].map((uid) => ({ uid }));
+    },
+    byUid: (uid: number) => (live.has(uid) ? { uid } : undefined),
+  } as unknown as Parameters<EncodeCache['folder']>[1];
+  let f = cache.folder('u\0a', view);
+  // a folder that keeps about 100 messages while 10,000 pass through it
+  for (let uid = 1; uid <= 10_000; uid++) {
+    live.add(uid);
+    if (uid > 100) live.delete(uid - 100);
+    f = cache.folder('u\0a', view);
+    cache.add(f, 'envelope', uid, `(envelope of ${uid})`);
+    cache.add(f, 'body', uid, `(body of ${uid})`);
+  }
+  t.ok(f.envelope.count <= 2 * 100 + 1024 + 1, `envelopes held: ${f.envelope.count}`);
+  t.ok(f.body.count <= 2 * 100 + 1024 + 1, `bodies held: ${f.body.count}`);
+  t.equal(f.envelope.text(10_000), '(envelope of 10000)', 'the newest entry is kept');
+  t.equal(f.envelope.text(9_901), '(envelope of 9901)', 'the oldest live entry is kept');
+  const sink = new PassThrough();
+  const out = new Output(sink as unknown as Socket);
+  t.ok(f.body.writeTo(out, 9_950));
+  t.equal(await drain(out, sink), '(body of 9950)');
+  t.equal(f.envelope.text(50), undefined, 'an expunged entry is gone');
+  // bytes queued from the old buffer survive a compaction
+  const g = new EncodedBytes();
+  for (let uid = 1; uid <= 10; uid++) g.add(uid, `text ${uid}`);
+  const out2 = new Output(sink as unknown as Socket);
+  t.ok(g.writeTo(out2, 3));
+  t.ok(g.keepOnly((uid) => uid > 5) > 0, 'keepOnly answers bytes freed');
+  t.equal(await drain(out2, sink), 'text 3');
+  t.equal(g.count, 5);
+  t.equal(g.text(7), 'text 7');
+});

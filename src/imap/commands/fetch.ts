@@ -322,7 +322,7 @@ async function fetch(s: Session, args: Args, uidMode: boolean): Promise<void> {
   const r: Run = {
     s,
     p,
-    enc: s.ctx.cache.folder(`${s.userId}\0${view.info.id}`),
+    enc: s.ctx.cache.folder(`${s.userId}\0${view.info.id}`, view),
     json: p.needEncoded ? await mail.summaryReader(s.userId, box.name) : null,
     file: fileNamer(dir),
   };
