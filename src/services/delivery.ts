@@ -17,9 +17,9 @@ import { QuotaError, SmtpError } from '../common/errors.js';
 import { accountId, splitAddress } from '../common/names.js';
 import type { AccountService } from './accounts.js';
 import type { MailService, AppendOptions } from './mail.js';
-import { writeUnsynced, type UnsyncedFile } from '../store/mail/files.js';
-import { tmpDir } from '../store/layout.js';
-import type { Spool } from './spool.js';
+import type { UnsyncedFile } from '../store/mail/files.js';
+import { TempFileReserve, type Spool } from './spool.js';
+import { summarize } from '../workers/parse-mime.js';
 
 /** Called after a message with calendar parts was delivered (the CalDAV side imports it). */
 export type DeliveredHook = (userId: string, folder: string, uid: number, summary: MessageSummary) => Promise<void> | void;
@@ -48,6 +48,18 @@ const AUTH_TIMEOUT_MS = 10_000;
 /** How long the SPF/DMARC headers of one (client ip, helo, sender, From) are reused. */
 const AUTH_CACHE_MS = 30_000;
 const AUTH_CACHE_MAX = 10_000;
+
+/** Messages up to this size are summarized on the event loop (tens of µs), larger ones by the mime worker. */
+const INLINE_SUMMARY_MAX = 64 * 1024;
+
+/** The summary of a message's bytes, or undefined when it cannot be computed (the store recomputes it when read). */
+function summarizeOrUndefined(buf: Buffer): MessageSummary | undefined {
+  try {
+    return summarize(buf);
+  } catch {
+    return undefined;
+  }
+}
 
 const DNS_TTL_MS = 300_000;
 const DNS_NEGATIVE_TTL_MS = 60_000;
@@ -103,10 +115,18 @@ export class DeliveryService {
   resolver: DNSResolver = defaultResolver();
   /** Recent SPF/DMARC headers of unsigned mail, by (ip, helo, sender, From addresses). */
   private readonly authCache = new Map<string, { until: number; headers: string; resolver: DNSResolver }>();
+  /** Temp files for received messages, created ahead on the thread pool (made on first delivery). */
+  private temps: TempFileReserve | undefined;
 
   constructor(
     private readonly deps: { config: Config; log: Logger; accounts: AccountService; mail: MailService },
   ) {}
+
+  /** Release the reserved temp files (at shutdown). */
+  async close(): Promise<void> {
+    this.temps ??= new TempFileReserve(this.deps.config.mail_root);
+    await this.temps.close();
+  }
 
   /** Route an address: its local account (user or alias), remote, or a 550 for an unknown local user. */
   async route(address: string): Promise<Route> {
@@ -231,12 +251,20 @@ export class DeliveryService {
     let unsynced: UnsyncedFile | undefined;
     if (buf) {
       const head = Buffer.from(prefix);
-      const whole = new Uint8Array(head.length + buf.length); // its own ArrayBuffer, moved to the worker
-      whole.set(head);
-      whole.set(buf, head.length);
-      const parsed = this.deps.mail.summarize(whole, true).catch(() => undefined); // undefined: recomputed when read
-      // written once, fsync'd by the store in the commit round (shared by every recipient's link)
-      unsynced = await writeUnsynced(tmpDir(this.deps.config.mail_root), [head, buf], null);
+      let parsed: Promise<MessageSummary | undefined>;
+      if (head.length + buf.length <= INLINE_SUMMARY_MAX) {
+        // tens of microseconds here, where a worker round trip costs the event loop more than that
+        parsed = Promise.resolve(summarizeOrUndefined(Buffer.concat([head, buf], head.length + buf.length)));
+      } else {
+        const whole = new Uint8Array(head.length + buf.length); // its own ArrayBuffer, moved to the worker
+        whole.set(head);
+        whole.set(buf, head.length);
+        parsed = this.deps.mail.summarize(whole, true).catch(() => undefined); // undefined: recomputed when read
+      }
+      // written once into a file made ahead of time, fsync'd by the store in the commit round
+      // (shared by every recipient's link)
+      this.temps ??= new TempFileReserve(this.deps.config.mail_root);
+      unsynced = await this.temps.write([head, buf]);
       first = unsynced.path;
       opts = { internalDate: when, unsynced, summary: parsed };
     } else first = await spool.writeTo(prefix, false, 'in');

@@ -71,6 +71,7 @@ export async function startSmtpServers(services: Services, tls: { key: Buffer; c
   const running: SMTPServer[] = [];
   const close = async () => {
     await Promise.all(running.map((s) => new Promise<void>((r) => s.close(() => r()))));
+    await services.delivery.close();
   };
   try {
     for (const l of wanted) {
