@@ -5,6 +5,7 @@
  * - Submissions (`smtp.submissions_port`, RFC 8314): implicit TLS, AUTH required.
  * SIZE is advertised as `smtp.max_message_bytes`; larger messages get 552.
  */
+import type { Socket } from 'node:net';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import type { Services } from '../services/index.js';
 import { smtpHandlers, type SmtpMode } from './session.js';
@@ -47,6 +48,32 @@ function options(services: Services, l: Listener, tls: { key: Buffer; cert: Buff
   } as SMTPServerOptions;
 }
 
+/**
+ * The replies to a pipelined group of commands (RFC 2920: MAIL, RCPT..., DATA) leave in one
+ * socket write: smtp-server writes each reply on its own, so replies made in one event-loop turn
+ * are corked and sent together at the end of that turn (setImmediate; nothing waits for more
+ * input). A 220 (greeting, STARTTLS go-ahead) is sent at once, since the TLS upgrade takes the
+ * socket over right after it; after an upgrade replies go to the TLS socket, unbatched.
+ */
+export function batchReplies(socket: Socket): void {
+  const write = socket.write;
+  let corked = false;
+  const flush = () => {
+    if (!corked) return;
+    corked = false;
+    socket.uncork();
+  };
+  socket.write = function batched(this: Socket, chunk: unknown, ...rest: unknown[]): boolean {
+    if (typeof chunk === 'string' && chunk.startsWith('220')) flush();
+    else if (!corked) {
+      corked = true;
+      socket.cork();
+      setImmediate(flush);
+    }
+    return (write as (...a: unknown[]) => boolean).call(this, chunk, ...rest);
+  } as Socket['write'];
+}
+
 function listen(server: SMTPServer, host: string, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const onError = (err: Error) => reject(err);
@@ -77,6 +104,7 @@ export async function startSmtpServers(services: Services, tls: { key: Buffer; c
     for (const l of wanted) {
       if (l.port === null) continue;
       const server = new SMTPServer(options(services, l, tls));
+      if (!l.secure) server.server.prependListener('connection', batchReplies);
       server.on('error', (err) => log.warn('smtp: connection error', { service: l.name, err: (err as Error).message }));
       ports[l.name] = await listen(server, host, l.port);
       running.push(server);
