@@ -156,7 +156,9 @@ function streamBody(live: Live, source: BodySource, limit: number): Readable {
     if (!ended) stream.destroy(new ClientGone());
   });
   source.attach((chunk, isLast) => {
-    if (ended) return;
+    // A reader that gave up (a 413 from the handler, say) destroyed the stream: the rest of the
+    // body is dropped, and the response may be finished already (never pause it then).
+    if (ended || stream.destroyed) return;
     size += chunk.byteLength;
     if (size > limit) {
       ended = true;
@@ -173,7 +175,7 @@ function streamBody(live: Live, source: BodySource, limit: number): Readable {
         paused = false;
         source.resume();
       }
-    } else if (!more && !paused) {
+    } else if (!more && !paused && !live.aborted && !live.done) {
       paused = true;
       source.pause();
     }

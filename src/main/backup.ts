@@ -9,7 +9,8 @@
 import { promises as fsp } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { withFileLock } from '../store/atomic.js';
-import { domainLockFile, userLockFile, driveIndexLock, usersDir, driveFilesDir } from '../store/layout.js';
+import { settleDrive } from '../store/drive-journal.js';
+import { domainLockFile, userLockFile, driveIndexLock, usersDir, driveFilesDir, driveDir } from '../store/layout.js';
 import { ValidationError } from '../common/errors.js';
 import type { Config } from '../common/types.js';
 import type { CliCommand } from './cli.js';
@@ -74,7 +75,8 @@ export async function backupMailRoot(root: string, dir: string): Promise<{ users
       const isDriveContent = (p: string) => p.startsWith(files + sep) && !relative(files, p).split(sep).some((s) => s.startsWith('_'));
       await withFileLock(userLockFile(root, domain, user), async () => {
         const copy = () => copyTree(src, join(dir, 'domains', domain, 'users', user), (p) => isMessage(p) || isDriveContent(p), () => false, c);
-        if (await exists(files)) await withFileLock(driveIndexLock(root, domain, user), copy);
+        // The drive journal is replayed first: a live server's latest index changes are in memory and in it.
+        if (await exists(files)) await withFileLock(driveIndexLock(root, domain, user), async () => (await settleDrive(driveDir(root, domain, user)), copy()));
         else await copy();
       });
     }

@@ -9,13 +9,13 @@
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { withFileLock, readJson } from '../store/atomic.js';
-import { domainDir, usersDir, userLockFile, mailFoldersFile, mailFolderDir, calendarsDir, calendarDir, driveFilesDir, driveMetaFile, driveSharesFile, driveIndexLock, queueDir } from '../store/layout.js';
+import { domainDir, usersDir, userLockFile, mailFoldersFile, mailFolderDir, calendarsDir, calendarDir, driveDir, driveFilesDir, driveMetaFile, driveSharesFile, driveIndexLock, queueDir } from '../store/layout.js';
 import { readAccount } from '../store/accounts.js';
 import { readFolderList } from '../store/mail/folders.js';
 import { listMessageUids, statMessage, indexFiles } from '../store/mail/files.js';
 import { CalendarStore, listCalendarNames, eventsDir } from '../store/calendar.js';
 import { walkTotals, type DirIndex, type DriveMeta } from '../store/drive.js';
-import { rebuildTree } from '../store/drive-journal.js';
+import { rebuildTree, settleDrive } from '../store/drive-journal.js';
 import { readShare, type ShareRecord } from '../store/shares.js';
 import { listQueueEntries } from '../store/queue.js';
 import { FolderIndex } from '../actors/mail/folder-index.js';
@@ -183,6 +183,9 @@ async function verifyCalendars(root: string, domain: string, user: string, fix: 
  * `--fix` recomputes every index and `_meta.json` from the files (drive-journal.ts rebuildTree).
  */
 async function verifyDrive(root: string, domain: string, user: string, fix: boolean, r: VerifyReport): Promise<void> {
+  // A live server keeps recent index changes in memory, covered by the drive journal: replay it
+  // first (as the server's own checkpoint would), so only real damage is reported.
+  await settleDrive(driveDir(root, domain, user));
   const before = r.issues.length;
   await checkDrive(root, domain, user, r);
   if (!fix || r.issues.length === before) return;

@@ -57,9 +57,10 @@ export interface UploadResult {
 /** An upload streamed to its temp file, not yet in the drive. */
 export interface StagedUpload {
   parts: readonly string[];
-  tmp: string;
+  /** The temp file (absent for a small upload held in memory: `logged`). */
+  tmp?: string;
   /** The temp file, still open (the commit fdatasyncs it through this handle). */
-  fh: fsp.FileHandle;
+  fh?: fsp.FileHandle;
   meta: { size: number; etag: string; content_type: string };
   opts: UploadOptions;
   /** The whole content of a small upload (logged in the journal intent instead of syncing the file). */
@@ -107,6 +108,15 @@ export class DriveService {
     publicUrl: () => string,
   ) {
     this.shares = new DriveShares(root, actors, this, publicUrl);
+    quota.driveTotal = async (userId) => {
+      try {
+        const store = this.store(userId);
+        await store.init(false);
+        return (await store.readMeta()).total_bytes;
+      } catch {
+        return undefined;
+      }
+    };
   }
 
   /** The store of `userId` (cached). */
@@ -183,21 +193,28 @@ export class DriveService {
     const usage = await this.quota.usage(userId);
     const allowed = usage.limit - usage.used - reserved + (before?.type === 'file' ? before.size : 0);
     if (opts.expectedSize !== undefined && opts.expectedSize > allowed) throw overQuota();
+    const content_type = contentTypeOf(parts[parts.length - 1]!);
+    if (opts.expectedSize !== undefined && opts.expectedSize <= LOG_MAX) {
+      // Small (Content-Length known): kept in memory, hashed inline; the commit logs it in the
+      // journal line and writes the file in place (no temp file, no worker, no extra sync).
+      const { data, size, etag } = await readSmall(body, allowed);
+      return { parts, meta: { size, etag, content_type }, opts, logged: data };
+    }
     const tmp = store.tempFile();
     const fh = await fsp.open(tmp, 'w', 0o600);
     try {
       const { size, etag, logged } = await streamToFile(body, fh, allowed);
-      return { parts, tmp, fh, meta: { size, etag, content_type: contentTypeOf(parts[parts.length - 1]!) }, opts, logged };
+      return { parts, tmp, fh, meta: { size, etag, content_type }, opts, logged };
     } catch (err) {
       await this.discard({ tmp, fh });
       throw err;
     }
   }
 
-  /** Close and remove a staged upload's temp file (a no-op for the part already renamed into place). */
+  /** Close and remove a staged upload's temp file (a no-op for the part already renamed into place, or one held in memory). */
   async discard(staged: Pick<StagedUpload, 'tmp' | 'fh'>): Promise<void> {
-    await staged.fh.close().catch(() => undefined);
-    await fsp.rm(staged.tmp, { force: true });
+    await staged.fh?.close().catch(() => undefined);
+    if (staged.tmp) await fsp.rm(staged.tmp, { force: true });
   }
 
   /**
@@ -439,6 +456,23 @@ const overQuota = (): HttpError => new HttpError(413, 'Quota exceeded');
 
 /** Uploads up to this size are logged whole in the journal intent rather than synced on their own. */
 const LOG_MAX = 64 * 1024;
+
+/** Read a small `body` whole, hashing it; 413 past `limit` bytes. */
+async function readSmall(body: Readable, limit: number): Promise<{ data: Buffer; size: number; etag: string }> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    const buf = chunk as Buffer;
+    size += buf.byteLength;
+    if (size > limit) {
+      body.destroy();
+      throw overQuota();
+    }
+    chunks.push(buf); // the transport hands over copies (uws.ts), never views of a reused buffer
+  }
+  const data = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+  return { data, size, etag: `"${createHash('sha256').update(data).digest('hex').slice(0, 32)}"` };
+}
 
 /** Write `body` through `fh`, hashing as it goes; 413 past `limit` bytes. Small bodies also come back whole. */
 async function streamToFile(body: Readable, fh: fsp.FileHandle, limit: number): Promise<{ size: number; etag: string; logged?: Buffer }> {

@@ -31,6 +31,8 @@ export class QuotaService {
   private readonly drive = new Map<string, number>();
   /** Mail bytes of a user (set by MailService at construction). */
   mailBytes: (userId: string) => Promise<number> = async () => 0;
+  /** Drive bytes of a user as the drive holds them in memory (set by DriveService; ahead of `_meta.json` between checkpoints). */
+  driveTotal?: (userId: string) => Promise<number | undefined>;
 
   constructor(private readonly root: string, private readonly accounts: AccountService) {}
 
@@ -67,6 +69,8 @@ export class QuotaService {
   }
 
   private async driveBytes(userId: string): Promise<number> {
+    const live = await this.driveTotal?.(userId);
+    if (live !== undefined) return live;
     const hit = this.drive.get(userId);
     if (hit !== undefined) return hit;
     const a = splitAddress(userId);

@@ -1,28 +1,58 @@
 /**
- * Crash consistency of a drive's `_index.json` files (DESIGN.md "Durability"): an intent
- * journal, `drive/_journal.log`, and the rebuild that recomputes indexes from the files.
+ * Crash consistency of a drive's `_index.json` files (DESIGN.md "Durability"): the journal
+ * `drive/_journal.log`, its replay, and the rebuild that recomputes indexes from the files.
  *
- * Every drive mutation appends (and fdatasyncs) a `begin` line naming the paths it may change
- * before it touches the tree; the journal is emptied at each checkpoint, once every index
- * written since is fsync'd. When the drive is opened after a crash, each `begin` left is rolled
- * forward:
- * the nearest indexed ancestor of each named path is reconciled against the directory on disk
- * (those paths rehashed, a named directory rebuilt from a walk), and the totals of every
- * ancestor recomputed from their children, then `_meta.json` rewritten. `rebuildTree` does the
- * same for the whole tree (`rmail verify --fix`).
+ * The journal holds two kinds of line, each appended with one O_DSYNC write before the change
+ * it describes is acknowledged:
+ * - `redo` (uploads, mkdir, dead properties): the change itself — the new counters and changed
+ *   child entries of every index it touches, `_meta.json`, and the whole content of small
+ *   uploads. The `_index.json` files are then kept in memory and written at the next
+ *   checkpoint; replay applies the lines, in order, over the checkpointed indexes (absolute
+ *   values, so replaying twice is harmless) and rewrites the logged files.
+ * - `begin` (delete, move, copy, which write their indexes through): the paths the change may
+ *   touch; replay reconciles the nearest indexed ancestor of each against the directory on disk
+ *   (those paths rehashed, a named directory rebuilt from a walk), recounts every ancestor and
+ *   rewrites `_meta.json`. `rebuildTree` does the same for the whole tree (`rmail verify --fix`).
  *
- * Invariants: callers hold the drive's `_index.lock`; every index written here is durable
+ * Invariants: callers hold the drive's `_index.lock`; every index written by a replay is durable
  * (temp + fsync + rename + dir fsync) before the journal is cleared.
  */
-import { promises as fsp, createReadStream } from 'node:fs';
-import { join } from 'node:path';
+import { promises as fsp, createReadStream, constants as fsc } from 'node:fs';
+import { join, dirname } from 'node:path';
 import { createHash } from 'node:crypto';
 import { writeJsonDurable, writeFileDurable, readJson, fsyncDir } from './atomic.js';
 import { contentTypeOf } from '../common/content-type.js';
-import type { DirIndex, DriveMeta, ChildEntry } from './drive.js';
+import type { DirIndex, DriveMeta, ChildEntry, DirCounters } from './drive.js';
 
-/** One line of the journal: the paths an intent touches and, for small uploads, their bytes (base64). */
-type JournalLine = { op: 'begin'; id: number; paths: string[]; data?: Record<string, string>; props_only?: true };
+/** One `begin` line: the paths an intent touches and (older journals) small uploads' bytes (base64). */
+type BeginLine = { op: 'begin'; id: number; paths: string[]; data?: Record<string, string>; props_only?: true };
+
+/** What one change did to one directory's index (a `redo` line). */
+export interface DirRedo {
+  /** The whole index: a directory this change created. */
+  full?: DirIndex;
+  /** The index's counters after the change. */
+  c?: DirCounters;
+  /** Root dead properties after the change (`null`: none). */
+  props?: Record<string, string> | null;
+  /** Child entries set (added or replaced). */
+  set?: Record<string, ChildEntry>;
+  /** Child names removed. */
+  del?: string[];
+}
+
+/** One `redo` line: a whole change, applied by replay. */
+export interface RedoLine {
+  op: 'redo';
+  /** `a/b` directory key -> its edit. */
+  dirs: Record<string, DirRedo>;
+  /** `_meta.json` after the change. */
+  meta: DriveMeta;
+  /** Small uploads: `a/b` path -> complete content (base64). */
+  data?: Record<string, string>;
+  /** Large uploads (synced on their own, renamed after this line was durable): reconciled on replay. */
+  files?: string[];
+}
 
 /** An intent read back from the journal. */
 export interface Intent {
@@ -33,11 +63,14 @@ export interface Intent {
   propsOnly: boolean;
 }
 
-/** `drive/_journal.log`: intent records, one JSON object per line. */
+/** A journal line read back: a `begin` intent or a `redo` change. */
+export type JournalEntry = ({ op: 'begin' } & Intent) | RedoLine;
+
+/** `drive/_journal.log`: one JSON object per line, each appended and synced by one O_DSYNC write. */
 export class DriveJournal {
   private fh: fsp.FileHandle | null = null;
   private nextId = 1;
-  /** Bytes appended since the last clear. */
+  /** Bytes appended since the last clear (as far as this process knows). */
   private size = 0;
 
   constructor(readonly path: string) {}
@@ -45,11 +78,19 @@ export class DriveJournal {
   private async file(): Promise<fsp.FileHandle> {
     if (!this.fh) {
       const existed = await fsp.stat(this.path).then(() => true, () => false);
-      this.fh = await fsp.open(this.path, 'a', 0o600);
+      this.fh = await fsp.open(this.path, fsc.O_WRONLY | fsc.O_APPEND | fsc.O_CREAT | fsc.O_DSYNC, 0o600);
       this.size = (await this.fh.stat()).size;
-      if (!existed) await fsyncDir(join(this.path, '..'));
+      if (!existed) await fsyncDir(dirname(this.path));
     }
     return this.fh;
+  }
+
+  /** Append one line; resolves once it is on disk (O_DSYNC: write and data sync in one call). */
+  private async append(line: Buffer): Promise<void> {
+    const fh = await this.file();
+    let off = 0;
+    while (off < line.length) off += (await fh.write(line, off, line.length - off)).bytesWritten;
+    this.size += line.length;
   }
 
   /**
@@ -57,15 +98,23 @@ export class DriveJournal {
    * small uploads among them (`data`); returns the intent id.
    */
   async begin(paths: Iterable<string>, data?: Map<string, Buffer>, propsOnly = false): Promise<number> {
-    const fh = await this.file();
     const id = this.nextId++;
-    const rec: JournalLine = { op: 'begin', id, paths: [...new Set(paths)], ...(propsOnly ? { props_only: true as const } : {}) };
+    const rec: BeginLine = { op: 'begin', id, paths: [...new Set(paths)], ...(propsOnly ? { props_only: true as const } : {}) };
     if (data?.size) rec.data = Object.fromEntries([...data].map(([p, b]) => [p, b.toString('base64')]));
-    const line = Buffer.from(JSON.stringify(rec) + '\n');
-    await fh.write(line, 0, line.length);
-    await fh.datasync();
-    this.size += line.length;
+    await this.append(Buffer.from(JSON.stringify(rec) + '\n'));
     return id;
+  }
+
+  /** Durably record a whole change (see RedoLine); `data` holds small uploads' contents. */
+  async redo(rec: Omit<RedoLine, 'op' | 'data'>, data?: Map<string, Buffer>): Promise<void> {
+    let json = JSON.stringify({ op: 'redo', ...rec });
+    if (data?.size) {
+      // Base64 spliced in by hand: no intermediate object holding every upload's string twice.
+      const parts: string[] = [];
+      for (const [p, b] of data) parts.push(`${JSON.stringify(p)}:"${b.toString('base64')}"`);
+      json = `${json.slice(0, -1)},"data":{${parts.join(',')}}}`;
+    }
+    await this.append(Buffer.from(json + '\n'));
   }
 
   /** Bytes in the journal since it was last cleared. */
@@ -73,8 +122,8 @@ export class DriveJournal {
     return this.size;
   }
 
-  /** Every intent since the last checkpoint, in order (their indexes, and logged uploads, may not be durable). */
-  async pending(): Promise<Intent[]> {
+  /** Every line since the last checkpoint, in order (a torn last line is skipped). */
+  async entries(): Promise<JournalEntry[]> {
     let text: string;
     try {
       text = await fsp.readFile(this.path, 'utf8');
@@ -82,30 +131,42 @@ export class DriveJournal {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw err;
     }
-    const out: Intent[] = [];
+    const out: JournalEntry[] = [];
     for (const raw of text.split('\n')) {
       if (!raw) continue;
-      let rec: JournalLine;
+      let rec: BeginLine | RedoLine;
       try {
-        rec = JSON.parse(raw) as JournalLine;
+        rec = JSON.parse(raw) as BeginLine | RedoLine;
       } catch {
-        continue; // a torn last line: its begin was never durable, so its change never started
+        continue; // a torn last line: it was never durable, so its change was never acknowledged
       }
-      if (rec.op !== 'begin' || !Array.isArray(rec.paths)) continue;
-      const data = new Map<string, Buffer>();
-      for (const [p, b64] of Object.entries(rec.data ?? {})) if (typeof b64 === 'string') data.set(p, Buffer.from(b64, 'base64'));
-      out.push({ paths: rec.paths.filter((p) => typeof p === 'string'), data, propsOnly: rec.props_only === true });
+      if (rec.op === 'redo' && rec.dirs && typeof rec.dirs === 'object' && rec.meta && typeof rec.meta === 'object') out.push(rec);
+      else if (rec.op === 'begin' && Array.isArray(rec.paths)) {
+        const data = new Map<string, Buffer>();
+        for (const [p, b64] of Object.entries(rec.data ?? {})) if (typeof b64 === 'string') data.set(p, Buffer.from(b64, 'base64'));
+        out.push({ op: 'begin', paths: rec.paths.filter((p) => typeof p === 'string'), data, propsOnly: rec.props_only === true });
+      }
     }
     return out;
   }
 
-  /** Empty the journal durably (every intent in it is resolved). */
+  /** The `begin` intents since the last checkpoint (see `entries` for every line). */
+  async pending(): Promise<Intent[]> {
+    return (await this.entries()).filter((e): e is { op: 'begin' } & Intent => e.op === 'begin');
+  }
+
+  /** Empty the journal durably (every line in it is resolved). */
   async clear(): Promise<void> {
     const fh = await this.file();
     await fh.truncate(0);
     await fh.datasync();
     this.size = 0;
     this.nextId = 1;
+  }
+
+  /** Re-read the size (another process may have emptied the journal). */
+  async resync(): Promise<void> {
+    if (this.fh) this.size = (await this.fh.stat()).size;
   }
 
   /** Close the file. */
@@ -304,6 +365,109 @@ export async function replayUploads(files: string, intents: Intent[]): Promise<v
 
 const depth = (key: string): number => (key === '' ? 0 : key.split('/').length);
 
+/** The components of a journal key, or undefined when one could escape the tree. */
+function keyParts(key: string): string[] | undefined {
+  const parts = key ? key.split('/') : [];
+  return parts.some((c) => c === '' || c === '.' || c === '..' || c.includes('\0')) ? undefined : parts;
+}
+
+/** fdatasync a file or directory that may be gone (nothing to make durable then). */
+async function syncPath(path: string, dir: boolean): Promise<void> {
+  try {
+    if (dir) await fsyncDir(path);
+    else {
+      const fh = await fsp.open(path, 'r+');
+      try {
+        await fh.datasync();
+      } finally {
+        await fh.close();
+      }
+    }
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT' && code !== 'ENOTDIR' && code !== 'EISDIR') throw err;
+  }
+}
+
+/**
+ * Apply the journal's lines, in order, over the indexes on disk and make the result durable
+ * (the caller then empties the journal). Runs of `redo` lines are applied in memory — their
+ * logged files rewritten where the disk differs, fsync'd where it agrees — then written; runs of
+ * `begin` intents are rolled forward (replayUploads + rollForward). Large uploads named by redo
+ * lines are reconciled against the disk last (their rename may not have happened). Every value
+ * a redo line carries is absolute, so replaying over a partly checkpointed tree, or twice,
+ * gives the same result.
+ */
+export async function replayJournal(files: string, metaFile: string, entries: JournalEntry[]): Promise<void> {
+  const work = new Map<string, DirIndex>();
+  const syncDirs = new Set<string>();
+  const large = new Set<string>();
+  let meta: DriveMeta | undefined;
+  let intents: Intent[] = [];
+  const flush = async (): Promise<void> => {
+    for (const [key, idx] of [...work].sort(([a], [b]) => depth(a) - depth(b))) {
+      const dir = join(files, ...key.split('/').filter(Boolean));
+      await fsp.mkdir(dir, { recursive: true });
+      await writeJsonDurable(join(dir, INDEX), idx);
+      if (key) syncDirs.add(dirname(dir));
+    }
+    await Promise.all([...syncDirs].map((d) => syncPath(d, true)));
+    if (meta) await writeJsonDurable(metaFile, meta);
+    work.clear();
+    syncDirs.clear();
+    meta = undefined;
+  };
+  const settle = async (): Promise<void> => {
+    if (!intents.length) return;
+    await replayUploads(files, intents);
+    await rollForward(files, metaFile, intents.flatMap((i) => i.paths));
+    intents = [];
+  };
+  for (const e of entries) {
+    if (e.op === 'begin') {
+      await flush();
+      intents.push(e);
+      continue;
+    }
+    await settle();
+    for (const [key, r] of Object.entries(e.dirs)) {
+      const parts = keyParts(key);
+      if (!parts) continue;
+      let idx = work.get(key);
+      if (r.full) idx = r.full;
+      else {
+        idx ??= await readIndexFile(join(files, ...parts));
+        if (!idx) {
+          if (parts.length) large.add(key); // reconciled from the disk below
+          continue;
+        }
+        if (r.c) Object.assign(idx, r.c);
+        if (r.props === null) delete idx.props;
+        else if (r.props) idx.props = r.props;
+        for (const n of r.del ?? []) delete idx.children[n];
+        Object.assign(idx.children, r.set ?? {});
+      }
+      work.set(key, idx);
+    }
+    for (const [p, b64] of Object.entries(e.data ?? {})) {
+      const parts = keyParts(p);
+      if (!parts?.length) continue;
+      const path = join(files, ...parts);
+      const data = Buffer.from(b64, 'base64');
+      const onDisk = await fsp.readFile(path).catch(() => undefined);
+      if ((await fsp.stat(path).catch(() => undefined))?.isDirectory()) continue;
+      if (onDisk?.equals(data)) await syncPath(path, false);
+      else await writeFileDurable(path, data);
+      syncDirs.add(dirname(path));
+    }
+    for (const p of e.files ?? []) large.add(p);
+    meta = e.meta;
+  }
+  await settle();
+  await flush();
+  if (large.size) await rollForward(files, metaFile, large);
+}
+
 /** Recompute every `_index.json` under `files` and `_meta.json` from a walk of the files. */
 export async function rebuildTree(files: string, metaFile: string): Promise<DirIndex> {
   await fsp.mkdir(files, { recursive: true });
@@ -311,4 +475,22 @@ export async function rebuildTree(files: string, metaFile: string): Promise<DirI
   await writeMeta(metaFile, root);
   await fsyncDir(files);
   return root;
+}
+
+/**
+ * Bring a drive's indexes and files up to date with its journal, durably, and empty it — for a
+ * reader in another process (`rmail verify`, `rmail backup`) holding the drive's `_index.lock`.
+ * The result equals what a live server holds in memory (it notices the rewritten `_meta.json`
+ * and reloads).
+ */
+export async function settleDrive(drive: string): Promise<void> {
+  const journal = new DriveJournal(join(drive, '_journal.log'));
+  try {
+    const entries = await journal.entries();
+    if (!entries.length) return;
+    await replayJournal(join(drive, 'files'), join(drive, '_meta.json'), entries);
+    await journal.clear();
+  } finally {
+    await journal.close();
+  }
 }

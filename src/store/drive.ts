@@ -1,32 +1,39 @@
 /**
  * One user's drive on disk (reference.md "Drive" storage layout): `drive/_meta.json` and
  * `drive/files/` where every directory holds `_index.json` with self counters (this level) and
- * total counters (recursive). Every write updates the indexes from the leaf up to the root and
+ * total counters (recursive). Every change updates the indexes from the leaf up to the root and
  * then `_meta.json`, so any directory's totals are an O(1) read.
  *
- * Invariants: callers pass components already validated by DrivePath; every index and file is
- * written temp + fsync + rename + dir fsync; writers hold the user's actor (and `_index.lock`).
- * Uploads are streamed to `drive/.upload-*.tmp` (outside `files/`), so an aborted upload never
- * shows in the tree. Every change first makes an intent durable in `drive/_journal.log`
- * (drive-journal.ts), naming the paths it touches: a crash between a file rename and its index
- * writes is rolled forward when the drive is next opened, so the totals always equal a walk of
- * the files. A large data file and the directory it lands in are fsync'd before the reply; a
- * small one (up to 64 KB) is logged whole in the intent instead, and restored from it on open
- * if it did not reach the disk. The `_index.json` files and `_meta.json` are written (temp +
- * rename, so always whole and current for every reader) but fsync'd — with the small data
- * files — only at a checkpoint (1 MB of journal, 256 MB of data, close, or after a recovery),
- * after which the journal is emptied: until then the journal covers them.
+ * Durability (DESIGN.md): an upload, mkdir or PROPPATCH is acknowledged once ONE line of
+ * `drive/_journal.log` (drive-journal.ts, one O_DSYNC write per group commit) holds the change
+ * itself: the changed child entries and counters of every index it touches, `_meta.json`, and the
+ * whole content of a small upload (up to 64 KB). The small file is then written into place (not
+ * synced) and the indexes are changed in memory only; a large upload's file is fdatasync'd,
+ * renamed into place and its directory fsync'd before the reply. A checkpoint (4 MB of journal,
+ * 256 MB of data, a few seconds after a change, close, and before every delete/move/copy)
+ * writes the changed `_index.json` files and `_meta.json`, fsyncs them with the unsynced data
+ * files and directories, then empties the journal. Opening the drive replays the journal over
+ * the checkpointed files (drive-journal.ts replayJournal), so after a crash every file and index
+ * matches what was acknowledged. A delete, move or copy runs on a checkpointed tree: a `begin`
+ * intent naming its paths, the file step, the indexes written through, then a checkpoint.
  *
- * Parsed indexes are cached; the cache is trusted while `_meta.json` (rewritten by every
- * writer, in any process) keeps the identity we last saw. Cached objects are never edited in
- * place: a transaction edits shallow copies and installs them once durable.
+ * Other processes (`rmail verify`, `rmail backup`) take `_index.lock` and replay the journal
+ * first (settleDrive), so they see exactly the live server's in-memory state; the server notices
+ * the rewritten `_meta.json` and reloads.
+ *
+ * Invariants: callers pass components already validated by DrivePath; writers hold the user's
+ * actor and `_index.lock`. Uploads are streamed to `drive/.upload-*.tmp` (outside `files/`) or
+ * held in memory when small, so an aborted upload never shows in the tree. The in-memory indexes
+ * are the truth: changed ones are never evicted before their checkpoint. A transaction edits
+ * copies whose `children` are an overlay over the cached map (O(1) however large the
+ * directory); the edits are applied to the cached indexes once the journal line is durable.
  */
-import { promises as fsp, openSync, writeSync, fstatSync, closeSync, statSync, renameSync, rmSync } from 'node:fs';
+import { promises as fsp, openSync, writeSync, fstatSync, closeSync, statSync, renameSync, rmSync, mkdirSync } from 'node:fs';
 import { join, dirname, sep, relative } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { writeJsonDurable, readJson, fsyncDir, FileLock, tempPath } from './atomic.js';
 import { driveDir, driveFilesDir, driveMetaFile, driveIndexLock } from './layout.js';
-import { DriveJournal, rollForward, rebuildTree, replayUploads } from './drive-journal.js';
+import { DriveJournal, rollForward, rebuildTree, replayJournal, type DirRedo } from './drive-journal.js';
 import { ConflictError, NotFoundError, HttpError } from '../common/errors.js';
 
 /** A file's entry in its directory's `_index.json`. */
@@ -103,54 +110,125 @@ export async function entryTotals(store: DriveStore, parts: string[], entry: Chi
   return { files: idx?.total_files ?? 0, dirs: (idx?.total_dirs ?? 0) + 1, bytes: idx?.total_bytes ?? 0 };
 }
 
+/** A staged data file: renamed from a temp (`from`) or written from memory (`logged` without `from`). */
+export interface StagedFile {
+  from?: string;
+  to: string;
+  /** The temp is already synced (else fdatasync'd at commit unless logged). */
+  synced?: boolean;
+  /** The still-open temp (synced through it). */
+  fh?: fsp.FileHandle;
+  /** The whole content of a small upload: logged in the journal line instead of syncing the file. */
+  logged?: Buffer;
+  /** Nothing was at `to` before this transaction (written in place rather than through a temp). */
+  fresh?: boolean;
+}
+
+/** One index a transaction loaded: a copy of the cached one with its children overlaid by `edits`, or a new one. */
+interface TxnIndex {
+  parts: string[];
+  idx: DirIndex;
+  /** The cached index the copy was made from (absent: a directory this transaction creates). */
+  base?: DirIndex;
+  /** Child name -> new entry (undefined: removed), applied to `base` at commit. */
+  edits?: Map<string, ChildEntry | undefined>;
+}
+
 /**
- * Index edits and file renames staged by one or more operations and made durable together
- * (group commit): every temp file is synced in parallel, renamed into place, then each touched
- * directory is fsync'd once. A batch of uploads in one actor turn shares those syncs.
+ * Index edits and data files staged by one or more operations and made durable together (group
+ * commit): one journal line for all of them. A batch of uploads in one actor turn shares it.
  */
 export class DriveTxn {
-  /** Loaded (and possibly edited) indexes by `a/b` key (copies of the cached ones). */
-  readonly indexes = new Map<string, { parts: string[]; idx: DirIndex }>();
-  /** Keys of indexes to write. */
+  /** Loaded (and possibly edited) indexes by `a/b` key. */
+  readonly indexes = new Map<string, TxnIndex>();
+  /** Keys of edited indexes. */
   readonly dirty = new Set<string>();
-  /** Temp files to rename into place (data files), in order; unsynced ones are synced at commit. */
-  readonly renames: { from: string; to: string; synced?: boolean; fh?: fsp.FileHandle; logged?: Buffer }[] = [];
-  /** Extra directories to fsync (parents of created directories). */
+  /** Data files to put in place, in order. */
+  readonly renames: StagedFile[] = [];
+  /** Parents of created directories (fsync'd before the reply when a large file depends on them, else at the checkpoint). */
   readonly dirs = new Set<string>();
-  /** Directories to create at commit, after the intent is durable (parents first). */
+  /** Directories to create at commit, after the journal line is durable (parents first). */
   readonly mkdirs: string[] = [];
-  /** Drive paths (`a/b`) whose entries this transaction changes: the journal intent. */
+  /** Drive paths (`a/b`) whose entries this transaction changes (the intent of a delete/move/copy). */
   readonly touched = new Set<string>();
-  /** The journal intent already begun for this transaction (remove, move, copy). */
+  /** The journal intent already begun for this transaction (remove, move, copy): indexes are written through. */
   intent?: number;
-  /** Only dead properties change (no file is created, moved or removed). */
-  propsOnly = false;
-  /** Data bytes this transaction renames into place. */
+  /** Data bytes this transaction puts in place. */
   bytes = 0;
 }
+
+/** A children map seen through `edits` (reads fall through to `base`; writes and deletes go to `edits`). */
+function overlay(base: Record<string, ChildEntry>, edits: Map<string, ChildEntry | undefined>): Record<string, ChildEntry> {
+  const get = (k: string): ChildEntry | undefined => (edits.has(k) ? edits.get(k) : Object.hasOwn(base, k) ? base[k] : undefined);
+  return new Proxy({} as Record<string, ChildEntry>, {
+    get: (_t, k) => (typeof k === 'string' ? get(k) : undefined),
+    set: (_t, k, v: ChildEntry) => (typeof k === 'string' ? (edits.set(k, v), true) : false),
+    deleteProperty: (_t, k) => (typeof k === 'string' ? (edits.set(k, undefined), true) : false),
+    has: (_t, k) => typeof k === 'string' && get(k) !== undefined,
+    ownKeys: () => {
+      const keys = Object.keys(base).filter((k) => !edits.has(k) || edits.get(k) !== undefined);
+      for (const [k, v] of edits) if (v !== undefined && !Object.hasOwn(base, k)) keys.push(k);
+      return keys;
+    },
+    getOwnPropertyDescriptor: (_t, k) => {
+      const v = typeof k === 'string' ? get(k) : undefined;
+      return v === undefined ? undefined : { value: v, writable: true, enumerable: true, configurable: true };
+    },
+  });
+}
+
+/** The counters of an index (what a redo line carries besides child entries). */
+const countersOf = (i: DirIndex): DirCounters => ({
+  ctag: i.ctag, mtime: i.mtime, self_files: i.self_files, self_dirs: i.self_dirs, self_bytes: i.self_bytes,
+  total_files: i.total_files, total_dirs: i.total_dirs, total_bytes: i.total_bytes,
+});
 
 /** The identity of a file's current version (changes with every rename over it). */
 const sigOf = (st: { ino: bigint; mtimeNs: bigint; size: bigint }): string => `${st.ino}:${st.mtimeNs}:${st.size}`;
 
-/** Most parsed indexes kept per drive (the cache is dropped whole past this). */
+/** Most parsed indexes kept per drive (unchanged ones are dropped past this). */
 const CACHE_MAX = 4096;
-/** Journal bytes past which a checkpoint syncs the indexes and empties it. */
-const JOURNAL_MAX = 1024 * 1024;
+/** Journal bytes past which a checkpoint writes the indexes and empties it. */
+const JOURNAL_MAX = 4 * 1024 * 1024;
 /** Data bytes written past which a checkpoint runs (bounds what a recovery rehashes). */
 const DATA_MAX = 256 * 1024 * 1024;
+/** A checkpoint follows the first change after this long. */
+const CHECKPOINT_MS = 3000;
 
 /**
  * Write `data` to a new file, not synced (a checkpoint syncs it); returns its identity (see
- * sigOf). Synchronous on purpose: a page-cache write of one index is cheaper than the promise
- * and thread-pool round trips of the async API, and it never waits for the disk.
+ * sigOf). Synchronous on purpose: a page-cache write of one small file is cheaper than the
+ * promise and thread-pool round trips of the async API, and it never waits for the disk.
  */
-function writeTemp(path: string, data: string): string {
-  const fd = openSync(path, 'w', 0o600);
+function writeTemp(path: string, data: string | Buffer, flag = 'w'): string {
+  const fd = openSync(path, flag, 0o600);
   try {
-    writeSync(fd, data);
+    let off = 0;
+    const buf = typeof data === 'string' ? Buffer.from(data) : data;
+    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
     return sigOf(fstatSync(fd, { bigint: true }));
   } finally {
     closeSync(fd);
+  }
+}
+
+/** Put a small file's bytes at `path` (not synced): created in place when new, else a temp renamed over it. */
+function writeInPlace(path: string, data: Buffer, fresh: boolean): void {
+  if (fresh) {
+    try {
+      writeTemp(path, data, 'wx');
+      return;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+  }
+  const tmp = tempPath(path);
+  try {
+    writeTemp(tmp, data);
+    renameSync(tmp, path);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw err;
   }
 }
 
@@ -182,17 +260,24 @@ export class DriveStore {
   private readonly lock: FileLock;
   private readonly journal: DriveJournal;
   private opening?: Promise<void>;
-  /** Parsed indexes by `a/b` key and `_meta.json`, valid while `_meta.json` has identity `metaSig`. */
+  /** Parsed indexes by `a/b` key and `_meta.json`: the truth (changed ones are ahead of the disk until a checkpoint). */
   private readonly cache = new Map<string, DirIndex>();
   private meta?: DriveMeta;
+  /** Identity of `_meta.json` as this process last wrote or read it: another writer changes it. */
   private metaSig = '';
   /** Bumped whenever the cache changes: a read that started earlier must not fill it. */
   private generation = 0;
-  /** Index and meta files (and their directories) written since the last checkpoint, not yet fsync'd. */
+  /** Keys of indexes changed in memory since the last checkpoint (and whether `_meta.json` is). */
+  private readonly changed = new Set<string>();
+  private metaChanged = false;
+  /** Files and directories written since the last checkpoint, not yet fsync'd. */
   private readonly unsynced = new Set<string>();
   private readonly unsyncedDirs = new Set<string>();
   /** Data bytes committed since the last checkpoint. */
   private dataSince = 0;
+  /** In-memory changes were dropped because another process rewrote the drive: replay before the next change. */
+  private stale = false;
+  private timer?: NodeJS.Timeout;
   /** In-process turn of `locked` (flock alone does not exclude holders in the same process). */
   private turn: Promise<unknown> = Promise.resolve();
 
@@ -204,7 +289,10 @@ export class DriveStore {
     this.journal = new DriveJournal(join(this.drive, '_journal.log'));
   }
 
-  /** Drop the cache when `_meta.json` was replaced by someone else (one stat; sync: it never waits for the disk). */
+  /**
+   * Notice another process's rewrite of the drive (`_meta.json` replaced: a settle by verify or
+   * backup, a rebuild): drop the cache (one stat; sync: it never waits for the disk).
+   */
   private fresh(): void {
     let sig = '';
     try {
@@ -212,7 +300,11 @@ export class DriveStore {
     } catch {
       /* no _meta.json yet */
     }
-    if (sig !== this.metaSig) this.forgetCache(sig);
+    if (sig === this.metaSig) return;
+    if (this.changed.size || this.metaChanged) this.stale = true;
+    this.changed.clear();
+    this.metaChanged = false;
+    this.forgetCache(sig);
   }
 
   private forgetCache(sig = ''): void {
@@ -248,7 +340,7 @@ export class DriveStore {
     });
     if (!idx && parts.length === 0) return emptyIndex('');
     if (idx && gen === this.generation) {
-      if (this.cache.size >= CACHE_MAX) this.cache.clear();
+      if (this.cache.size >= CACHE_MAX) for (const k of this.cache.keys()) if (!this.changed.has(k)) this.cache.delete(k);
       this.cache.set(key, idx);
     }
     return idx;
@@ -275,96 +367,179 @@ export class DriveStore {
     return parent?.children[parts[parts.length - 1]!];
   }
 
-  /** A directory index as `txn` sees it (a private copy, loaded once per transaction). */
+  /** A directory index as `txn` sees it (a private copy over the cached one, loaded once per transaction). */
   async txnIndex(txn: DriveTxn, parts: readonly string[]): Promise<DirIndex | undefined> {
     const key = parts.join('/');
     const hit = txn.indexes.get(key);
     if (hit) return hit.idx;
     const cached = await this.readIndex(parts);
     if (!cached) return undefined;
-    const idx: DirIndex = { ...cached, children: { ...cached.children } };
-    txn.indexes.set(key, { parts: [...parts], idx });
+    const edits = new Map<string, ChildEntry | undefined>();
+    const idx: DirIndex = { ...cached, children: overlay(cached.children, edits) };
+    txn.indexes.set(key, { parts: [...parts], idx, base: cached, edits });
     return idx;
   }
 
+  /** Apply `txn`'s edited indexes to the cache (they are durable, or covered by a durable intent). */
+  private install(txn: DriveTxn, next: DriveMeta): void {
+    for (const key of txn.dirty) {
+      const t = txn.indexes.get(key)!;
+      let idx = t.idx;
+      if (t.base && t.edits) {
+        const base = t.base;
+        for (const [n, e] of t.edits) {
+          if (e === undefined) delete base.children[n];
+          else base.children[n] = e;
+        }
+        Object.assign(base, countersOf(t.idx));
+        base.name = t.idx.name;
+        if (t.idx.props) base.props = t.idx.props;
+        else delete base.props;
+        idx = base;
+      }
+      this.cache.set(key, idx);
+      this.changed.add(key);
+    }
+    this.meta = next;
+    this.metaChanged = true;
+    this.generation++;
+  }
+
+  /** What `txn` did to each index, for its journal line. */
+  private redoOf(txn: DriveTxn): Record<string, DirRedo> {
+    const out: Record<string, DirRedo> = {};
+    for (const key of txn.dirty) {
+      const t = txn.indexes.get(key)!;
+      if (!t.base || !t.edits) {
+        out[key] = { full: t.idx };
+        continue;
+      }
+      const r: DirRedo = { c: countersOf(t.idx) };
+      if (t.idx.props !== t.base.props) r.props = t.idx.props ?? null;
+      for (const [n, e] of t.edits) {
+        if (e === undefined) (r.del ??= []).push(n);
+        else (r.set ??= {})[n] = e;
+      }
+      out[key] = r;
+    }
+    return out;
+  }
+
   /**
-   * Make a transaction durable. The journal intent (naming every touched path) is synced first,
-   * or in the same parallel round as the data files when no directory has to be created; then
-   * data and index temps are renamed into place and each directory that received a data file
-   * (or a new directory) is fsync'd once. The indexes are left to the next checkpoint; the
-   * edited copies replace the cached ones.
+   * Make a transaction durable. Its journal line (every index edit, `_meta.json`, small files'
+   * bytes) is written with one O_DSYNC write, in the same parallel round as the fdatasync of
+   * large uploads' temps; then directories are created, small files written in place, large
+   * temps renamed and their directories fsync'd; the edits are applied to the cached indexes.
+   * The `_index.json` files wait for the checkpoint. A transaction of a delete/move/copy (its
+   * intent already durable) only installs its edits: the caller checkpoints.
    */
   async commit(txn: DriveTxn): Promise<void> {
     if (txn.dirty.size === 0 && txn.renames.length === 0) return;
     const root = (await this.txnIndex(txn, []))!;
     const meta = await this.readMeta();
-    const writes = [...txn.dirty].map((key) => {
-      const { parts, idx } = txn.indexes.get(key)!;
-      return { key, depth: parts.length, to: join(this.path(parts), INDEX), data: JSON.stringify(idx) + '\n' };
-    }).sort((a, b) => b.depth - a.depth);
     const next: DriveMeta = {
       ctag: meta.ctag + 1, sync_token: meta.sync_token + 1,
       total_files: root.total_files, total_dirs: root.total_dirs, total_bytes: root.total_bytes,
     };
-    writes.push({ key: '', depth: -1, to: this.metaFile, data: JSON.stringify(next, null, 1) + '\n' });
-    const temps = writes.map((w) => ({ tmp: tempPath(w.to), to: w.to, data: w.data }));
-    const ownIntent = txn.intent === undefined;
-    let intent: Promise<number> | undefined;
-    // Small uploads go into the intent itself: their files are then synced at the checkpoint.
-    const logged = new Map<string, Buffer>();
-    if (ownIntent) {
-      for (const r of txn.renames) if (r.logged) logged.set(relative(this.files, r.to).split(sep).join('/'), r.logged);
-      intent = this.journal.begin(txn.touched, logged, txn.propsOnly);
-      if (txn.mkdirs.length) await intent;
+    if (txn.intent !== undefined) {
+      this.install(txn, next);
+      this.reset(txn);
+      return;
     }
-    let metaSig = '';
+    const logged = new Map<string, Buffer>();
+    const large: StagedFile[] = [];
+    const key = (to: string) => relative(this.files, to).split(sep).join('/');
+    for (const r of txn.renames) {
+      if (r.logged) logged.set(key(r.to), r.logged);
+      else large.push(r);
+    }
     try {
-      for (const dir of txn.mkdirs) await fsp.mkdir(dir, { recursive: true });
-      // Data temps staged unsynced (`synced: false`) are fdatasync'd in one parallel round with the intent.
-      const syncs = Promise.all([
-        ...txn.renames.filter((r) => !r.synced && !(ownIntent && r.logged)).map((r) => (r.fh ? r.fh.datasync() : syncFile(r.from))),
-        ...(intent ? [intent] : []),
-      ]);
-      syncs.catch(() => undefined);
-      for (const t of temps) metaSig = writeTemp(t.tmp, t.data);
-      await syncs;
-      for (const r of txn.renames) renameSync(r.from, r.to);
-      for (const t of temps) renameSync(t.tmp, t.to);
-      const dirs = new Set([...txn.renames.filter((r) => !(ownIntent && r.logged)).map((r) => dirname(r.to)), ...txn.dirs]);
-      await Promise.all([...dirs].map((d) => fsyncDir(d)));
+      const line = this.journal.redo({ dirs: this.redoOf(txn), meta: next, ...(large.length ? { files: large.map((r) => key(r.to)) } : {}) }, logged);
+      const syncs = large.filter((r) => !r.synced).map((r) => (r.fh ? r.fh.datasync() : syncFile(r.from!)));
+      await Promise.all([line, ...syncs]);
+      for (const dir of txn.mkdirs) mkdirSync(dir, { recursive: true });
       for (const r of txn.renames) {
-        if (!(ownIntent && r.logged)) continue;
-        this.unsynced.add(r.to);
-        this.unsyncedDirs.add(dirname(r.to));
+        if (r.from) renameSync(r.from, r.to);
+        else writeInPlace(r.to, r.logged!, r.fresh === true);
       }
-      for (const t of temps) {
-        this.unsynced.add(t.to);
-        this.unsyncedDirs.add(dirname(t.to));
-      }
+      if (large.length) await Promise.all([...new Set([...large.map((r) => dirname(r.to)), ...txn.dirs])].map((d) => fsyncDir(d)));
     } catch (err) {
-      for (const t of temps) rmSync(t.tmp, { force: true });
-      const id = await intent?.catch(() => undefined);
-      if (id !== undefined) await this.repair(txn.touched);
+      await this.recover();
       throw err;
     }
-    // Durable: the edited copies become the cache, with the identity of the `_meta.json` just
-    // written (the lock is held, so no other process changed an index since they were read).
-    for (const key of txn.dirty) this.cache.set(key, txn.indexes.get(key)!.idx);
-    this.meta = next;
-    this.metaSig = metaSig;
-    this.generation++;
+    for (const r of txn.renames) {
+      if (!r.logged) continue;
+      this.unsynced.add(r.to);
+      this.unsyncedDirs.add(dirname(r.to));
+    }
+    if (!large.length) for (const d of txn.dirs) this.unsyncedDirs.add(d);
+    this.install(txn, next);
     this.dataSince += txn.bytes;
+    this.reset(txn);
+    this.schedule();
+  }
+
+  private reset(txn: DriveTxn): void {
+    txn.indexes.clear();
     txn.dirty.clear();
     txn.renames.length = 0;
     txn.dirs.clear();
     txn.mkdirs.length = 0;
     txn.touched.clear();
     txn.bytes = 0;
-    if (ownIntent && (this.journal.bytes > JOURNAL_MAX || this.dataSince > DATA_MAX)) await this.checkpoint();
   }
 
-  /** fsync every index written since the last checkpoint, then empty the journal (lock held). */
-  private async checkpoint(): Promise<void> {
+  /** Plan the next checkpoint: soon when the journal or the unsynced data is large, else after CHECKPOINT_MS. */
+  private schedule(): void {
+    const urgent = this.journal.bytes > JOURNAL_MAX || this.dataSince > DATA_MAX;
+    if (this.timer && !urgent) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.locked(() => this.checkpoint()).catch(() => undefined);
+    }, urgent ? 0 : CHECKPOINT_MS);
+    this.timer.unref();
+  }
+
+  /** True while something is ahead of the disk's synced state. */
+  private get pendingCheckpoint(): boolean {
+    return this.changed.size > 0 || this.metaChanged || this.unsynced.size > 0 || this.unsyncedDirs.size > 0 || this.journal.bytes > 0;
+  }
+
+  /**
+   * Write every index changed in memory and `_meta.json` (temp + rename), fsync them with the
+   * data files and directories written since the last checkpoint, then empty the journal
+   * (lock held). A crash at any point leaves the journal to replay over whatever was written.
+   */
+  async checkpoint(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (!this.pendingCheckpoint) return;
+    for (const key of this.changed) {
+      const idx = this.cache.get(key);
+      if (!idx) continue;
+      const path = join(this.path(key ? key.split('/') : []), INDEX);
+      const tmp = tempPath(path);
+      try {
+        writeTemp(tmp, JSON.stringify(idx) + '\n');
+        renameSync(tmp, path);
+      } catch (err) {
+        rmSync(tmp, { force: true });
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue; // its directory went away since
+        throw err;
+      }
+      this.unsynced.add(path);
+      this.unsyncedDirs.add(dirname(path));
+    }
+    if (this.metaChanged && this.meta) {
+      const tmp = tempPath(this.metaFile);
+      this.metaSig = writeTemp(tmp, JSON.stringify(this.meta, null, 1) + '\n');
+      renameSync(tmp, this.metaFile);
+      this.unsynced.add(this.metaFile);
+      this.unsyncedDirs.add(this.drive);
+    }
+    this.changed.clear();
+    this.metaChanged = false;
     const files = [...this.unsynced];
     const dirs = [...this.unsyncedDirs];
     await Promise.all(files.map((f) => syncIfThere(f, false)));
@@ -375,8 +550,12 @@ export class DriveStore {
     this.dataSince = 0;
   }
 
-  /** Run `fn` (disk changes outside `commit`) inside a durable journal intent naming `paths`. */
+  /**
+   * Run `fn` (a delete, move or copy: disk changes outside `commit`) on a checkpointed tree,
+   * inside a durable journal intent naming `paths`; its indexes are checkpointed right after.
+   */
   private async intent<T>(paths: string[], fn: (txn: DriveTxn) => Promise<T>): Promise<T> {
+    await this.checkpoint();
     const txn = new DriveTxn();
     for (const p of paths) txn.touched.add(p);
     const id = await this.journal.begin(paths);
@@ -385,19 +564,22 @@ export class DriveStore {
     try {
       out = await fn(txn);
       await this.commit(txn);
+      await this.checkpoint();
     } catch (err) {
       await this.repair(paths);
       throw err;
     }
-    if (this.journal.bytes > JOURNAL_MAX) await this.checkpoint();
     return out;
   }
 
-  /** After a failed change (an I/O error mid-way): recompute the touched indexes from the files. */
+  /** After a failed delete/move/copy (an I/O error mid-way): recompute the touched indexes from the files. */
   private async repair(paths: Iterable<string>): Promise<void> {
     this.forgetCache();
+    this.changed.clear();
+    this.metaChanged = false;
     try {
       await rollForward(this.files, this.metaFile, paths);
+      await this.journal.clear();
     } catch {
       /* left to the next open: the intent stays unfinished in the journal */
     }
@@ -405,9 +587,30 @@ export class DriveStore {
   }
 
   /**
+   * After a failed commit, or when another process rewrote the drive under in-memory changes:
+   * replay the journal over the disk (what was durable is kept, the rest was never acknowledged)
+   * and reload from the result.
+   */
+  private async recover(): Promise<void> {
+    this.forgetCache();
+    this.changed.clear();
+    this.metaChanged = false;
+    try {
+      const entries = await this.journal.entries();
+      if (entries.length) await replayJournal(this.files, this.metaFile, entries);
+      await this.journal.clear();
+      this.stale = false;
+    } catch {
+      this.stale = true; // tried again before the next change
+    }
+    this.forgetCache();
+    await this.journal.resync().catch(() => undefined);
+  }
+
+  /**
    * Open the drive once: create `drive/files/` with its root index and `_meta.json` if missing
-   * and roll forward unfinished intents. A read (`create` false) of a drive that does not exist
-   * yet creates nothing (a deleted user's directory must not come back).
+   * and replay the journal. A read (`create` false) of a drive that does not exist yet creates
+   * nothing (a deleted user's directory must not come back).
    */
   async init(create = true): Promise<void> {
     if (!this.opening && !create && !(await fsp.stat(this.drive).then(() => true, () => false))) return;
@@ -429,12 +632,10 @@ export class DriveStore {
       if ((await readJson(this.metaFile).catch(() => undefined)) === undefined) {
         await writeJsonDurable(this.metaFile, { ctag: 0, sync_token: 0, total_files: 0, total_dirs: 0, total_bytes: 0 } satisfies DriveMeta);
       }
-      const pending = await this.journal.pending();
-      if (pending.length) {
-        await replayUploads(this.files, pending);
-        await rollForward(this.files, this.metaFile, pending.flatMap((i) => i.paths));
-      }
+      const entries = await this.journal.entries();
+      if (entries.length) await replayJournal(this.files, this.metaFile, entries);
       await this.journal.clear();
+      this.forgetCache();
       // Upload and trash temps of a process that died (this one has none yet: nothing was opened).
       for (const name of await fsp.readdir(this.drive)) {
         if (/^\.(upload|trash)-[0-9a-f]+\.tmp$/.test(name)) await fsp.rm(join(this.drive, name), { recursive: true, force: true });
@@ -447,10 +648,8 @@ export class DriveStore {
   /** Recompute every `_index.json` and `_meta.json` from a walk of the files (holds the lock). */
   async rebuild(): Promise<void> {
     await this.locked(async () => {
+      await this.checkpoint();
       await rebuildTree(this.files, this.metaFile);
-      this.unsynced.clear();
-      this.unsyncedDirs.clear();
-      await this.journal.clear();
       this.forgetCache();
     });
   }
@@ -461,6 +660,8 @@ export class DriveStore {
     const run = this.turn.then(async () => {
       await this.lock.acquire();
       try {
+        this.fresh();
+        if (this.stale) await this.recover();
         return await fn();
       } finally {
         this.lock.release();
@@ -554,7 +755,7 @@ export class DriveStore {
    * file, its whole content, which the commit logs in the journal intent instead of syncing the
    * file. Returns whether the file is new.
    */
-  async commitFile(parts: readonly string[], tmp: string, meta: { size: number; etag: string; content_type: string }, parents: boolean, txn?: DriveTxn, fh?: fsp.FileHandle, logged?: Buffer): Promise<boolean> {
+  async commitFile(parts: readonly string[], tmp: string | undefined, meta: { size: number; etag: string; content_type: string }, parents: boolean, txn?: DriveTxn, fh?: fsp.FileHandle, logged?: Buffer): Promise<boolean> {
     const own = txn === undefined;
     const tx = txn ?? new DriveTxn();
     const parentParts = parts.slice(0, -1);
@@ -570,7 +771,7 @@ export class DriveStore {
       const old = leaf.children[name];
       if (old?.type === 'dir') throw new HttpError(405, 'A directory exists at that path');
       created = !old;
-      tx.renames.push({ from: tmp, to: this.path(parts), synced: false, fh, logged });
+      tx.renames.push({ from: tmp || undefined, to: this.path(parts), synced: false, fh, logged, fresh: !old });
       tx.touched.add(parts.join('/'));
       tx.bytes += meta.size;
       leaf.children[name] = { type: 'file', size: meta.size, etag: meta.etag, mtime: now(), content_type: meta.content_type, ...(old?.props ? { props: old.props } : {}) };
@@ -628,9 +829,6 @@ export class DriveStore {
     if (replaced && !(replaced.type === 'file' && entry.type === 'file')) throw new ConflictError('Destination exists');
     const srcName = src[src.length - 1]!;
     const dstName = dst[dst.length - 1]!;
-    // A small upload's file may still be unsynced (its content is in the journal): sync it before
-    // the rename makes the journal's copy no longer apply.
-    if (this.unsynced.size) await this.checkpoint();
     await this.intent([src.join('/'), dst.join('/')], async (txn) => {
       const own = entry.type === 'dir' ? await this.readIndex(src) : undefined;
       await fsp.rename(this.path(src), this.path(dst));
@@ -683,7 +881,12 @@ export class DriveStore {
   /** Forget cached indexes at and under `parts` (their directory moved or went away). */
   private dropCached(parts: readonly string[]): void {
     const key = parts.join('/');
-    for (const k of this.cache.keys()) if (k === key || k.startsWith(`${key}/`)) this.cache.delete(k);
+    for (const k of this.cache.keys()) {
+      if (k === key || k.startsWith(`${key}/`)) {
+        this.cache.delete(k);
+        this.changed.delete(k);
+      }
+    }
     this.generation++;
   }
 
@@ -717,7 +920,6 @@ export class DriveStore {
     };
     const txn = new DriveTxn();
     txn.touched.add(parts.join('/'));
-    txn.propsOnly = true;
     if (parts.length === 0) {
       await this.update([], (leaf) => {
         const next = apply(leaf);
@@ -739,7 +941,10 @@ export class DriveStore {
 
   /** Checkpoint (indexes synced, journal emptied), then close the lock and journal files. */
   async close(): Promise<void> {
-    if (this.opening && (this.unsynced.size || this.journal.bytes)) await this.locked(() => this.checkpoint()).catch(() => undefined);
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.opening) await this.locked(() => this.checkpoint()).catch(() => undefined);
+    clearTimeout(this.timer);
     await this.journal.close();
     await this.lock.close();
   }

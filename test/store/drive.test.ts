@@ -23,6 +23,7 @@ async function seeded(t: Tap.Test): Promise<{ root: string; store: DriveStore }>
   for (const [path, body] of [['docs/a.txt', 'alpha'], ['docs/sub/b.txt', 'bravo!'], ['c.bin', 'charlie'], ['photos/2026/d.jpg', 'delta delta']] as const) {
     await put(store, path, body);
   }
+  await store.locked(() => store.checkpoint());
   return { root, store };
 }
 
@@ -34,10 +35,17 @@ async function put(store: DriveStore, path: string, body: string, logged = false
   await store.locked(() => store.commitFile(path.split('/'), tmp, { size: body.length, etag: etag(body), content_type: 'text/plain' }, true, undefined, undefined, logged ? Buffer.from(body) : undefined));
 }
 
-/** Every index against the directory it describes; `_meta.json` against the root walk. */
+/**
+ * Every index against the directory it describes; `_meta.json` against the root walk. The store
+ * is checkpointed first (a live store keeps its latest index changes in memory), and what it
+ * holds in memory must equal what the checkpoint wrote.
+ */
 async function consistent(t: Tap.Test, store: DriveStore, what: string): Promise<void> {
+  await store.locked(() => store.checkpoint());
   const check = async (dir: string, rel: string) => {
     const idx = JSON.parse(readFileSync(join(dir, '_index.json'), 'utf8')) as DirIndex;
+    const key = rel ? rel.slice(0, -1).split('/') : [];
+    t.same(await store.readIndex(key), idx, `${what}: the store's /${rel} is what is on disk`);
     const walked = await walkTotals(dir);
     t.same({ files: idx.total_files, dirs: idx.total_dirs, bytes: idx.total_bytes }, walked, `${what}: totals of /${rel}`);
     const entries = readdirSync(dir).filter((n) => !n.startsWith('_') && !n.endsWith('.tmp'));
@@ -173,10 +181,13 @@ t.test('normal writes keep every index consistent; close checkpoints and empties
   await store.locked(() => store.move(['docs'], ['m', 'docs']));
   await store.locked(() => store.copy(['m', 'docs'], ['copy'], false));
   await store.locked(() => store.remove(['photos']));
+  t.equal(readFileSync(join(store.drive, '_journal.log'), 'utf8'), '', 'a delete checkpoints once done: the journal is empty');
   await store.locked(() => store.setProps(['copy'], { '{urn:x}k': 'v' }, []));
+  await store.locked(() => store.mkdir(['m', 'o'], false));
+  const lines = readFileSync(join(store.drive, '_journal.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { op: string; dirs: Record<string, unknown> });
+  t.same(lines.map((l) => [l.op, Object.keys(l.dirs).sort()]), [['redo', ['']], ['redo', ['', 'm', 'm/o']]], 'each later change is one redo line naming the indexes it changed');
+  t.notOk(existsSync(join(store.files, 'm/o/_index.json')), 'the new directory\'s index waits for the checkpoint');
   await consistent(t, store, 'after normal writes');
-  const lines = readFileSync(join(store.drive, '_journal.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { op: string; paths: string[] });
-  t.ok(lines.length >= 3 && lines.every((l) => l.op === 'begin' && Array.isArray(l.paths)), 'each change since the move (which checkpoints) began with a durable intent');
   await store.close();
   t.equal(readFileSync(join(store.drive, '_journal.log'), 'utf8'), '', 'close checkpoints: the journal is empty');
   const again = new DriveStore(join(store.drive, '../../../../..'), 'example.com', 'alice');
@@ -227,15 +238,15 @@ t.test('small uploads logged in the journal are restored when their file did not
   await put(store, 'moved.txt', 'moved later', true);
   await store.locked(() => store.move(['moved.txt'], ['docs', 'moved.txt']));
   t.equal(readFileSync(join(store.drive, '_journal.log'), 'utf8').includes(Buffer.from('moved later').toString('base64')), false, 'a move checkpoints first (the moved file is synced)');
+  await put(store, 'gone.txt', 'deleted later', true);
+  await store.locked(() => store.remove(['gone.txt']));
   await put(store, 'docs/logged.txt', 'logged content', true);
   await put(store, 'new/dir/deep.txt', 'deep logged', true);
   await put(store, 'c.bin', 'charlie v2', true);
-  await put(store, 'gone.txt', 'deleted later', true);
-  await store.locked(() => store.remove(['gone.txt']));
   await put(store, 'props.txt', 'then a PROPPATCH', true);
   await store.locked(() => store.setProps(['props.txt'], { '{urn:x}p': '1' }, []));
   const journal = readFileSync(join(store.drive, '_journal.log'), 'utf8');
-  t.match(journal, Buffer.from('logged content').toString('base64'), 'the content is in the intent');
+  t.match(journal, Buffer.from('logged content').toString('base64'), 'the content is in the journal line');
   // Power loss stand-in: the unsynced files are gone or hold stale bytes; no checkpoint ran.
   unlinkSync(join(store.files, 'docs/logged.txt'));
   rmSync(join(store.files, 'new'), { recursive: true });
