@@ -140,3 +140,18 @@ t.test('summaries of expunged messages are compacted away', async (t) => {
   await h.restart();
   t.equal((await h.mail.summary(ID, 'INBOX', keep)).envelope.subject, subject.get(keep));
 });
+
+t.test('summary lines written before and after an idle close of the folder files are all on disk', async (t) => {
+  const h = await mailHarness(t);
+  await h.addUser(ID);
+  await h.mail.append(ID, 'INBOX', { data: MSG(1) });
+  const idx = (await h.mail.folder(ID, 'INBOX')) as FolderIndex;
+  await h.actors.user(ID).mutate(() => idx.closeLog());
+  await h.mail.append(ID, 'INBOX', { data: MSG(2) });
+  const dir = mailFolderDir(h.root, 'example.com', 'alice', idx.info.id);
+  const lines = readFileSync(join(dir, 'summaries.jsonl'), 'utf8').split('\n').filter(Boolean);
+  t.same(lines.map((l) => Number(l.split(' ')[0])), [1, 2], 'one line per message, in order, the second after the reopen');
+  t.equal(JSON.parse(lines[1]!.slice(2)).envelope.subject, 'm2', 'the line holds the summary');
+  await h.restart();
+  t.equal((await h.mail.summary(ID, 'INBOX', 2)).envelope.subject, 'm2', 'read back after a restart');
+});
