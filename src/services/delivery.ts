@@ -172,7 +172,8 @@ export class DeliveryService {
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new Error('authentication checks timed out')), AUTH_TIMEOUT_MS);
       });
-      const head = (await spool.head()).toString('latin1');
+      // only the header block: a DKIM-Signature line in a body does not sign the message
+      const head = (await spool.headerBlock()).toString('latin1');
       const headers = await Promise.race([
         /^dkim-signature:/im.test(head) ? this.fullAuth(spool, c) : this.unsignedAuth(head, c),
         timeout,
@@ -249,12 +250,16 @@ export class DeliveryService {
     let first: string;
     let opts: AppendOptions = {};
     let unsynced: UnsyncedFile | undefined;
+    /** Whether the iMIP hooks must look at the delivered copies (known here when summarized inline). */
+    let calendar: boolean | undefined;
     if (buf) {
       const head = Buffer.from(prefix);
       let parsed: Promise<MessageSummary | undefined>;
       if (head.length + buf.length <= INLINE_SUMMARY_MAX) {
         // tens of microseconds here, where a worker round trip costs the event loop more than that
-        parsed = Promise.resolve(summarizeOrUndefined(Buffer.concat([head, buf], head.length + buf.length)));
+        const summary = summarizeOrUndefined(Buffer.concat([head, buf], head.length + buf.length));
+        if (summary) calendar = summary.calendarParts.length > 0 && this.onDelivered.length > 0;
+        parsed = Promise.resolve(summary);
       } else {
         const whole = new Uint8Array(head.length + buf.length); // its own ArrayBuffer, moved to the worker
         whole.set(head);
@@ -269,7 +274,7 @@ export class DeliveryService {
       opts = { internalDate: when, unsynced, summary: parsed };
     } else first = await spool.writeTo(prefix, false, 'in');
     try {
-      return await this.deliverFiles(first, users, opts, Buffer.byteLength(prefix) + spool.size, this.mayHaveCalendar(spool));
+      return await this.deliverFiles(first, users, opts, Buffer.byteLength(prefix) + spool.size, calendar ?? this.mayHaveCalendar(spool));
     } finally {
       void unsynced?.close(); // after the fsync: nothing waits for it
     }

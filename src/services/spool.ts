@@ -97,6 +97,19 @@ export class Spool {
     }
   }
 
+  /**
+   * The header block: the first `n` bytes cut after the last header line (before the empty line
+   * that ends the headers); all `n` when no empty line is among them.
+   */
+  async headerBlock(n = 65536): Promise<Buffer> {
+    const h = await this.head(n);
+    if (h[0] === 0x0a || (h[0] === 0x0d && h[1] === 0x0a)) return h.subarray(0, 0);
+    const crlf = h.indexOf('\n\r\n');
+    const lf = h.indexOf('\n\n');
+    const end = crlf < 0 ? lf : lf < 0 ? crlf : Math.min(crlf, lf);
+    return end < 0 ? h : h.subarray(0, end + 1);
+  }
+
   /** A fresh stream of the content. */
   stream(): Readable {
     const b = this.buffer();

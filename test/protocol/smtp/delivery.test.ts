@@ -62,6 +62,18 @@ t.test('MX delivery: INBOX copies, aliases, headers, iMIP hook', async (t) => {
   const last = (await inbox('alice@example.com')).at(-1)!;
   const signedRaw = readFileSync(s.services.mail.messageFile('alice@example.com', 'INBOX', last.uid), 'utf8');
   t.match(signedRaw, /dkim=pass header\.i=@signer\.test/, 'inbound DKIM verified');
+
+  // A DKIM-Signature line in the body signs nothing: the message is unsigned.
+  const quoting = mx(s.ports.smtp!);
+  await quoting.sendMail({
+    from: 'sender@remote.test', to: 'alice@example.com', subject: 'Quoting a header',
+    text: 'The header looked like this:\r\nDKIM-Signature: v=1; a=rsa-sha256; d=signer.test; s=sel; b=abc\r\n',
+  });
+  quoting.close();
+  const quoted = (await inbox('alice@example.com')).at(-1)!;
+  const quotedRaw = readFileSync(s.services.mail.messageFile('alice@example.com', 'INBOX', quoted.uid), 'utf8');
+  t.match(quotedRaw, /Subject: Quoting a header/);
+  t.match(quotedRaw, /dkim=none \(message not signed\)/, 'a signature line in the body is not a signature');
 });
 
 t.test('MX delivery: quota 452/552 and partial failure DSN to a local sender', async (t) => {
