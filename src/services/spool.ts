@@ -209,7 +209,9 @@ export class TempFileReserve {
     return {
       path, size, crc,
       sync: () => synced,
-      close: () => (closed ??= synced.catch(() => undefined).then(() => new Promise<void>((resolve) => closeFd(fd, () => resolve())))),
+      // closing a file whose fsync is done does no I/O: synchronous, where a thread-pool round
+      // trip per message costs the event loop a wakeup of a pool thread (a preemption on a busy machine)
+      close: () => (closed ??= synced.catch(() => undefined).then(() => closeQuietly(fd))),
     };
   }
 
@@ -238,6 +240,14 @@ export class TempFileReserve {
         this.waiting.shift()?.reject(err);
       });
     }
+  }
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // already closed: nothing to release
   }
 }
 
