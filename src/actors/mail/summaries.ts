@@ -4,7 +4,7 @@
  * recomputed by the `mime` worker. Loaded lazily, once, as one Buffer with an offset per uid
  * (no string per message until asked), so FETCH 1:* over 100k messages reads one file.
  */
-import { promises as fsp, openSync, writeSync, closeSync } from 'node:fs';
+import { promises as fsp } from 'node:fs';
 import { writeFileDurable } from '../../store/atomic.js';
 import type { MessageMeta } from '../../common/mail.js';
 
@@ -33,8 +33,8 @@ export class FolderSummaries {
   private loading: Promise<Loaded> | null = null;
   /** Lines of messages expunged since the folder was opened (drives compaction). */
   private dead = 0;
-  /** The descriptor kept open for appends (reopened after a rewrite). */
-  private out: number | null = null;
+  /** The file kept open for appends (reopened after a rewrite). */
+  private out: Promise<fsp.FileHandle> | null = null;
 
   /** `live(uid)` says whether a uid is still in the folder (lines of others are ignored). */
   constructor(private readonly path: string, private readonly live: (uid: number) => boolean) {}
@@ -54,16 +54,19 @@ export class FolderSummaries {
     if (!this.loaded) await this.load();
   }
 
-  /**
-   * Append summaries (rows with null are skipped). A synchronous write into the page cache (no
-   * fsync, see above): microseconds, where a thread-pool write cost a loop wake-up per commit.
-   */
+  /** Append summaries (rows with null are skipped). */
   async append(rows: [number, string | null][]): Promise<void> {
     const lines = rows.filter((r) => r[1] !== null).map(([uid, json]) => `${uid} ${json}\n`);
     if (lines.length === 0) return;
-    this.out ??= openSync(this.path, 'a');
-    const data = Buffer.from(lines.join(''));
-    for (let off = 0; off < data.length;) off += writeSync(this.out, data, off, data.length - off);
+    this.out ??= fsp.open(this.path, 'a');
+    let fh: fsp.FileHandle;
+    try {
+      fh = await this.out;
+    } catch (err) {
+      this.out = null;
+      throw err;
+    }
+    await fh.write(lines.join(''));
     if (this.loaded) for (const [uid, json] of rows) if (json !== null) this.loaded.added.set(uid, json);
   }
 
@@ -86,13 +89,7 @@ export class FolderSummaries {
   async close(): Promise<void> {
     const out = this.out;
     this.out = null;
-    if (out !== null) {
-      try {
-        closeSync(out);
-      } catch {
-        /* already closed */
-      }
-    }
+    if (out) await out.then((fh) => fh.close(), () => undefined);
   }
 
   private load(): Promise<Loaded> {
