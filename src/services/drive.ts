@@ -163,7 +163,10 @@ export class DriveService {
    * reading further (the HTTP reply loop does).
    */
   read(userId: string, parts: readonly string[], range?: { start: number; end: number }): Readable {
-    return fileChunks(this.store(userId).path(parts), range);
+    const store = this.store(userId);
+    const held = store.pendingData(parts);
+    if (held) return Readable.from([range ? held.subarray(range.start, range.end + 1) : held]);
+    return fileChunks(store.path(parts), range);
   }
 
   /** Stream `body` into the file at `parts`: hash while writing, then commit in the actor turn. */

@@ -66,31 +66,72 @@ export interface Intent {
 /** A journal line read back: a `begin` intent or a `redo` change. */
 export type JournalEntry = ({ op: 'begin' } & Intent) | RedoLine;
 
-/** `drive/_journal.log`: one JSON object per line, each appended and synced by one O_DSYNC write. */
+/** Zeroed journal space added at a time (written and synced once, then overwritten in place). */
+const GROW = 1024 * 1024;
+
+/**
+ * `drive/_journal.log`: one JSON object per line, each written and synced by one O_DSYNC write.
+ *
+ * The file is zero-filled ahead of the writes (GROW at a time, synced once), so a line only
+ * overwrites blocks that already exist: the file's size and block map do not change, and the
+ * sync needs no file-system journal commit (on ext4 that is what makes a small synced write
+ * cheap, and independent of other processes' fsyncs). The first line is a header
+ * `{"op":"head","g":N}`; every later line carries the same `g`. Emptying the journal writes a
+ * new header with the next generation at offset 0, so the lines of earlier generations left
+ * behind it no longer count: a reader stops at the first line that is torn, zero, or of another
+ * generation. (A file without a header — an older journal — is read line by line to its end.)
+ */
 export class DriveJournal {
   private fh: fsp.FileHandle | null = null;
   private nextId = 1;
-  /** Bytes appended since the last clear (as far as this process knows). */
-  private size = 0;
+  /** Generation of the current header, next write offset, end of the zeroed space. */
+  private gen = 0;
+  private off = 0;
+  private zeroEnd = 0;
+  private head = 0;
 
   constructor(readonly path: string) {}
 
   private async file(): Promise<fsp.FileHandle> {
     if (!this.fh) {
       const existed = await fsp.stat(this.path).then(() => true, () => false);
-      this.fh = await fsp.open(this.path, fsc.O_WRONLY | fsc.O_APPEND | fsc.O_CREAT | fsc.O_DSYNC, 0o600);
-      this.size = (await this.fh.stat()).size;
+      const fh = await fsp.open(this.path, fsc.O_RDWR | fsc.O_CREAT | fsc.O_DSYNC, 0o600);
       if (!existed) await fsyncDir(dirname(this.path));
+      const text = (await fh.readFile()).toString('latin1');
+      const scan = scanJournal(text);
+      this.fh = fh;
+      this.gen = scan.gen;
+      this.head = scan.head;
+      this.off = scan.end;
+      this.zeroEnd = text.length; // written space (zeros or old lines): overwritten in place
     }
     return this.fh;
   }
 
-  /** Append one line; resolves once it is on disk (O_DSYNC: write and data sync in one call). */
+  /** Write one line at the end of the valid lines; resolves once it is on disk. */
   private async append(line: Buffer): Promise<void> {
     const fh = await this.file();
-    let off = 0;
-    while (off < line.length) off += (await fh.write(line, off, line.length - off)).bytesWritten;
-    this.size += line.length;
+    if (this.head === 0) await this.writeHead(fh); // an older journal, or none: start a generation
+    if (this.off + line.length > this.zeroEnd) {
+      const grow = Math.max(GROW, this.off + line.length - this.zeroEnd);
+      await writeAll(fh, Buffer.alloc(grow), this.zeroEnd);
+      this.zeroEnd += grow;
+    }
+    await writeAll(fh, line, this.off);
+    this.off += line.length;
+  }
+
+  /** Start a new generation: its header at offset 0 (earlier lines stop counting). */
+  private async writeHead(fh: fsp.FileHandle): Promise<void> {
+    this.gen += 1;
+    const head = Buffer.from(`{"op":"head","g":${this.gen}}\n`);
+    if (this.zeroEnd < GROW) {
+      await writeAll(fh, Buffer.alloc(GROW - this.zeroEnd), this.zeroEnd);
+      this.zeroEnd = GROW;
+    }
+    await writeAll(fh, head, 0);
+    this.head = head.length;
+    this.off = head.length;
   }
 
   /**
@@ -99,7 +140,9 @@ export class DriveJournal {
    */
   async begin(paths: Iterable<string>, data?: Map<string, Buffer>, propsOnly = false): Promise<number> {
     const id = this.nextId++;
-    const rec: BeginLine = { op: 'begin', id, paths: [...new Set(paths)], ...(propsOnly ? { props_only: true as const } : {}) };
+    await this.file();
+    const gen = this.head === 0 ? this.gen + 1 : this.gen;
+    const rec: BeginLine & { g: number } = { op: 'begin', g: gen, id, paths: [...new Set(paths)], ...(propsOnly ? { props_only: true as const } : {}) };
     if (data?.size) rec.data = Object.fromEntries([...data].map(([p, b]) => [p, b.toString('base64')]));
     await this.append(Buffer.from(JSON.stringify(rec) + '\n'));
     return id;
@@ -107,7 +150,9 @@ export class DriveJournal {
 
   /** Durably record a whole change (see RedoLine); `data` holds small uploads' contents. */
   async redo(rec: Omit<RedoLine, 'op' | 'data'>, data?: Map<string, Buffer>): Promise<void> {
-    let json = JSON.stringify({ op: 'redo', ...rec });
+    await this.file();
+    const gen = this.head === 0 ? this.gen + 1 : this.gen;
+    let json = JSON.stringify({ op: 'redo', g: gen, ...rec });
     if (data?.size) {
       // Base64 spliced in by hand: no intermediate object holding every upload's string twice.
       const parts: string[] = [];
@@ -117,28 +162,27 @@ export class DriveJournal {
     await this.append(Buffer.from(json + '\n'));
   }
 
-  /** Bytes in the journal since it was last cleared. */
+  /** Bytes of lines since the journal was last emptied (as far as this process knows). */
   get bytes(): number {
-    return this.size;
+    return this.head === 0 ? this.off : this.off - this.head;
   }
 
   /** Every line since the last checkpoint, in order (a torn last line is skipped). */
   async entries(): Promise<JournalEntry[]> {
     let text: string;
     try {
-      text = await fsp.readFile(this.path, 'utf8');
+      text = (await fsp.readFile(this.path)).toString('latin1');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw err;
     }
     const out: JournalEntry[] = [];
-    for (const raw of text.split('\n')) {
-      if (!raw) continue;
+    for (const raw of scanJournal(text).lines) {
       let rec: BeginLine | RedoLine;
       try {
-        rec = JSON.parse(raw) as BeginLine | RedoLine;
+        rec = JSON.parse(Buffer.from(raw, 'latin1').toString('utf8')) as BeginLine | RedoLine;
       } catch {
-        continue; // a torn last line: it was never durable, so its change was never acknowledged
+        continue;
       }
       if (rec.op === 'redo' && rec.dirs && typeof rec.dirs === 'object' && rec.meta && typeof rec.meta === 'object') out.push(rec);
       else if (rec.op === 'begin' && Array.isArray(rec.paths)) {
@@ -155,26 +199,79 @@ export class DriveJournal {
     return (await this.entries()).filter((e): e is { op: 'begin' } & Intent => e.op === 'begin');
   }
 
-  /** Empty the journal durably (every line in it is resolved). */
+  /** Empty the journal durably (every line in it is resolved): a new generation's header. */
   async clear(): Promise<void> {
     const fh = await this.file();
-    await fh.truncate(0);
-    await fh.datasync();
-    this.size = 0;
+    // Another process (a settle) may have started generations since: never reuse one.
+    const first = Buffer.alloc(64);
+    const { bytesRead } = await fh.read(first, 0, 64, 0);
+    this.gen = Math.max(this.gen, scanJournal(first.subarray(0, bytesRead).toString('latin1')).gen);
+    await this.writeHead(fh);
     this.nextId = 1;
   }
 
-  /** Re-read the size (another process may have emptied the journal). */
+  /** Re-read the state from the file (another process may have emptied the journal). */
   async resync(): Promise<void> {
-    if (this.fh) this.size = (await this.fh.stat()).size;
-  }
-
-  /** Close the file. */
-  async close(): Promise<void> {
     const fh = this.fh;
     this.fh = null;
     if (fh) await fh.close();
   }
+
+  /** Close the file; `trim` (the journal is empty): cut it to nothing, the zeroed space included. */
+  async close(trim = false): Promise<void> {
+    const fh = this.fh;
+    this.fh = null;
+    if (!fh) return;
+    try {
+      if (trim && this.bytes === 0) {
+        await fh.truncate(0);
+        await fh.datasync();
+      }
+    } finally {
+      await fh.close();
+    }
+  }
+}
+
+/** Write all of `buf` at `pos`. */
+async function writeAll(fh: fsp.FileHandle, buf: Buffer, pos: number): Promise<void> {
+  let off = 0;
+  while (off < buf.length) off += (await fh.write(buf, off, buf.length - off, pos + off)).bytesWritten;
+}
+
+/**
+ * The valid lines of a journal's text (latin1, so offsets are bytes): after a header, the lines
+ * of its generation up to the first torn, zero or foreign one; without a header, every line.
+ * `end` is the byte offset after the last valid line, `head` the header's length (0: none).
+ */
+function scanJournal(text: string): { gen: number; head: number; end: number; lines: string[] } {
+  const first = text.indexOf('\n');
+  const m = first > 0 ? /^\{"op":"head","g":(\d+)\}$/.exec(text.slice(0, first)) : null;
+  if (!m) {
+    // No header: an older journal (or none); its lines run to the first NUL.
+    const z = text.indexOf('\0');
+    const body = z < 0 ? text : text.slice(0, z);
+    const last = body.lastIndexOf('\n');
+    return { gen: 0, head: 0, end: last + 1, lines: body.slice(0, last + 1).split('\n').filter(Boolean) };
+  }
+  const gen = Number(m[1]);
+  const tag = `"g":${gen},`;
+  const lines: string[] = [];
+  let pos = first + 1;
+  for (;;) {
+    const nl = text.indexOf('\n', pos);
+    if (nl < 0) break;
+    const line = text.slice(pos, nl);
+    if (!line.startsWith('{') || !line.slice(0, 40).includes(tag) || line.includes('\0')) break;
+    try {
+      JSON.parse(Buffer.from(line, 'latin1').toString('utf8'));
+    } catch {
+      break;
+    }
+    lines.push(line);
+    pos = nl + 1;
+  }
+  return { gen, head: first + 1, end: pos, lines };
 }
 
 const INDEX = '_index.json';

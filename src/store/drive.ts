@@ -212,22 +212,34 @@ function writeTemp(path: string, data: string | Buffer, flag = 'w'): string {
   }
 }
 
-/** Put a small file's bytes at `path` (not synced): created in place when new, else a temp renamed over it. */
-function writeInPlace(path: string, data: Buffer, fresh: boolean): void {
+/**
+ * Put a small file's bytes at `path`, synced (the directory entry is synced by the caller):
+ * created in place when nothing was there, else through a temp renamed over it (a reader of the
+ * old version keeps it whole).
+ */
+async function putFileSynced(path: string, data: Buffer, fresh: boolean): Promise<void> {
+  const write = async (target: string, flag: string): Promise<void> => {
+    const fh = await fsp.open(target, flag, 0o600);
+    try {
+      await fh.writeFile(data);
+      await fh.datasync();
+    } finally {
+      await fh.close();
+    }
+  };
   if (fresh) {
     try {
-      writeTemp(path, data, 'wx');
-      return;
+      return await write(path, 'wx');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
   }
   const tmp = tempPath(path);
   try {
-    writeTemp(tmp, data);
-    renameSync(tmp, path);
+    await write(tmp, 'w');
+    await fsp.rename(tmp, path);
   } catch (err) {
-    rmSync(tmp, { force: true });
+    await fsp.rm(tmp, { force: true });
     throw err;
   }
 }
@@ -273,6 +285,12 @@ export class DriveStore {
   /** Files and directories written since the last checkpoint, not yet fsync'd. */
   private readonly unsynced = new Set<string>();
   private readonly unsyncedDirs = new Set<string>();
+  /**
+   * Small files acknowledged but not yet on disk, by absolute path (their bytes are in the
+   * journal): written and synced at the checkpoint, read from here until then. `fresh`: nothing
+   * was on disk at that path (created in place rather than through a temp).
+   */
+  private readonly pending = new Map<string, { data: Buffer; fresh: boolean }>();
   /** Data bytes committed since the last checkpoint. */
   private dataSince = 0;
   /** In-memory changes were dropped because another process rewrote the drive: replay before the next change. */
@@ -301,13 +319,24 @@ export class DriveStore {
       /* no _meta.json yet */
     }
     if (sig === this.metaSig) return;
-    if (this.changed.size || this.metaChanged) this.stale = true;
+    this.stale = true; // the journal too may have been emptied (a new generation): re-read before the next change
     this.changed.clear();
     this.metaChanged = false;
+    this.pending.clear(); // the other process wrote them from the journal
     this.forgetCache(sig);
   }
 
-  private forgetCache(sig = ''): void {
+  /** The identity `_meta.json` has now ('' when missing). */
+  private metaNow(): string {
+    try {
+      return sigOf(statSync(this.metaFile, { bigint: true }));
+    } catch {
+      return '';
+    }
+  }
+
+  /** Drop every parsed index; `sig` is the `_meta.json` identity they will be reloaded from (default: as it is now). */
+  private forgetCache(sig = this.metaNow()): void {
     this.cache.clear();
     this.meta = undefined;
     this.metaSig = sig;
@@ -324,6 +353,13 @@ export class DriveStore {
   /** A fresh upload temp file name (outside the tree, same file system). */
   tempFile(): string {
     return join(this.drive, `.upload-${randomBytes(8).toString('hex')}.tmp`);
+  }
+
+  /** The bytes of a small file acknowledged but not yet written to disk (see `pending`), if `parts` is one. */
+  pendingData(parts: readonly string[]): Buffer | undefined {
+    if (this.pending.size === 0) return undefined;
+    this.fresh();
+    return this.pending.get(this.path(parts))?.data;
   }
 
   /** Read a directory's index (`undefined` when the directory does not exist). Never edit the result. */
@@ -459,8 +495,9 @@ export class DriveStore {
       await Promise.all([line, ...syncs]);
       for (const dir of txn.mkdirs) mkdirSync(dir, { recursive: true });
       for (const r of txn.renames) {
-        if (r.from) renameSync(r.from, r.to);
-        else writeInPlace(r.to, r.logged!, r.fresh === true);
+        if (!r.from) continue;
+        renameSync(r.from, r.to);
+        this.pending.delete(r.to);
       }
       if (large.length) await Promise.all([...new Set([...large.map((r) => dirname(r.to)), ...txn.dirs])].map((d) => fsyncDir(d)));
     } catch (err) {
@@ -469,7 +506,8 @@ export class DriveStore {
     }
     for (const r of txn.renames) {
       if (!r.logged) continue;
-      this.unsynced.add(r.to);
+      if (r.from) this.unsynced.add(r.to);
+      else this.pending.set(r.to, { data: r.logged, fresh: this.pending.get(r.to)?.fresh ?? r.fresh === true });
       this.unsyncedDirs.add(dirname(r.to));
     }
     if (!large.length) for (const d of txn.dirs) this.unsyncedDirs.add(d);
@@ -503,7 +541,7 @@ export class DriveStore {
 
   /** True while something is ahead of the disk's synced state. */
   private get pendingCheckpoint(): boolean {
-    return this.changed.size > 0 || this.metaChanged || this.unsynced.size > 0 || this.unsyncedDirs.size > 0 || this.journal.bytes > 0;
+    return this.changed.size > 0 || this.metaChanged || this.pending.size > 0 || this.unsynced.size > 0 || this.unsyncedDirs.size > 0 || this.journal.bytes > 0;
   }
 
   /**
@@ -515,6 +553,10 @@ export class DriveStore {
     clearTimeout(this.timer);
     this.timer = undefined;
     if (!this.pendingCheckpoint) return;
+    // Small files held in memory: written and synced in parallel (off the event loop), then read from disk.
+    const files0 = [...this.pending];
+    await Promise.all(files0.map(([path, p]) => putFileSynced(path, p.data, p.fresh)));
+    for (const [path, p] of files0) if (this.pending.get(path) === p) this.pending.delete(path);
     for (const key of this.changed) {
       const idx = this.cache.get(key);
       if (!idx) continue;
@@ -595,6 +637,7 @@ export class DriveStore {
     this.forgetCache();
     this.changed.clear();
     this.metaChanged = false;
+    this.pending.clear(); // rewritten from the journal by the replay
     try {
       const entries = await this.journal.entries();
       if (entries.length) await replayJournal(this.files, this.metaFile, entries);
@@ -636,6 +679,7 @@ export class DriveStore {
       if (entries.length) await replayJournal(this.files, this.metaFile, entries);
       await this.journal.clear();
       this.forgetCache();
+      this.stale = false;
       // Upload and trash temps of a process that died (this one has none yet: nothing was opened).
       for (const name of await fsp.readdir(this.drive)) {
         if (/^\.(upload|trash)-[0-9a-f]+\.tmp$/.test(name)) await fsp.rm(join(this.drive, name), { recursive: true, force: true });
@@ -943,9 +987,10 @@ export class DriveStore {
   async close(): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.opening) await this.locked(() => this.checkpoint()).catch(() => undefined);
+    let clean = false;
+    if (this.opening) clean = await this.locked(() => this.checkpoint()).then(() => true, () => false);
     clearTimeout(this.timer);
-    await this.journal.close();
+    await this.journal.close(clean);
     await this.lock.close();
   }
 }

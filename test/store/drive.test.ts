@@ -64,6 +64,11 @@ async function consistent(t: Tap.Test, store: DriveStore, what: string): Promise
   t.same({ files: meta.total_files, dirs: meta.total_dirs, bytes: meta.total_bytes }, await walkTotals(store.files), `${what}: _meta.json totals`);
 }
 
+/** The journal's live lines (a checkpoint starts a new generation; older lines stay behind it but no longer count). */
+const journalLines = (store: DriveStore) => new DriveJournal(join(store.drive, '_journal.log')).entries();
+/** The text of the journal's live lines. */
+const journalText = async (store: DriveStore): Promise<string> => JSON.stringify(await journalLines(store));
+
 /** Kill -9 stand-in: a durable intent for `paths`, then `fileStep` on disk, and no index update. */
 async function cut(store: DriveStore, paths: string[], fileStep: () => void): Promise<DriveStore> {
   await store.close();
@@ -84,7 +89,7 @@ t.test('a PUT cut after the rename is rolled forward on the next open', async (t
   const listing = await after.readIndex(['docs', 'sub']);
   t.equal(listing?.children['new.txt']?.type, 'file', 'the new file is listed after the restart');
   await consistent(t, after, 'after PUT cut');
-  t.equal(readFileSync(join(store.drive, '_journal.log'), 'utf8'), '', 'the journal is emptied once rolled forward');
+  t.same(await journalLines(store), [], 'the journal is emptied once rolled forward');
   await after.close();
 });
 
@@ -181,15 +186,15 @@ t.test('normal writes keep every index consistent; close checkpoints and empties
   await store.locked(() => store.move(['docs'], ['m', 'docs']));
   await store.locked(() => store.copy(['m', 'docs'], ['copy'], false));
   await store.locked(() => store.remove(['photos']));
-  t.equal(readFileSync(join(store.drive, '_journal.log'), 'utf8'), '', 'a delete checkpoints once done: the journal is empty');
+  t.same(await journalLines(store), [], 'a delete checkpoints once done: the journal is empty');
   await store.locked(() => store.setProps(['copy'], { '{urn:x}k': 'v' }, []));
   await store.locked(() => store.mkdir(['m', 'o'], false));
-  const lines = readFileSync(join(store.drive, '_journal.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { op: string; dirs: Record<string, unknown> });
+  const lines = (await journalLines(store)) as { op: string; dirs: Record<string, unknown> }[];
   t.same(lines.map((l) => [l.op, Object.keys(l.dirs).sort()]), [['redo', ['']], ['redo', ['', 'm', 'm/o']]], 'each later change is one redo line naming the indexes it changed');
   t.notOk(existsSync(join(store.files, 'm/o/_index.json')), 'the new directory\'s index waits for the checkpoint');
   await consistent(t, store, 'after normal writes');
   await store.close();
-  t.equal(readFileSync(join(store.drive, '_journal.log'), 'utf8'), '', 'close checkpoints: the journal is empty');
+  t.same(await journalLines(store), [], 'close checkpoints: the journal is empty');
   const again = new DriveStore(join(store.drive, '../../../../..'), 'example.com', 'alice');
   t.equal((await again.stat(['copy']))?.props?.['{urn:x}k'], 'v', 'dead property kept');
   await consistent(t, again, 'after reopen');
@@ -199,12 +204,12 @@ t.test('normal writes keep every index consistent; close checkpoints and empties
 t.test('intents left in the journal by a kill -9 after acknowledged writes are rolled forward harmlessly', async (t) => {
   const { store } = await seeded(t);
   for (let i = 0; i < 20; i++) await put(store, `bulk/f${i}.txt`, 'x'.repeat(i));
-  t.ok(readFileSync(join(store.drive, '_journal.log'), 'utf8').length > 0, 'the journal still covers the unsynced indexes');
+  t.ok((await journalLines(store)).length > 0, 'the journal still covers the unsynced indexes');
   // No close(): the process "dies" here.
   const again = new DriveStore(join(store.drive, '../../../../..'), 'example.com', 'alice');
   t.equal((await again.readIndex(['bulk']))?.total_files, 20);
   await consistent(t, again, 'after restart without a checkpoint');
-  t.equal(readFileSync(join(store.drive, '_journal.log'), 'utf8'), '', 'recovery checkpoints');
+  t.same(await journalLines(store), [], 'recovery checkpoints');
   await again.close();
 });
 
@@ -237,7 +242,7 @@ t.test('small uploads logged in the journal are restored when their file did not
   const { store } = await seeded(t);
   await put(store, 'moved.txt', 'moved later', true);
   await store.locked(() => store.move(['moved.txt'], ['docs', 'moved.txt']));
-  t.equal(readFileSync(join(store.drive, '_journal.log'), 'utf8').includes(Buffer.from('moved later').toString('base64')), false, 'a move checkpoints first (the moved file is synced)');
+  t.equal((await journalText(store)).includes(Buffer.from('moved later').toString('base64')), false, 'a move checkpoints first (the moved file is synced)');
   await put(store, 'gone.txt', 'deleted later', true);
   await store.locked(() => store.remove(['gone.txt']));
   await put(store, 'docs/logged.txt', 'logged content', true);
@@ -245,7 +250,7 @@ t.test('small uploads logged in the journal are restored when their file did not
   await put(store, 'c.bin', 'charlie v2', true);
   await put(store, 'props.txt', 'then a PROPPATCH', true);
   await store.locked(() => store.setProps(['props.txt'], { '{urn:x}p': '1' }, []));
-  const journal = readFileSync(join(store.drive, '_journal.log'), 'utf8');
+  const journal = await journalText(store);
   t.match(journal, Buffer.from('logged content').toString('base64'), 'the content is in the journal line');
   // Power loss stand-in: the unsynced files are gone or hold stale bytes; no checkpoint ran.
   unlinkSync(join(store.files, 'docs/logged.txt'));
@@ -263,16 +268,16 @@ t.test('small uploads logged in the journal are restored when their file did not
   t.equal((await again.stat(['props.txt']))?.props?.['{urn:x}p'], '1', 'and the property is kept');
   t.equal(readFileSync(join(store.files, 'docs/moved.txt'), 'utf8'), 'moved later');
   await consistent(t, again, 'after replaying logged uploads');
-  t.equal(readFileSync(join(store.drive, '_journal.log'), 'utf8'), '', 'the journal is emptied');
+  t.same(await journalLines(store), [], 'the journal is emptied');
   await again.close();
 });
 
 t.test('a checkpoint syncs the logged files and empties the journal', async (t) => {
   const { store } = await seeded(t);
   for (let i = 0; i < 5; i++) await put(store, `l/f${i}.txt`, `logged ${i}`, true);
-  t.ok(readFileSync(join(store.drive, '_journal.log'), 'utf8').length > 0);
+  t.ok((await journalLines(store)).length > 0);
   await store.close();
-  t.equal(readFileSync(join(store.drive, '_journal.log'), 'utf8'), '', 'close checkpoints');
+  t.same(await journalLines(store), [], 'close checkpoints');
   const again = new DriveStore(join(store.drive, '../../../../..'), 'example.com', 'alice');
   await consistent(t, again, 'after checkpoint and reopen');
   await again.close();
