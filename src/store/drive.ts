@@ -983,6 +983,15 @@ export class DriveStore {
     await this.commit(txn);
   }
 
+  /** Drop this handle as a kill -9 would: no checkpoint, files closed (crash tests). */
+  async abandon(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.turn;
+    await this.journal.close();
+    await this.lock.close();
+  }
+
   /** Checkpoint (indexes synced, journal emptied), then close the lock and journal files. */
   async close(): Promise<void> {
     clearTimeout(this.timer);
