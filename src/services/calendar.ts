@@ -193,6 +193,8 @@ export class CalendarService {
   async text(store: CalendarStore, name: string): Promise<string | undefined> {
     const meta = store.index.events[name];
     if (!meta) return undefined;
+    const unfiled = store.unfiledText(name);
+    if (unfiled !== undefined) return unfiled ?? undefined;
     const key = `${store.dir}\0${name}`;
     const hit = this.texts.get(key);
     if (hit && hit.etag === meta.etag) return hit.text;

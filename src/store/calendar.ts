@@ -10,7 +10,7 @@
  * A write costs one event file rename + one journal append (one group-committed fdatasync),
  * O(1) in the calendar's size; compaction rewrites the snapshot once the journal is long.
  */
-import { promises as fsp } from 'node:fs';
+import { promises as fsp, renameSync, rmSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { AppendLog, fsyncDir, mkdirDurable, readJson, tempPath, writeFileDurable, writeJsonDurable } from './atomic.js';
@@ -162,6 +162,10 @@ export class CalendarStore {
   private count = 0;
   /** Event files written or removed since the last snapshot (fsync'd at compaction). */
   private readonly dirty = new Set<string>();
+  /** Texts (null: deletions) whose journal line is in flight and whose file step waits for it. */
+  private readonly unfiled = new Map<string, string | null>();
+  /** File steps not yet run (compaction waits for them). */
+  private readonly filing = new Set<Promise<void>>();
   /** Closes the journal file after a quiet spell (an evicted actor leaves no descriptor open). */
   private idle: NodeJS.Timeout | null = null;
 
@@ -268,29 +272,57 @@ export class CalendarStore {
    * the event file, journal line with the text. Await `durable` after the actor turn before acknowledging.
    */
   async commitPut(name: string, text: string, meta: Omit<EventMeta, 'seq' | 'modified'>, staged?: string): Promise<Pending<EventMeta>> {
-    const file = eventFile(this.dir, name);
     const tmp = staged ?? (await this.stage(name, text));
-    await fsp.rename(tmp, file);
-    this.dirty.add(name);
     const s = this.index.seq + 1;
     const full: EventMeta = { ...meta, seq: s, modified: new Date().toISOString() };
     const { durable } = await this.append({ s, c: this.index.ctag + 1, n: name, m: full, t: text });
-    return { value: full, durable };
+    const filed = this.afterDurable(name, text, durable, () => renameSync(tmp, eventFile(this.dir, name)));
+    await this.compactIfDue();
+    return { value: full, durable: filed };
   }
 
   /** Delete one event resource and leave a tombstone (caller holds the actor; await `durable`). */
   async commitDelete(name: string): Promise<Pending<void>> {
-    await fsp.rm(eventFile(this.dir, name), { force: true });
-    this.dirty.add(name);
     const { durable } = await this.append({ s: this.index.seq + 1, c: this.index.ctag + 1, n: name, d: 1 });
-    return { value: undefined, durable };
+    const filed = this.afterDurable(name, null, durable, () => rmSync(eventFile(this.dir, name), { force: true }));
+    await this.compactIfDue();
+    return { value: undefined, durable: filed };
+  }
+
+  /**
+   * Write-ahead: an event file is replaced or removed only once the journal line that records
+   * the change (and carries the new text) is on disk, so a crash can never leave a file that
+   * no durable line explains or lose the acknowledged text it replaced. Until then readers get
+   * the new text from `unfiled`. The file step is synchronous, so steps run in journal order.
+   */
+  private afterDurable(name: string, text: string | null, durable: Promise<void>, fileStep: () => void): Promise<void> {
+    this.unfiled.set(name, text);
+    this.dirty.add(name);
+    const done = durable.then(
+      () => {
+        fileStep();
+      },
+    ).finally(() => {
+      if (this.unfiled.get(name) === text) this.unfiled.delete(name);
+      this.filing.delete(done);
+    });
+    this.filing.add(done);
+    done.catch(() => {}); // awaited by the caller after the actor turn
+    return done;
+  }
+
+  /** The text of an event whose file is not written yet (null: being deleted), or undefined. */
+  unfiledText(name: string): string | null | undefined {
+    return this.unfiled.get(name);
   }
 
   /** Replace calendar.json (PROPPATCH) and rotate ctag/sync token; durable on return. */
   async setProps(props: CalendarProps): Promise<void> {
     await writeJsonDurable(propsFile(this.dir), props);
     this.props = props;
-    await (await this.append({ s: this.index.seq + 1, c: this.index.ctag + 1, p: 1 })).durable;
+    const { durable } = await this.append({ s: this.index.seq + 1, c: this.index.ctag + 1, p: 1 });
+    await this.compactIfDue();
+    await durable;
   }
 
   /** Apply a line in memory and queue it for the journal; returns the durability promise. */
@@ -311,13 +343,18 @@ export class CalendarStore {
     }
     applyLine(this.index, line, this.props.id);
     this.journalLines += 1;
-    if (this.journalLines >= Math.max(512, this.count / 8) || this.expected > COMPACT_BYTES) await this.compact();
     return { durable };
+  }
+
+  /** Compact once the journal is long (after the caller registered its file step). */
+  private async compactIfDue(): Promise<void> {
+    if (this.journalLines >= Math.max(512, this.count / 8) || this.expected > COMPACT_BYTES) await this.compact();
   }
 
   /** Make event files durable, rewrite index.json from memory and empty the journal. */
   async compact(): Promise<void> {
     await this.journal.close();
+    await Promise.allSettled([...this.filing]);
     const names = [...this.dirty];
     let next = 0;
     await Promise.all(Array.from({ length: 16 }, async () => {
