@@ -1,5 +1,6 @@
 /**
- * Drive (issue 7) against Apache mod_dav in the same run: PUT of 1,000 × 4 KB files at
+ * Drive (issue 7) against Apache mod_dav in the same run, row by row (PUT rows in halves ordered
+ * rmail, apache, apache, rmail; PROPFIND rounds likewise): PUT of 1,000 × 4 KB files at
  * concurrency 1 and 16, GET of a 1 GB file (MB/s, server peak RSS during the GET: the peak is
  * reset after the upload; the upload-inclusive peak is in the note), PROPFIND Depth 1 (XML
  * allprop) on a directory of 1,000 files. rmail runs as a child (`rmail serve`, plain HTTP,
@@ -55,24 +56,41 @@ function req(url: string, method: string, headers: Record<string, string>, body?
   });
 }
 
-async function putMany(t: Target, dir: string, n: number, concurrency: number): Promise<Row> {
+/** Latencies, errors and seconds of a PUT row so far (it runs in halves, interleaved with the peer's). */
+interface PutTally { lat: number[]; errors: number; secs: number }
+
+/** PUT files `from`..`to`-1 of a row into `dir` at `concurrency`, adding to `tally`. */
+async function putRange(t: Target, dir: string, from: number, to: number, concurrency: number, tally: PutTally): Promise<void> {
   const data = Buffer.alloc(4096, 'x');
-  await req(`${t.base}/${dir}/`, 'MKCOL', t.headers);
-  const lat: number[] = [];
-  let next = 0;
-  let errors = 0;
+  if (from === 0) await req(`${t.base}/${dir}/`, 'MKCOL', t.headers);
+  let next = from;
   const started = performance.now();
   await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < n) {
+    while (next < to) {
       const i = next++;
       const t0 = performance.now();
       const r = await req(`${t.base}/${dir}/f${i}.bin`, 'PUT', t.headers, data);
-      if (r.status >= 300) errors++;
-      lat.push(performance.now() - t0);
+      if (r.status >= 300) tally.errors++;
+      tally.lat.push(performance.now() - t0);
     }
   }));
-  const secs = (performance.now() - started) / 1000;
-  return { name: `${t.name}: PUT ${n} × 4 KB, c=${concurrency}`, ops_per_s: n / secs, p50_ms: percentile(lat, 50), p99_ms: percentile(lat, 99), note: errors ? `${errors} errors` : undefined };
+  tally.secs += (performance.now() - started) / 1000;
+}
+
+/**
+ * One PUT row for both servers, in halves ordered A B B A (the first half of each into an empty
+ * directory, the second half on top of it), so a change of machine load during the row hits
+ * both alike.
+ */
+async function putRows(targets: Target[], dir: string, n: number, concurrency: number): Promise<Row[]> {
+  const tallies = targets.map((): PutTally => ({ lat: [], errors: 0, secs: 0 }));
+  const half = Math.floor(n / 2);
+  for (let i = 0; i < targets.length; i++) await putRange(targets[i]!, dir, 0, half, concurrency, tallies[i]!);
+  for (let i = targets.length - 1; i >= 0; i--) await putRange(targets[i]!, dir, half, n, concurrency, tallies[i]!);
+  return targets.map((t, i) => {
+    const y = tallies[i]!;
+    return { name: `${t.name}: PUT ${n} × 4 KB, c=${concurrency}`, ops_per_s: n / y.secs, p50_ms: percentile(y.lat, 50), p99_ms: percentile(y.lat, 99), note: y.errors ? `${y.errors} errors` : undefined };
+  });
 }
 
 function zeros(bytes: number): Readable {
@@ -216,17 +234,28 @@ export async function run(args: string[]): Promise<Row[]> {
       pids: () => [server.child.pid!],
     };
     const targets = apache ? [ours, apache.target] : [ours];
-    const results: Record<string, Row[]> = {};
-    for (const t of targets) {
-      const r: Row[] = [];
-      console.error(`drive bench: ${t.name}`);
-      r.push(await putMany(t, 'c1', files, 1));
-      r.push(await putMany(t, 'c16', files, 16));
-      r.push(await propfind(t, 'c16', 50));
-      console.error(`drive bench: ${t.name} big file`);
-      r.push(await bigGet(t, big));
-      results[t.name] = r;
-    }
+    const results: Record<string, Row[]> = Object.fromEntries(targets.map((t) => [t.name, []]));
+    const add = (rows: Row[]) => rows.forEach((row, i) => results[targets[i]!.name]!.push(row));
+    // Row by row, the servers side by side (PUT rows interleaved A B B A; the others in turn, then
+    // in reverse for PROPFIND), so the machine's load at the time is shared.
+    console.error('drive bench: PUT c=1');
+    add(await putRows(targets, 'c1', files, 1));
+    console.error('drive bench: PUT c=16');
+    add(await putRows(targets, 'c16', files, 16));
+    console.error('drive bench: PROPFIND');
+    const rounds: Row[][] = targets.map(() => []);
+    for (let i = 0; i < targets.length; i++) rounds[i]!.push(await propfind(targets[i]!, 'c16', 25));
+    for (let i = targets.length - 1; i >= 0; i--) rounds[i]!.push(await propfind(targets[i]!, 'c16', 25));
+    add(rounds.map((r) => ({
+      ...r[0]!,
+      ops_per_s: 2 / (1 / r[0]!.ops_per_s! + 1 / r[1]!.ops_per_s!),
+      p50_ms: (r[0]!.p50_ms! + r[1]!.p50_ms!) / 2,
+      p99_ms: Math.max(r[0]!.p99_ms!, r[1]!.p99_ms!),
+    })));
+    console.error('drive bench: big file');
+    const gets: Row[] = [];
+    for (const t of targets) gets.push(await bigGet(t, big));
+    add(gets);
     const mine = results['rmail']!;
     const theirs = results['apache mod_dav'];
     mine.forEach((row, i) => ratio(row, theirs?.[i]));
