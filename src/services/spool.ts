@@ -4,7 +4,7 @@
  * the final file (header prefix + content) that the store or the queue takes over.
  */
 import {
-  createReadStream, createWriteStream, promises as fsp, open as openFd, close as closeFd, fsync as fsyncFd, writevSync, writeSync, closeSync,
+  createReadStream, createWriteStream, promises as fsp, open as openFd, close as closeFd, writevSync, writeSync, closeSync,
 } from 'node:fs';
 import { crc32 } from 'node:zlib';
 import { promisify } from 'node:util';
@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { tmpDir } from '../store/layout.js';
-import type { UnsyncedFile } from '../store/mail/files.js';
+import { unsyncedFile, type UnsyncedFile } from '../store/mail/files.js';
 
 const MEMORY_LIMIT = 1024 * 1024;
 
@@ -203,16 +203,7 @@ export class TempFileReserve {
       await fsp.rm(path, { force: true });
       throw err;
     }
-    const synced = new Promise<void>((resolve, reject) => fsyncFd(fd, (err) => (err ? reject(err) : resolve())));
-    synced.catch(() => undefined);
-    let closed: Promise<void> | null = null;
-    return {
-      path, size, crc,
-      sync: () => synced,
-      // closing a file whose fsync is done does no I/O: synchronous, where a thread-pool round
-      // trip per message costs the event loop a wakeup of a pool thread (a preemption on a busy machine)
-      close: () => (closed ??= synced.catch(() => undefined).then(() => closeQuietly(fd))),
-    };
+    return unsyncedFile(fd, path, size, crc);
   }
 
   /** Stop refilling; close and remove the files not taken. */
@@ -240,14 +231,6 @@ export class TempFileReserve {
         this.waiting.shift()?.reject(err);
       });
     }
-  }
-}
-
-function closeQuietly(fd: number): void {
-  try {
-    closeSync(fd);
-  } catch {
-    // already closed: nothing to release
   }
 }
 

@@ -47,7 +47,14 @@ export async function writeUnsynced(tmpDir: string, data: Uint8Array[], mtimeMs:
     crc = crc32(d, crc);
   }
   const fd = size <= SYNC_WRITE_MAX ? writeSmall(tmpDir, path, data, size, mtimeMs) : await writeLarge(tmpDir, path, data, mtimeMs);
-  // The fsync starts now and runs while the caller parses, stats and renames; the commit awaits it.
+  return unsyncedFile(fd, path, size, crc);
+}
+
+/**
+ * The UnsyncedFile of a written temp file's open descriptor `fd`: its fsync starts now and runs
+ * while the caller parses, stats and renames; the commit awaits it. `close` waits for the fsync.
+ */
+export function unsyncedFile(fd: number, path: string, size: number, crc: number): UnsyncedFile {
   const synced = new Promise<void>((resolve, reject) => fsync(fd, (err) => (err ? reject(err) : resolve())));
   synced.catch(() => undefined);
   let closed: Promise<void> | null = null;
