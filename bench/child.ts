@@ -40,7 +40,10 @@ export async function startBenchServer(overrides: Record<string, unknown> = {}):
     smtp: { port: null, submission_port: null, submissions_port: null },
     ...overrides,
   }));
-  const child = spawn(process.execPath, [CLI, 'serve', '--config', configFile], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // as `npm start` runs it: two malloc arenas (glibc's default of 8 per core fragments the
+  // off-heap memory of a process with many I/O threads into several times its live size)
+  const env = { ...process.env, MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2' };
+  const child = spawn(process.execPath, [CLI, 'serve', '--config', configFile], { stdio: ['ignore', 'pipe', 'inherit'], env });
   const ports: Record<string, number> = {};
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('bench server did not start')), 30_000);
