@@ -28,13 +28,17 @@
  * copies whose `children` are an overlay over the cached map (O(1) however large the
  * directory); the edits are applied to the cached indexes once the journal line is durable.
  */
-import { promises as fsp, openSync, writeSync, fstatSync, closeSync, statSync, renameSync, rmSync, mkdirSync } from 'node:fs';
+import { promises as fsp, statSync, renameSync, rmSync, mkdirSync } from 'node:fs';
 import { join, dirname, sep, relative } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { writeJsonDurable, readJson, fsyncDir, FileLock, tempPath } from './atomic.js';
+import { DriveTxn, overlay, countersOf, type StagedFile } from './drive-txn.js';
+import { sigOf, writeTemp, putFileSynced, syncFile, syncIfThere } from './drive-disk.js';
 import { driveDir, driveFilesDir, driveMetaFile, driveIndexLock } from './layout.js';
 import { DriveJournal, rollForward, rebuildTree, replayJournal, type DirRedo } from './drive-journal.js';
 import { ConflictError, NotFoundError, HttpError } from '../common/errors.js';
+
+export { DriveTxn, type StagedFile } from './drive-txn.js';
 
 /** A file's entry in its directory's `_index.json`. */
 export interface FileEntry {
@@ -110,82 +114,6 @@ export async function entryTotals(store: DriveStore, parts: string[], entry: Chi
   return { files: idx?.total_files ?? 0, dirs: (idx?.total_dirs ?? 0) + 1, bytes: idx?.total_bytes ?? 0 };
 }
 
-/** A staged data file: renamed from a temp (`from`) or written from memory (`logged` without `from`). */
-export interface StagedFile {
-  from?: string;
-  to: string;
-  /** The temp is already synced (else fdatasync'd at commit unless logged). */
-  synced?: boolean;
-  /** The still-open temp (synced through it). */
-  fh?: fsp.FileHandle;
-  /** The whole content of a small upload: logged in the journal line instead of syncing the file. */
-  logged?: Buffer;
-  /** Nothing was at `to` before this transaction (written in place rather than through a temp). */
-  fresh?: boolean;
-}
-
-/** One index a transaction loaded: a copy of the cached one with its children overlaid by `edits`, or a new one. */
-interface TxnIndex {
-  parts: string[];
-  idx: DirIndex;
-  /** The cached index the copy was made from (absent: a directory this transaction creates). */
-  base?: DirIndex;
-  /** Child name -> new entry (undefined: removed), applied to `base` at commit. */
-  edits?: Map<string, ChildEntry | undefined>;
-}
-
-/**
- * Index edits and data files staged by one or more operations and made durable together (group
- * commit): one journal line for all of them. A batch of uploads in one actor turn shares it.
- */
-export class DriveTxn {
-  /** Loaded (and possibly edited) indexes by `a/b` key. */
-  readonly indexes = new Map<string, TxnIndex>();
-  /** Keys of edited indexes. */
-  readonly dirty = new Set<string>();
-  /** Data files to put in place, in order. */
-  readonly renames: StagedFile[] = [];
-  /** Parents of created directories (fsync'd before the reply when a large file depends on them, else at the checkpoint). */
-  readonly dirs = new Set<string>();
-  /** Directories to create at commit, after the journal line is durable (parents first). */
-  readonly mkdirs: string[] = [];
-  /** Drive paths (`a/b`) whose entries this transaction changes (the intent of a delete/move/copy). */
-  readonly touched = new Set<string>();
-  /** The journal intent already begun for this transaction (remove, move, copy): indexes are written through. */
-  intent?: number;
-  /** Data bytes this transaction puts in place. */
-  bytes = 0;
-}
-
-/** A children map seen through `edits` (reads fall through to `base`; writes and deletes go to `edits`). */
-function overlay(base: Record<string, ChildEntry>, edits: Map<string, ChildEntry | undefined>): Record<string, ChildEntry> {
-  const get = (k: string): ChildEntry | undefined => (edits.has(k) ? edits.get(k) : Object.hasOwn(base, k) ? base[k] : undefined);
-  return new Proxy({} as Record<string, ChildEntry>, {
-    get: (_t, k) => (typeof k === 'string' ? get(k) : undefined),
-    set: (_t, k, v: ChildEntry) => (typeof k === 'string' ? (edits.set(k, v), true) : false),
-    deleteProperty: (_t, k) => (typeof k === 'string' ? (edits.set(k, undefined), true) : false),
-    has: (_t, k) => typeof k === 'string' && get(k) !== undefined,
-    ownKeys: () => {
-      const keys = Object.keys(base).filter((k) => !edits.has(k) || edits.get(k) !== undefined);
-      for (const [k, v] of edits) if (v !== undefined && !Object.hasOwn(base, k)) keys.push(k);
-      return keys;
-    },
-    getOwnPropertyDescriptor: (_t, k) => {
-      const v = typeof k === 'string' ? get(k) : undefined;
-      return v === undefined ? undefined : { value: v, writable: true, enumerable: true, configurable: true };
-    },
-  });
-}
-
-/** The counters of an index (what a redo line carries besides child entries). */
-const countersOf = (i: DirIndex): DirCounters => ({
-  ctag: i.ctag, mtime: i.mtime, self_files: i.self_files, self_dirs: i.self_dirs, self_bytes: i.self_bytes,
-  total_files: i.total_files, total_dirs: i.total_dirs, total_bytes: i.total_bytes,
-});
-
-/** The identity of a file's current version (changes with every rename over it). */
-const sigOf = (st: { ino: bigint; mtimeNs: bigint; size: bigint }): string => `${st.ino}:${st.mtimeNs}:${st.size}`;
-
 /** Most parsed indexes kept per drive (unchanged ones are dropped past this). */
 const CACHE_MAX = 4096;
 /** Journal bytes past which a checkpoint writes the indexes and empties it. */
@@ -194,75 +122,6 @@ const JOURNAL_MAX = 4 * 1024 * 1024;
 const DATA_MAX = 256 * 1024 * 1024;
 /** A checkpoint follows the first change after this long. */
 const CHECKPOINT_MS = 3000;
-
-/**
- * Write `data` to a new file, not synced (a checkpoint syncs it); returns its identity (see
- * sigOf). Synchronous on purpose: a page-cache write of one small file is cheaper than the
- * promise and thread-pool round trips of the async API, and it never waits for the disk.
- */
-function writeTemp(path: string, data: string | Buffer, flag = 'w'): string {
-  const fd = openSync(path, flag, 0o600);
-  try {
-    let off = 0;
-    const buf = typeof data === 'string' ? Buffer.from(data) : data;
-    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
-    return sigOf(fstatSync(fd, { bigint: true }));
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/**
- * Put a small file's bytes at `path`, synced (the directory entry is synced by the caller):
- * created in place when nothing was there, else through a temp renamed over it (a reader of the
- * old version keeps it whole).
- */
-async function putFileSynced(path: string, data: Buffer, fresh: boolean): Promise<void> {
-  const write = async (target: string, flag: string): Promise<void> => {
-    const fh = await fsp.open(target, flag, 0o600);
-    try {
-      await fh.writeFile(data);
-      await fh.datasync();
-    } finally {
-      await fh.close();
-    }
-  };
-  if (fresh) {
-    try {
-      return await write(path, 'wx');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
-  }
-  const tmp = tempPath(path);
-  try {
-    await write(tmp, 'w');
-    await fsp.rename(tmp, path);
-  } catch (err) {
-    await fsp.rm(tmp, { force: true });
-    throw err;
-  }
-}
-
-/** fdatasync an existing file. */
-async function syncFile(path: string): Promise<void> {
-  const fh = await fsp.open(path, 'r+');
-  try {
-    await fh.datasync();
-  } finally {
-    await fh.close();
-  }
-}
-
-/** fsync a file or directory that may have gone away since (a removed directory needs nothing). */
-async function syncIfThere(path: string, dir: boolean): Promise<void> {
-  try {
-    await (dir ? fsyncDir(path) : syncFile(path));
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code !== 'ENOENT' && code !== 'ENOTDIR') throw err;
-  }
-}
 
 /** Reads and durable writes of one user's drive. */
 export class DriveStore {

@@ -1,0 +1,76 @@
+/** File steps of the drive store (drive.ts): unsynced temp writes, synced small files, fsync helpers. */
+import { promises as fsp, openSync, writeSync, fstatSync, closeSync } from 'node:fs';
+import { tempPath, fsyncDir } from './atomic.js';
+
+/** The identity of a file's current version (changes with every rename over it). */
+export const sigOf = (st: { ino: bigint; mtimeNs: bigint; size: bigint }): string => `${st.ino}:${st.mtimeNs}:${st.size}`;
+
+/**
+ * Write `data` to a new file, not synced (a checkpoint syncs it); returns its identity (see
+ * sigOf). Synchronous on purpose: a page-cache write of one small file is cheaper than the
+ * promise and thread-pool round trips of the async API, and it never waits for the disk.
+ */
+export function writeTemp(path: string, data: string | Buffer, flag = 'w'): string {
+  const fd = openSync(path, flag, 0o600);
+  try {
+    let off = 0;
+    const buf = typeof data === 'string' ? Buffer.from(data) : data;
+    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+    return sigOf(fstatSync(fd, { bigint: true }));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Put a small file's bytes at `path`, synced (the directory entry is synced by the caller):
+ * created in place when nothing was there, else through a temp renamed over it (a reader of the
+ * old version keeps it whole).
+ */
+export async function putFileSynced(path: string, data: Buffer, fresh: boolean): Promise<void> {
+  const write = async (target: string, flag: string): Promise<void> => {
+    const fh = await fsp.open(target, flag, 0o600);
+    try {
+      await fh.writeFile(data);
+      await fh.datasync();
+    } finally {
+      await fh.close();
+    }
+  };
+  if (fresh) {
+    try {
+      return await write(path, 'wx');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+  }
+  const tmp = tempPath(path);
+  try {
+    await write(tmp, 'w');
+    await fsp.rename(tmp, path);
+  } catch (err) {
+    await fsp.rm(tmp, { force: true });
+    throw err;
+  }
+}
+
+/** fdatasync an existing file. */
+export async function syncFile(path: string): Promise<void> {
+  const fh = await fsp.open(path, 'r+');
+  try {
+    await fh.datasync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/** fsync a file or directory that may have gone away since (a removed directory needs nothing). */
+export async function syncIfThere(path: string, dir: boolean): Promise<void> {
+  try {
+    await (dir ? fsyncDir(path) : syncFile(path));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT' && code !== 'ENOTDIR') throw err;
+  }
+}
+
