@@ -4,8 +4,11 @@
  * owner's actor (`mutate`), after which quota and change listeners are told.
  *
  * Paths are arrays of components already validated by DrivePath (src/common/drive-path.ts).
- * Uploads stream to a temp file while hashing (SHA-256) outside the actor; only the rename and
- * index updates run in the actor turn. A failed or aborted upload leaves nothing behind.
+ * Uploads stream to a temp file while hashing (SHA-256) outside the actor — or, up to 64 KB with
+ * a Content-Length, are read into memory and hashed inline — and only the commit (one journal
+ * line per group of uploads queued meanwhile) runs in the actor turn. Small files stay in memory
+ * until the store's checkpoint writes them; `read` serves them from there. A failed or aborted
+ * upload leaves nothing behind. Quota reads the drive's byte total from the live store.
  */
 import { promises as fsp } from 'node:fs';
 import { createHash } from 'node:crypto';
