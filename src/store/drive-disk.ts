@@ -74,3 +74,22 @@ export async function syncIfThere(path: string, dir: boolean): Promise<void> {
   }
 }
 
+
+/** Create `path` with `data`, synced (not its directory entry); false when something is already there. */
+export async function createSynced(path: string, data: Buffer): Promise<boolean> {
+  let fh: fsp.FileHandle;
+  try {
+    fh = await fsp.open(path, 'wx', 0o600);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' || code === 'ENOENT' || code === 'ENOTDIR') return false;
+    throw err;
+  }
+  try {
+    await fh.writeFile(data);
+    await fh.datasync();
+  } finally {
+    await fh.close();
+  }
+  return true;
+}

@@ -33,7 +33,7 @@ import { join, dirname, sep, relative } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { writeJsonDurable, readJson, fsyncDir, FileLock, tempPath } from './atomic.js';
 import { DriveTxn, overlay, countersOf, type StagedFile } from './drive-txn.js';
-import { sigOf, writeTemp, putFileSynced, syncFile, syncIfThere } from './drive-disk.js';
+import { sigOf, writeTemp, putFileSynced, createSynced, syncFile, syncIfThere } from './drive-disk.js';
 import { driveDir, driveFilesDir, driveMetaFile, driveIndexLock } from './layout.js';
 import { DriveJournal, rollForward, rebuildTree, replayJournal, type DirRedo } from './drive-journal.js';
 import { ConflictError, NotFoundError, HttpError } from '../common/errors.js';
@@ -155,6 +155,11 @@ export class DriveStore {
   /** In-memory changes were dropped because another process rewrote the drive: replay before the next change. */
   private stale = false;
   private timer?: NodeJS.Timeout;
+  /** A timed checkpoint is on its way (no other is planned meanwhile); the handle was closed. */
+  private queued = false;
+  private closed = false;
+  /** The unlocked part of a checkpoint in progress (flushHeld). */
+  private flushing?: Promise<void>;
   /** In-process turn of `locked` (flock alone does not exclude holders in the same process). */
   private turn: Promise<unknown> = Promise.resolve();
 
@@ -388,14 +393,48 @@ export class DriveStore {
 
   /** Plan the next checkpoint: soon when the journal or the unsynced data is large, else after CHECKPOINT_MS. */
   private schedule(): void {
+    if (this.queued || this.closed) return;
     const urgent = this.journal.bytes > JOURNAL_MAX || this.dataSince > DATA_MAX;
     if (this.timer && !urgent) return;
     clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      this.locked(() => this.checkpoint()).catch(() => undefined);
+      if (this.closed) return;
+      this.queued = true;
+      void (async () => {
+        try {
+          // Most of the work without the lock (commits go on meanwhile), then the rest under it.
+          await this.flushHeld();
+          await this.flushHeld();
+          await this.locked(() => this.checkpoint());
+        } catch {
+          /* tried again after the next change; the journal covers everything meanwhile */
+        } finally {
+          this.queued = false;
+          if (this.pendingCheckpoint) this.schedule();
+        }
+      })();
     }, urgent ? 0 : CHECKPOINT_MS);
     this.timer.unref();
+  }
+
+  /**
+   * The unlocked part of a checkpoint: write and sync the held files that are new, created in
+   * place (never renamed over anything, so a commit running meanwhile — a large upload renamed
+   * onto the same path, a newer version held — always wins), and stop holding those that are
+   * unchanged since. Their directories are synced, and the journal emptied, by the checkpoint.
+   * A delete, move or copy (which start with a checkpoint, awaiting this) never runs alongside.
+   */
+  private flushHeld(): Promise<void> {
+    this.flushing ??= (async () => {
+      const snap = [...this.pending].filter(([, p]) => p.fresh);
+      await Promise.all(snap.map(async ([path, p]) => {
+        if ((await createSynced(path, p.data)) && this.pending.get(path) === p) this.pending.delete(path);
+      }));
+    })().finally(() => {
+      this.flushing = undefined;
+    });
+    return this.flushing;
   }
 
   /** True while something is ahead of the disk's synced state. */
@@ -411,6 +450,7 @@ export class DriveStore {
   async checkpoint(): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
+    await this.flushing?.catch(() => undefined);
     if (!this.pendingCheckpoint) return;
     // Small files held in memory: written and synced in parallel (off the event loop), then read from disk.
     const files0 = [...this.pending];
@@ -844,7 +884,9 @@ export class DriveStore {
 
   /** Drop this handle as a kill -9 would: no checkpoint, files closed (crash tests). */
   async abandon(): Promise<void> {
+    this.closed = true;
     clearTimeout(this.timer);
+    await this.flushing?.catch(() => undefined);
     this.timer = undefined;
     await this.turn;
     await this.journal.close();
@@ -855,6 +897,7 @@ export class DriveStore {
   async close(): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
+    this.closed = true;
     let clean = false;
     if (this.opening) clean = await this.locked(() => this.checkpoint()).then(() => true, () => false);
     clearTimeout(this.timer);

@@ -391,3 +391,26 @@ t.test('a checkpoint cut before the journal was emptied replays to the same stat
   t.same({ files: root.total_files, dirs: root.total_dirs, bytes: root.total_bytes }, walked, 'totals equal a fresh walk');
   await third.close();
 });
+
+t.test('held files flushed without the lock never overwrite a change committed meanwhile', async (t) => {
+  const { store } = await seeded(t);
+  const flush = () => (store as unknown as { flushHeld(): Promise<void> }).flushHeld();
+  const large = async (path: string, body: string) => {
+    const tmp = store.tempFile();
+    writeFileSync(tmp, body);
+    await store.locked(() => store.commitFile(path.split('/'), tmp, { size: body.length, etag: etag(body), content_type: 'text/plain' }, true));
+  };
+  await putHeld(store, 'race/a.txt', 'small a');
+  await putHeld(store, 'race/b.txt', 'small b');
+  await putHeld(store, 'race/c.txt', 'small c');
+  // A large upload onto a held path while the flush runs, in both orders; a newer held version too.
+  await Promise.all([flush(), large('race/a.txt', 'LARGE A, synced on its own')]);
+  await Promise.all([large('race/b.txt', 'LARGE B, synced on its own'), flush()]);
+  await Promise.all([flush(), putHeld(store, 'race/c.txt', 'small c, newer')]);
+  t.equal(store.pendingData(['race', 'a.txt']), undefined, 'a file replaced by a large upload is no longer held');
+  await consistent(t, store, 'after flushes racing commits');
+  t.equal(readFileSync(join(store.files, 'race/a.txt'), 'utf8'), 'LARGE A, synced on its own');
+  t.equal(readFileSync(join(store.files, 'race/b.txt'), 'utf8'), 'LARGE B, synced on its own');
+  t.equal(readFileSync(join(store.files, 'race/c.txt'), 'utf8'), 'small c, newer', 'the newer held version wins');
+  await store.close();
+});
