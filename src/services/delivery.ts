@@ -19,7 +19,7 @@ import type { AccountService } from './accounts.js';
 import type { MailService, AppendOptions } from './mail.js';
 import type { UnsyncedFile } from '../store/mail/files.js';
 import { TempFileReserve, type Spool } from './spool.js';
-import { summarize } from '../workers/parse-mime.js';
+import { summarizeHere } from '../workers/pool.js';
 
 /** Called after a message with calendar parts was delivered (the CalDAV side imports it). */
 export type DeliveredHook = (userId: string, folder: string, uid: number, summary: MessageSummary) => Promise<void> | void;
@@ -55,7 +55,7 @@ const INLINE_SUMMARY_MAX = 64 * 1024;
 /** The summary of a message's bytes, or undefined when it cannot be computed (the store recomputes it when read). */
 function summarizeOrUndefined(buf: Buffer): MessageSummary | undefined {
   try {
-    return summarize(buf);
+    return summarizeHere(buf);
   } catch {
     return undefined;
   }
