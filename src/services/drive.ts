@@ -115,6 +115,7 @@ export class DriveService {
       try {
         const store = this.store(userId);
         await store.init(false);
+        if (!store.opened) return 0; // no drive yet: nothing stored
         return (await store.readMeta()).total_bytes;
       } catch {
         return undefined;

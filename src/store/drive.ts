@@ -123,6 +123,9 @@ const DATA_MAX = 256 * 1024 * 1024;
 /** A checkpoint follows the first change after this long. */
 const CHECKPOINT_MS = 3000;
 
+/** How long a drive directory found missing is taken as missing without another stat. */
+const ABSENT_TRUST_MS = 2_000;
+
 /** Reads and durable writes of one user's drive. */
 export class DriveStore {
   readonly drive: string;
@@ -131,6 +134,8 @@ export class DriveStore {
   private readonly lock: FileLock;
   private readonly journal: DriveJournal;
   private opening?: Promise<void>;
+  /** When init(false) last found no drive directory (0: not known absent). */
+  private absentSince = 0;
   /** Parsed indexes by `a/b` key and `_meta.json`: the truth (changed ones are ahead of the disk until a checkpoint). */
   private readonly cache = new Map<string, DirIndex>();
   private meta?: DriveMeta;
@@ -549,13 +554,25 @@ export class DriveStore {
     await this.journal.resync().catch(() => undefined);
   }
 
+  /** True once the drive was opened (it exists and its journal was replayed). */
+  get opened(): boolean {
+    return this.opening !== undefined;
+  }
+
   /**
    * Open the drive once: create `drive/files/` with its root index and `_meta.json` if missing
    * and replay the journal. A read (`create` false) of a drive that does not exist yet creates
    * nothing (a deleted user's directory must not come back).
    */
   async init(create = true): Promise<void> {
-    if (!this.opening && !create && !(await fsp.stat(this.drive).then(() => true, () => false))) return;
+    if (!this.opening && !create) {
+      // a drive found absent is believed absent for a moment (quota asks on every mail write)
+      if (Date.now() - this.absentSince < ABSENT_TRUST_MS) return;
+      if (!(await fsp.stat(this.drive).then(() => true, () => false))) {
+        this.absentSince = Date.now();
+        return;
+      }
+    }
     this.opening ??= this.open().catch((err) => {
       this.opening = undefined;
       throw err;

@@ -414,3 +414,25 @@ t.test('held files flushed without the lock never overwrite a change committed m
   t.equal(readFileSync(join(store.files, 'race/c.txt'), 'utf8'), 'small c, newer', 'the newer held version wins');
   await store.close();
 });
+
+t.test('a read of a drive that does not exist creates nothing and is remembered briefly', async (t) => {
+  const root = mkdtempSync(join(tmpdir(), 'rmail-drive-'));
+  t.teardown(() => rmSync(root, { recursive: true, force: true }));
+  const store = new DriveStore(root, 'example.com', 'nobody');
+  await store.init(false);
+  t.notOk(store.opened, 'not opened');
+  t.notOk(existsSync(store.drive), 'nothing created');
+  // another process creates the drive: seen after the short absence window, not before
+  mkdirSync(store.drive, { recursive: true });
+  await store.init(false);
+  t.notOk(store.opened, 'still taken as absent within the window');
+  await new Promise((r) => setTimeout(r, 2_100));
+  await store.init(false);
+  t.ok(store.opened, 'opened once the window passed');
+  await store.close();
+  const writer = new DriveStore(root, 'example.com', 'other');
+  await writer.init(false);
+  await writer.init(true);
+  t.ok(writer.opened, 'a write opens (creates) the drive at once');
+  await writer.close();
+});
