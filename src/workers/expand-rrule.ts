@@ -14,19 +14,38 @@ export interface ExpandItem {
   etag?: string;
 }
 
-// Memo of parsed calendars by content hash (pure memoization: same text, same result).
-const parsed = new Map<string, ReturnType<typeof parseCalendar>>();
-const MEMO_MAX = 20_000;
+// Memo of parsed calendars by content hash (pure memoization: same text, same result), least
+// recently used first, bounded by the text it was parsed from: a parsed tree is several times
+// its text, and every worker thread keeps its own memo. Edited events leave their old hash
+// behind, so a count bound alone filled each worker's heap under steady edits.
+const parsed = new Map<string, { cal: ReturnType<typeof parseCalendar>; bytes: number }>();
+const MEMO_TEXT_BYTES = 2 * 1024 * 1024; // ~75 MB of parsed trees for small events
+let memoBytes = 0;
 
 function parseMemo(it: ExpandItem): ReturnType<typeof parseCalendar> {
   if (!it.etag) return parseCalendar(it.ics);
-  let cal = parsed.get(it.etag);
-  if (!cal) {
-    cal = parseCalendar(it.ics);
-    if (parsed.size >= MEMO_MAX) parsed.clear();
-    parsed.set(it.etag, cal);
+  const hit = parsed.get(it.etag);
+  if (hit) {
+    parsed.delete(it.etag);
+    parsed.set(it.etag, hit);
+    return hit.cal;
   }
+  const cal = parseCalendar(it.ics);
+  const bytes = it.ics.length;
+  if (bytes > MEMO_TEXT_BYTES / 4) return cal;
+  for (const [key, old] of parsed) {
+    if (memoBytes + bytes <= MEMO_TEXT_BYTES) break;
+    parsed.delete(key);
+    memoBytes -= old.bytes;
+  }
+  parsed.set(it.etag, { cal, bytes });
+  memoBytes += bytes;
   return cal;
+}
+
+/** The memo's size (for tests). */
+export function memoSize(): { entries: number; textBytes: number } {
+  return { entries: parsed.size, textBytes: memoBytes };
 }
 
 /** The batch and what to compute. */
