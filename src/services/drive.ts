@@ -464,9 +464,8 @@ const overQuota = (): HttpError => new HttpError(413, 'Quota exceeded');
 /** Uploads up to this size are logged whole in the journal intent rather than synced on their own. */
 const LOG_MAX = 64 * 1024;
 
-/** Read a small `body` whole, hashing it; 413 past `limit` bytes. */
-async function readSmall(body: Readable, limit: number): Promise<{ data: Buffer; size: number; etag: string }> {
-  const chunks: Buffer[] = [];
+/** The chunks of `body`; past `limit` bytes a 413, and the rest of the upload is dropped. */
+async function* withinLimit(body: Readable, limit: number): AsyncGenerator<Buffer> {
   let size = 0;
   for await (const chunk of body) {
     const buf = chunk as Buffer;
@@ -475,6 +474,16 @@ async function readSmall(body: Readable, limit: number): Promise<{ data: Buffer;
       body.destroy();
       throw overQuota();
     }
+    yield buf;
+  }
+}
+
+/** Read a small `body` whole, hashing it; 413 past `limit` bytes. */
+async function readSmall(body: Readable, limit: number): Promise<{ data: Buffer; size: number; etag: string }> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const buf of withinLimit(body, limit)) {
+    size += buf.byteLength;
     chunks.push(buf); // the transport hands over copies (uws.ts), never views of a reused buffer
   }
   const data = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
@@ -486,13 +495,8 @@ async function streamToFile(body: Readable, fh: fsp.FileHandle, limit: number): 
   const hash = createHash('sha256');
   let size = 0;
   let kept: Buffer[] | undefined = [];
-  for await (const chunk of body) {
-    const buf = chunk as Buffer;
+  for await (const buf of withinLimit(body, limit)) {
     size += buf.byteLength;
-    if (size > limit) {
-      body.destroy();
-      throw overQuota();
-    }
     hash.update(buf);
     if (kept && size <= LOG_MAX) kept.push(buf);
     else kept = undefined;
