@@ -4,7 +4,8 @@
  * recurring components matched by any expanded instance. Pure: plain data in, boolean out.
  */
 import ICAL from 'ical.js';
-import { instancesIn, timeToMs } from './icalendar.js';
+import { instancesIn } from './icalendar/instances.js';
+import { timeToMs } from './icalendar/time.js';
 
 type Component = InstanceType<typeof ICAL.Component>;
 type Property = InstanceType<typeof ICAL.Property>;

@@ -3,7 +3,7 @@
  * REPLY and CANCEL for iMIP (RFC 6047). Pure functions on iCalendar text.
  */
 import ICAL from 'ical.js';
-import { itemsOf, mailto, parseCalendar } from './icalendar.js';
+import { itemsOf, mailto, parseCalendar } from './icalendar/parse.js';
 
 type Component = InstanceType<typeof ICAL.Component>;
 

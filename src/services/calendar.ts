@@ -14,7 +14,8 @@ import { calendarDir, calendarsDir } from '../store/layout.js';
 import {
   CalendarStore, calendarExists, createCalendar, listCalendarNames, readEvent, removeCalendar, parseSyncToken, type CalendarProps, type EventMeta,
 } from '../store/calendar.js';
-import { expandsToItself, validateResource } from '../common/icalendar.js';
+import { expandsToItself } from '../common/icalendar/expand.js';
+import { validateResource } from '../common/icalendar/validate.js';
 import type { CompFilter } from '../common/caldav-filter.js';
 import type { ExpandOutput } from '../workers/expand-rrule.js';
 import { splitAddress } from '../common/names.js';

@@ -3,7 +3,10 @@
  * (recurrences expanded), the calendar-data form (full, expand, limit-recurrence-set) and
  * free-busy periods. Pure function of plain data (ical.js through common/).
  */
-import { parseCalendar, expandCalendar, limitRecurrenceSet, instancesIn, alarmsIn, type AlarmFiring } from '../common/icalendar.js';
+import { parseCalendar } from '../common/icalendar/parse.js';
+import { expandCalendar, limitRecurrenceSet } from '../common/icalendar/expand.js';
+import { instancesIn } from '../common/icalendar/instances.js';
+import { alarmsIn, type AlarmFiring } from '../common/icalendar/alarms.js';
 import { matchFilter, type CompFilter } from '../common/caldav-filter.js';
 
 /** One resource to evaluate. */

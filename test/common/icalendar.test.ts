@@ -1,6 +1,9 @@
 import t from 'tap';
 import ICAL from 'ical.js';
-import { validateResource, instancesIn, expandCalendar, expandsToItself, parseCalendar, rangeOf } from '../../src/common/icalendar.js';
+import { validateResource } from '../../src/common/icalendar/validate.js';
+import { instancesIn, rangeOf } from '../../src/common/icalendar/instances.js';
+import { expandCalendar, expandsToItself } from '../../src/common/icalendar/expand.js';
+import { parseCalendar } from '../../src/common/icalendar/parse.js';
 import { matchFilter, type CompFilter } from '../../src/common/caldav-filter.js';
 
 const wrap = (body: string, tz = '') => `BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\n${tz}${body}END:VCALENDAR\r\n`;

@@ -13,7 +13,8 @@ import { parseDrivePath, checkShareName, checkPermissions, MAX_DEPTH } from '../
 import { checkFolderName } from '../../src/common/folder-name.js';
 import { parseXml as parseCaldavXml } from '../../src/http/caldav/xml.js';
 import { parseXml as parseDriveXml } from '../../src/http/drive/xml.js';
-import { validateResource, instancesIn } from '../../src/common/icalendar.js';
+import { validateResource } from '../../src/common/icalendar/validate.js';
+import { instancesIn } from '../../src/common/icalendar/instances.js';
 import { summarize } from '../../src/workers/parse-mime.js';
 import { readJsonObject } from '../../src/http/reply.js';
 import { HttpError, ImapError, ValidationError } from '../../src/common/errors.js';

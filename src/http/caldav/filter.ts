@@ -1,7 +1,7 @@
 /** Parse CALDAV:filter and the calendar-data element of a REPORT body (RFC 4791 9.6, 9.7) into plain data. */
 import { HttpError } from '../../common/errors.js';
 import { ValidationError } from '../../common/errors.js';
-import { parseUtc } from '../../common/icalendar.js';
+import { parseUtc } from '../../common/icalendar/time.js';
 import type { CompFilter, ParamFilter, PropFilter, TextMatch, TimeRange } from '../../common/caldav-filter.js';
 import { NS_CALDAV, child, childrenOf, type XNode } from './xml.js';
 

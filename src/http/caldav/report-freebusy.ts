@@ -1,7 +1,7 @@
 /** REPORT free-busy-query (RFC 4791 7.10): a VFREEBUSY of the calendar's busy time over the range. */
 import { randomUUID } from 'node:crypto';
 import { HttpError } from '../../common/errors.js';
-import { icalUtc } from '../../common/icalendar.js';
+import { icalUtc } from '../../common/icalendar/time.js';
 import type { Principal } from '../../services/auth.js';
 import type { Reply } from '../types.js';
 import type { CaldavCtx } from './context.js';

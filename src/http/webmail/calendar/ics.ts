@@ -5,7 +5,7 @@
  */
 import ICAL from 'ical.js';
 import { HttpError } from '../../../common/errors.js';
-import { parseCalendar, splitItems } from '../../../common/icalendar.js';
+import { parseCalendar, splitItems } from '../../../common/icalendar/parse.js';
 
 type Component = InstanceType<typeof ICAL.Component>;
 

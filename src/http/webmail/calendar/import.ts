@@ -1,6 +1,6 @@
 /** Split an imported iCalendar text into one resource per UID (timezones copied along). */
 import ICAL from 'ical.js';
-import { parseCalendar } from '../../../common/icalendar.js';
+import { parseCalendar } from '../../../common/icalendar/parse.js';
 import { HttpError } from '../../../common/errors.js';
 
 const MAX_RESOURCES = 2000;

@@ -4,7 +4,8 @@
  * RRULE, EXDATE and RECURRENCE-ID overrides), cheaply, since the index prunes by range.
  */
 import type { Services } from '../../../services/index.js';
-import { parseCalendar, instancesIn } from '../../../common/icalendar.js';
+import { parseCalendar } from '../../../common/icalendar/parse.js';
+import { instancesIn } from '../../../common/icalendar/instances.js';
 import type { CalItem } from '../views/calendar-grid.js';
 
 /** One occurrence as the views draw it. */
