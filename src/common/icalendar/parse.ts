@@ -60,3 +60,7 @@ export const isRecurringItem = (c: Component): boolean =>
 /** Mailto addresses of a property's values (ORGANIZER, ATTENDEE), lower-cased. */
 export const mailto = (v: unknown): string | null =>
   typeof v === 'string' && /^mailto:/i.test(v) ? v.slice(7).trim().toLowerCase() : null;
+
+/** The address of a calendar user value with or without its `mailto:` scheme, lower-cased (form input, display). */
+export const addressOf = (v: unknown): string =>
+  String(v ?? '').trim().replace(/^mailto:/i, '').trim().toLowerCase();

@@ -5,7 +5,7 @@
  */
 import ICAL from 'ical.js';
 import { HttpError } from '../../../common/errors.js';
-import { parseCalendar, splitItems } from '../../../common/icalendar/parse.js';
+import { parseCalendar, splitItems, addressOf } from '../../../common/icalendar/parse.js';
 
 type Component = InstanceType<typeof ICAL.Component>;
 
@@ -84,7 +84,7 @@ export function parseEventForm(f: URLSearchParams): EventForm {
       throw new HttpError(400, 'rrule is not a valid RRULE');
     }
   }
-  const attendees = (f.get('attendees') ?? '').split(/[,;\s]+/).map((a) => a.trim().replace(/^mailto:/i, '').toLowerCase()).filter(Boolean);
+  const attendees = (f.get('attendees') ?? '').split(/[,;\s]+/).map(addressOf).filter(Boolean);
   for (const a of attendees) if (!ADDRESS.test(a)) throw new HttpError(400, `"${a}" is not an email address`);
   if (attendees.length > 100) throw new HttpError(400, 'At most 100 attendees');
   const clip = (v: string | null, n: number) => (v ?? '').slice(0, n);
@@ -133,7 +133,7 @@ function apply(ev: Component, form: EventForm, me: string): void {
   ev.removeAllProperties('rrule');
   if (form.repeat) ev.addPropertyWithValue('rrule', ICAL.Recur.fromString(`FREQ=${form.repeat}${form.count ? `;COUNT=${form.count}` : ''}`));
   else if (form.rrule) ev.addPropertyWithValue('rrule', ICAL.Recur.fromString(form.rrule));
-  const old = new Map(ev.getAllProperties('attendee').map((p) => [String(p.getFirstValue()).replace(/^mailto:/i, '').toLowerCase(), p]));
+  const old = new Map(ev.getAllProperties('attendee').map((p) => [addressOf(p.getFirstValue()), p]));
   ev.removeAllProperties('attendee');
   for (const a of form.attendees) {
     const prev = old.get(a);
@@ -179,7 +179,7 @@ export function respondText(text: string, me: string, partstat: string): string 
   let found = false;
   for (const ev of cal.getAllSubcomponents('vevent')) {
     for (const p of ev.getAllProperties('attendee')) {
-      if (String(p.getFirstValue()).replace(/^mailto:/i, '').toLowerCase() === me.toLowerCase()) {
+      if (addressOf(p.getFirstValue()) === me.toLowerCase()) {
         p.setParameter('partstat', partstat);
         p.removeParameter('rsvp');
         found = true;
@@ -209,7 +209,7 @@ export function eventFields(text: string): EventFields {
   const iso = (d: Date) => d.toISOString();
   const rr = ev.getFirstPropertyValue('rrule') as InstanceType<typeof ICAL.Recur> | null;
   const attendees = ev.getAllProperties('attendee').map((p) => ({
-    email: String(p.getFirstValue()).replace(/^mailto:/i, '').toLowerCase(),
+    email: addressOf(p.getFirstValue()),
     partstat: String(p.getParameter('partstat') ?? 'NEEDS-ACTION'),
   }));
   return {
@@ -219,7 +219,7 @@ export function eventFields(text: string): EventFields {
     start: s?.isDate ? '' : iso(startJs).slice(11, 16), end: s?.isDate ? '' : iso(endJs).slice(11, 16), allDay: !!s?.isDate,
     endDate: s?.isDate ? iso(new Date(Math.max(startJs.getTime(), endJs.getTime() - 86_400_000))).slice(0, 10) : iso(endJs).slice(0, 10),
     repeat: rr?.freq ?? '', count: rr?.count ? String(rr.count) : '', attendees: attendees.map((a) => a.email),
-    organizer: String(ev.getFirstPropertyValue('organizer') ?? '').replace(/^mailto:/i, '').toLowerCase(),
+    organizer: addressOf(ev.getFirstPropertyValue('organizer')),
     partstats: attendees,
   };
 }
