@@ -1,6 +1,6 @@
 /** File steps of the drive store (drive.ts): unsynced temp writes, synced small files, fsync helpers. */
 import { promises as fsp, openSync, writeSync, fstatSync, closeSync } from 'node:fs';
-import { tempPath, fsyncDir } from './atomic.js';
+import { fsyncDir } from './atomic.js';
 
 /** The identity of a file's current version (changes with every rename over it). */
 export const sigOf = (st: { ino: bigint; mtimeNs: bigint; size: bigint }): string => `${st.ino}:${st.mtimeNs}:${st.size}`;
@@ -19,38 +19,6 @@ export function writeTemp(path: string, data: string | Buffer, flag = 'w'): stri
     return sigOf(fstatSync(fd, { bigint: true }));
   } finally {
     closeSync(fd);
-  }
-}
-
-/**
- * Put a small file's bytes at `path`, synced (the directory entry is synced by the caller):
- * created in place when nothing was there, else through a temp renamed over it (a reader of the
- * old version keeps it whole).
- */
-export async function putFileSynced(path: string, data: Buffer, fresh: boolean): Promise<void> {
-  const write = async (target: string, flag: string): Promise<void> => {
-    const fh = await fsp.open(target, flag, 0o600);
-    try {
-      await fh.writeFile(data);
-      await fh.datasync();
-    } finally {
-      await fh.close();
-    }
-  };
-  if (fresh) {
-    try {
-      return await write(path, 'wx');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
-  }
-  const tmp = tempPath(path);
-  try {
-    await write(tmp, 'w');
-    await fsp.rename(tmp, path);
-  } catch (err) {
-    await fsp.rm(tmp, { force: true });
-    throw err;
   }
 }
 

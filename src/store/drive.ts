@@ -33,9 +33,9 @@ import { join, dirname, sep, relative } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { writeJsonDurable, readJson, fsyncDir, FileLock, tempPath } from './atomic.js';
 import { DriveTxn, overlay, countersOf, type StagedFile } from './drive-txn.js';
-import { sigOf, writeTemp, putFileSynced, createSynced, syncFile, syncIfThere } from './drive-disk.js';
+import { sigOf, writeTemp, createSynced, syncFile, syncIfThere } from './drive-disk.js';
 import { driveDir, driveFilesDir, driveMetaFile, driveIndexLock } from './layout.js';
-import { DriveJournal, rollForward, rebuildTree, replayJournal, type DirRedo } from './drive-journal.js';
+import { JournalPair, rollForward, rebuildTree, replayJournal, type DirRedo, type DriveJournal } from './drive-journal.js';
 import { ConflictError, NotFoundError, HttpError } from '../common/errors.js';
 
 export { DriveTxn, type StagedFile } from './drive-txn.js';
@@ -122,6 +122,58 @@ const JOURNAL_MAX = 4 * 1024 * 1024;
 const DATA_MAX = 256 * 1024 * 1024;
 /** A checkpoint follows the first change after this long. */
 const CHECKPOINT_MS = 3000;
+/** Files a checkpoint syncs at a time (each sync is a disk flush; the commits' journal writes queue behind them). */
+const SYNC_LANES = 2;
+
+/** A small file held in memory until a checkpoint writes it (see DriveStore.pending). */
+interface Held {
+  data: Buffer;
+  fresh: boolean;
+}
+
+/** What one checkpoint makes durable (DriveStore.snapshot). */
+interface Snapshot {
+  /** The journal file that covers it, emptied at the end (undefined: both files, lock held). */
+  old?: DriveJournal;
+  changed: Set<string>;
+  meta: boolean;
+  held: Map<string, Held>;
+  files: Set<string>;
+  dirs: Set<string>;
+}
+
+/** Run `fn` over `items`, at most `lanes` at a time. */
+async function paced<T>(items: T[], lanes: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(lanes, items.length) }, async () => {
+    while (next < items.length) await fn(items[next++]!);
+  }));
+}
+
+/**
+ * Write a held file and sync it, unless a later commit replaced it meanwhile (it is then gone
+ * from `held`): created in place when nothing was there, else a synced temp renamed over it,
+ * the check and the rename in one turn of the event loop (commits rename on it too).
+ */
+async function putHeld(path: string, p: Held, held: Map<string, Held>): Promise<void> {
+  if (p.fresh && (await createSynced(path, p.data))) {
+    if (held.get(path) === p) held.delete(path);
+    return;
+  }
+  if (held.get(path) !== p) return;
+  const tmp = tempPath(path);
+  let renamed = false;
+  try {
+    if (!(await createSynced(tmp, p.data))) throw new Error(`drive checkpoint: cannot create ${tmp}`);
+    if (held.get(path) === p) {
+      renameSync(tmp, path);
+      renamed = true;
+      held.delete(path);
+    }
+  } finally {
+    if (!renamed) rmSync(tmp, { force: true });
+  }
+}
 
 /** How long a drive directory found missing is taken as missing without another stat. */
 const ABSENT_TRUST_MS = 2_000;
@@ -132,7 +184,7 @@ export class DriveStore {
   readonly files: string;
   readonly metaFile: string;
   private readonly lock: FileLock;
-  private readonly journal: DriveJournal;
+  private readonly journal: JournalPair;
   private opening?: Promise<void>;
   /** When init(false) last found no drive directory (0: not known absent). */
   private absentSince = 0;
@@ -144,17 +196,26 @@ export class DriveStore {
   /** Bumped whenever the cache changes: a read that started earlier must not fill it. */
   private generation = 0;
   /** Keys of indexes changed in memory since the last checkpoint (and whether `_meta.json` is). */
-  private readonly changed = new Set<string>();
+  private changed = new Set<string>();
   private metaChanged = false;
   /** Files and directories written since the last checkpoint, not yet fsync'd. */
-  private readonly unsynced = new Set<string>();
-  private readonly unsyncedDirs = new Set<string>();
+  private unsynced = new Set<string>();
+  private unsyncedDirs = new Set<string>();
   /**
    * Small files acknowledged but not yet on disk, by absolute path (their bytes are in the
    * journal): written and synced at the checkpoint, read from here until then. `fresh`: nothing
    * was on disk at that path (created in place rather than through a temp).
    */
-  private readonly pending = new Map<string, { data: Buffer; fresh: boolean }>();
+  private pending = new Map<string, Held>();
+  /**
+   * The held files and changed index keys of the checkpoint being written without the lock:
+   * still read from here (held files) and never evicted (indexes) until it is done. A commit
+   * that replaces a held file removes it here, so the checkpoint never writes over it.
+   */
+  private flushingHeld?: Map<string, Held>;
+  private flushingChanged?: Set<string>;
+  /** Holders of the `_index.lock` flock in this process (a checkpoint running without the turn keeps it). */
+  private holds = 0;
   /** Data bytes committed since the last checkpoint. */
   private dataSince = 0;
   /** In-memory changes were dropped because another process rewrote the drive: replay before the next change. */
@@ -163,7 +224,7 @@ export class DriveStore {
   /** A timed checkpoint is on its way (no other is planned meanwhile); the handle was closed. */
   private queued = false;
   private closed = false;
-  /** The unlocked part of a checkpoint in progress (flushHeld). */
+  /** The unlocked part of a checkpoint in progress (writeSnapshot). */
   private flushing?: Promise<void>;
   /** In-process turn of `locked` (flock alone does not exclude holders in the same process). */
   private turn: Promise<unknown> = Promise.resolve();
@@ -173,7 +234,7 @@ export class DriveStore {
     this.files = driveFilesDir(root, domain, user);
     this.metaFile = driveMetaFile(root, domain, user);
     this.lock = new FileLock(driveIndexLock(root, domain, user));
-    this.journal = new DriveJournal(join(this.drive, '_journal.log'));
+    this.journal = new JournalPair(this.drive);
   }
 
   /**
@@ -226,9 +287,10 @@ export class DriveStore {
 
   /** The bytes of a small file acknowledged but not yet written to disk (see `pending`), if `parts` is one. */
   pendingData(parts: readonly string[]): Buffer | undefined {
-    if (this.pending.size === 0) return undefined;
+    if (this.pending.size === 0 && !this.flushingHeld?.size) return undefined;
     this.fresh();
-    return this.pending.get(this.path(parts))?.data;
+    const path = this.path(parts);
+    return (this.pending.get(path) ?? this.flushingHeld?.get(path))?.data;
   }
 
   /** Read a directory's index (`undefined` when the directory does not exist). Never edit the result. */
@@ -245,7 +307,7 @@ export class DriveStore {
     });
     if (!idx && parts.length === 0) return emptyIndex('');
     if (idx && gen === this.generation) {
-      if (this.cache.size >= CACHE_MAX) for (const k of this.cache.keys()) if (!this.changed.has(k)) this.cache.delete(k);
+      if (this.cache.size >= CACHE_MAX) for (const k of this.cache.keys()) if (!this.changed.has(k) && !this.flushingChanged?.has(k)) this.cache.delete(k);
       this.cache.set(key, idx);
     }
     return idx;
@@ -367,6 +429,7 @@ export class DriveStore {
         if (!r.from) continue;
         renameSync(r.from, r.to);
         this.pending.delete(r.to);
+        this.flushingHeld?.delete(r.to);
       }
       if (large.length) await Promise.all([...new Set([...large.map((r) => dirname(r.to)), ...txn.dirs])].map((d) => fsyncDir(d)));
     } catch (err) {
@@ -376,7 +439,10 @@ export class DriveStore {
     for (const r of txn.renames) {
       if (!r.logged) continue;
       if (r.from) this.unsynced.add(r.to);
-      else this.pending.set(r.to, { data: r.logged, fresh: this.pending.get(r.to)?.fresh ?? r.fresh === true });
+      else {
+        this.pending.set(r.to, { data: r.logged, fresh: this.pending.get(r.to)?.fresh ?? r.fresh === true });
+        this.flushingHeld?.delete(r.to); // superseded: the running checkpoint must not write it
+      }
       this.unsyncedDirs.add(dirname(r.to));
     }
     if (!large.length) for (const d of txn.dirs) this.unsyncedDirs.add(d);
@@ -406,94 +472,145 @@ export class DriveStore {
       this.timer = undefined;
       if (this.closed) return;
       this.queued = true;
-      void (async () => {
-        try {
-          // Most of the work without the lock (commits go on meanwhile), then the rest under it.
-          await this.flushHeld();
-          await this.flushHeld();
-          await this.locked(() => this.checkpoint());
-        } catch {
-          /* tried again after the next change; the journal covers everything meanwhile */
-        } finally {
+      void this.checkpointAside()
+        .catch(() => undefined) // tried again after the next change; the journals cover everything meanwhile
+        .finally(() => {
           this.queued = false;
           if (this.pendingCheckpoint) this.schedule();
-        }
-      })();
+        });
     }, urgent ? 0 : CHECKPOINT_MS);
     this.timer.unref();
   }
 
   /**
-   * The unlocked part of a checkpoint: write and sync the held files that are new, created in
-   * place (never renamed over anything, so a commit running meanwhile — a large upload renamed
-   * onto the same path, a newer version held — always wins), and stop holding those that are
-   * unchanged since. Their directories are synced, and the journal emptied, by the checkpoint.
-   * A delete, move or copy (which start with a checkpoint, awaiting this) never runs alongside.
+   * A checkpoint that holds the lock only to switch journal files and the sets of changes; the
+   * writes and syncs run while commits go on (the flock is kept: no settle by another process
+   * meanwhile). Resolves once the state it covers is durable and its journal file emptied.
    */
-  private flushHeld(): Promise<void> {
-    this.flushing ??= (async () => {
-      const snap = [...this.pending].filter(([, p]) => p.fresh);
-      await Promise.all(snap.map(async ([path, p]) => {
-        if ((await createSynced(path, p.data)) && this.pending.get(path) === p) this.pending.delete(path);
-      }));
-    })().finally(() => {
-      this.flushing = undefined;
+  async checkpointAside(): Promise<void> {
+    let running: Promise<void> | undefined;
+    await this.locked(async () => {
+      await this.flushing?.catch(() => undefined);
+      if (!this.journal.canRotate) return this.checkpoint();
+      if (!this.pendingCheckpoint) return;
+      const snap = await this.snapshot(true);
+      this.holds++;
+      running = this.flushing = this.writeSnapshot(snap).finally(() => {
+        this.flushing = undefined;
+        this.unhold();
+      });
     });
-    return this.flushing;
+    await running;
   }
+
+  /** Test seam: awaited between the steps of a checkpoint (crash-cut tests copy the disk there). */
+  onCheckpointStep?: (step: string) => Promise<void> | void;
 
   /** True while something is ahead of the disk's synced state. */
   private get pendingCheckpoint(): boolean {
-    return this.changed.size > 0 || this.metaChanged || this.pending.size > 0 || this.unsynced.size > 0 || this.unsyncedDirs.size > 0 || this.journal.bytes > 0;
+    return this.changed.size > 0 || this.metaChanged || this.pending.size > 0 || this.unsynced.size > 0 || this.unsyncedDirs.size > 0 || this.journal.bytes > 0 || !this.journal.canRotate;
+  }
+
+  /**
+   * Everything ahead of the disk (changed indexes, held files, unsynced files and directories),
+   * handed to a checkpoint; later changes start from empty sets. With `rotate`, later journal
+   * lines go to the other journal file (lock held: O(1) and one header write).
+   */
+  private async snapshot(rotate: boolean): Promise<Snapshot> {
+    const old = rotate ? await this.journal.rotate() : undefined;
+    const snap: Snapshot = { old, changed: this.changed, meta: this.metaChanged, held: this.pending, files: this.unsynced, dirs: this.unsyncedDirs };
+    this.changed = new Set();
+    this.metaChanged = false;
+    this.pending = new Map();
+    this.unsynced = new Set();
+    this.unsyncedDirs = new Set();
+    this.dataSince = 0;
+    this.flushingHeld = snap.held;
+    this.flushingChanged = snap.changed;
+    return snap;
+  }
+
+  /**
+   * Make a snapshot's state durable, then empty the journal that covered it (`snap.old`, or
+   * both files when it did not rotate: lock held then). Held files are written and synced a few
+   * at a time (a flood of flushes would hold up the journal writes of the commits going on), a
+   * file replaced by a later commit is skipped; the changed indexes and `_meta.json` are written
+   * as they are now (a later change among them is also in the newer journal, whose replay
+   * sets the same absolute values); then every file and directory is synced. On failure
+   * everything returns to the live sets and the journal is kept (the next checkpoint, under the
+   * lock, empties both files).
+   */
+  private async writeSnapshot(snap: Snapshot): Promise<void> {
+    try {
+      const step = async (name: string) => this.onCheckpointStep?.(name);
+      await step('switched');
+      await paced([...snap.held], SYNC_LANES, async ([path, p]) => {
+        if (snap.held.get(path) !== p) return;
+        await putHeld(path, p, snap.held);
+        snap.dirs.add(dirname(path));
+        await step('held file');
+      });
+      for (const key of snap.changed) {
+        const idx = this.cache.get(key);
+        if (!idx) continue;
+        const path = join(this.path(key ? key.split('/') : []), INDEX);
+        const tmp = tempPath(path);
+        try {
+          writeTemp(tmp, JSON.stringify(idx) + '\n');
+          renameSync(tmp, path);
+        } catch (err) {
+          rmSync(tmp, { force: true });
+          if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue; // its directory went away since
+          throw err;
+        }
+        snap.files.add(path);
+        snap.dirs.add(dirname(path));
+      }
+      if (snap.meta && this.meta) {
+        const tmp = tempPath(this.metaFile);
+        this.metaSig = writeTemp(tmp, JSON.stringify(this.meta, null, 1) + '\n');
+        renameSync(tmp, this.metaFile);
+        snap.files.add(this.metaFile);
+        snap.dirs.add(this.drive);
+      }
+      await step('indexes written');
+      await paced([...snap.files], SYNC_LANES, (f) => syncIfThere(f, false));
+      await step('files synced');
+      await paced([...snap.dirs], SYNC_LANES, (d) => syncIfThere(d, true));
+      await step('directories synced');
+      if (snap.old) await this.journal.finish(snap.old);
+      else await this.journal.clear();
+      await step('journal emptied');
+    } catch (err) {
+      for (const k of snap.changed) this.changed.add(k);
+      if (snap.meta) this.metaChanged = true;
+      for (const [path, p] of snap.held) if (!this.pending.has(path)) this.pending.set(path, p);
+      for (const f of snap.files) this.unsynced.add(f);
+      for (const d of snap.dirs) this.unsyncedDirs.add(d);
+      throw err;
+    } finally {
+      this.flushingHeld = undefined;
+      this.flushingChanged = undefined;
+    }
+  }
+
+  /** Release one hold of the flock (see `holds`). */
+  private unhold(): void {
+    if (--this.holds === 0) this.lock.release();
   }
 
   /**
    * Write every index changed in memory and `_meta.json` (temp + rename), fsync them with the
    * data files and directories written since the last checkpoint, then empty the journal
-   * (lock held). A crash at any point leaves the journal to replay over whatever was written.
+   * (lock held; a checkpoint running without it is awaited first). A crash at any point leaves
+   * the journal to replay over whatever was written.
    */
   async checkpoint(): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
     await this.flushing?.catch(() => undefined);
     if (!this.pendingCheckpoint) return;
-    // Small files held in memory: written and synced in parallel (off the event loop), then read from disk.
-    const files0 = [...this.pending];
-    await Promise.all(files0.map(([path, p]) => putFileSynced(path, p.data, p.fresh)));
-    for (const [path, p] of files0) if (this.pending.get(path) === p) this.pending.delete(path);
-    for (const key of this.changed) {
-      const idx = this.cache.get(key);
-      if (!idx) continue;
-      const path = join(this.path(key ? key.split('/') : []), INDEX);
-      const tmp = tempPath(path);
-      try {
-        writeTemp(tmp, JSON.stringify(idx) + '\n');
-        renameSync(tmp, path);
-      } catch (err) {
-        rmSync(tmp, { force: true });
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue; // its directory went away since
-        throw err;
-      }
-      this.unsynced.add(path);
-      this.unsyncedDirs.add(dirname(path));
-    }
-    if (this.metaChanged && this.meta) {
-      const tmp = tempPath(this.metaFile);
-      this.metaSig = writeTemp(tmp, JSON.stringify(this.meta, null, 1) + '\n');
-      renameSync(tmp, this.metaFile);
-      this.unsynced.add(this.metaFile);
-      this.unsyncedDirs.add(this.drive);
-    }
-    this.changed.clear();
-    this.metaChanged = false;
-    const files = [...this.unsynced];
-    const dirs = [...this.unsyncedDirs];
-    await Promise.all(files.map((f) => syncIfThere(f, false)));
-    await Promise.all(dirs.map((d) => syncIfThere(d, true)));
-    await this.journal.clear();
-    for (const f of files) this.unsynced.delete(f);
-    for (const d of dirs) this.unsyncedDirs.delete(d);
-    this.dataSince = 0;
+    await this.writeSnapshot(await this.snapshot(this.journal.canRotate));
   }
 
   /**
@@ -538,10 +655,13 @@ export class DriveStore {
    * and reload from the result.
    */
   private async recover(): Promise<void> {
+    await this.flushing?.catch(() => undefined);
     this.forgetCache();
     this.changed.clear();
     this.metaChanged = false;
     this.pending.clear(); // rewritten from the journal by the replay
+    this.unsynced.clear();
+    this.unsyncedDirs.clear();
     try {
       const entries = await this.journal.entries();
       if (entries.length) await replayJournal(this.files, this.metaFile, entries);
@@ -618,13 +738,20 @@ export class DriveStore {
   async locked<T>(fn: () => Promise<T>): Promise<T> {
     await this.init();
     const run = this.turn.then(async () => {
-      await this.lock.acquire();
+      if (this.holds++ === 0) {
+        try {
+          await this.lock.acquire();
+        } catch (err) {
+          this.holds--;
+          throw err;
+        }
+      }
       try {
         this.fresh();
         if (this.stale) await this.recover();
         return await fn();
       } finally {
-        this.lock.release();
+        this.unhold();
       }
     });
     this.turn = run.catch(() => undefined);

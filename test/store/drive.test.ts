@@ -5,12 +5,12 @@
  * checks that every directory's index equals a fresh walk of the files.
  */
 import t from 'tap';
-import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync, renameSync, rmSync, mkdirSync, unlinkSync, existsSync, openSync, writeSync, closeSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync, renameSync, rmSync, mkdirSync, unlinkSync, existsSync, openSync, writeSync, closeSync, cpSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { DriveStore, walkTotals, type DirIndex } from '../../src/store/drive.js';
-import { DriveJournal } from '../../src/store/drive-journal.js';
+import { DriveJournal, JournalPair } from '../../src/store/drive-journal.js';
 import { verifyMailRoot } from '../../src/main/verify.js';
 
 const etag = (data: string): string => `"${createHash('sha256').update(data).digest('hex').slice(0, 32)}"`;
@@ -65,7 +65,7 @@ async function consistent(t: Tap.Test, store: DriveStore, what: string): Promise
 }
 
 /** The journal's live lines (a checkpoint starts a new generation; older lines stay behind it but no longer count). */
-const journalLines = (store: DriveStore) => new DriveJournal(join(store.drive, '_journal.log')).entries();
+const journalLines = (store: DriveStore) => new JournalPair(store.drive).entries();
 /** The text of the journal's live lines. */
 const journalText = async (store: DriveStore): Promise<string> => JSON.stringify(await journalLines(store));
 
@@ -300,6 +300,19 @@ function onDisk(store: DriveStore): Record<string, unknown> {
   return out;
 }
 
+/** Both journal files as they are now; the returned function writes them back. */
+function saveJournals(store: DriveStore): () => void {
+  const saved = JOURNALS.map((n) => [join(store.drive, n), existsSync(join(store.drive, n)) ? readFileSync(join(store.drive, n)) : undefined] as const);
+  return () => {
+    for (const [path, data] of saved) {
+      if (data) writeFileSync(path, data);
+      else rmSync(path, { force: true });
+    }
+  };
+}
+
+const JOURNALS = ['_journal.log', '_journal.2.log'];
+
 const reopen = (store: DriveStore): DriveStore => new DriveStore(join(store.drive, '../../../../..'), 'example.com', 'alice');
 
 t.test('small PUTs are served from memory before the checkpoint and survive a kill -9', async (t) => {
@@ -363,12 +376,12 @@ t.test('a checkpoint cut before the journal was emptied replays to the same stat
   await store.locked(() => store.mkdir(['n1', 'empty'], false));
   await store.locked(() => store.setProps(['docs', 'a.txt'], { '{urn:x}p': 'v' }, []));
   await putHeld(store, 'docs/sub/b.txt', 'bravo, rewritten');
-  const journal = readFileSync(join(store.drive, '_journal.log'));
+  const journal = saveJournals(store);
   await store.locked(() => store.checkpoint());
   const after = onDisk(store);
   await store.abandon();
   // Cut mid-checkpoint: some indexes and files written, others not; the journal still whole.
-  writeFileSync(join(store.drive, '_journal.log'), journal);
+  journal();
   writeFileSync(join(store.files, '_index.json'), JSON.stringify(before['/']));
   writeFileSync(store.metaFile, JSON.stringify(before._meta));
   unlinkSync(join(store.files, 'n1/n2/deep.txt'));
@@ -382,7 +395,7 @@ t.test('a checkpoint cut before the journal was emptied replays to the same stat
   await consistent(t, again, 'after a cut checkpoint');
   await again.abandon();
   // And again over its own result (a crash during the replay's own checkpoint).
-  writeFileSync(join(store.drive, '_journal.log'), journal);
+  journal();
   const third = reopen(store);
   await third.init();
   t.same(onDisk(third), after, 'replaying twice changes nothing');
@@ -392,26 +405,105 @@ t.test('a checkpoint cut before the journal was emptied replays to the same stat
   await third.close();
 });
 
-t.test('held files flushed without the lock never overwrite a change committed meanwhile', async (t) => {
+t.test('held files written by a checkpoint aside never overwrite a change committed meanwhile', async (t) => {
   const { store } = await seeded(t);
-  const flush = () => (store as unknown as { flushHeld(): Promise<void> }).flushHeld();
   const large = async (path: string, body: string) => {
     const tmp = store.tempFile();
     writeFileSync(tmp, body);
     await store.locked(() => store.commitFile(path.split('/'), tmp, { size: body.length, etag: etag(body), content_type: 'text/plain' }, true));
   };
+  const round = async (commits: () => Promise<void>) => {
+    let started!: () => void;
+    const switched = new Promise<void>((r) => (started = r));
+    store.onCheckpointStep = (step) => (step === 'switched' ? started() : undefined);
+    const aside = store.checkpointAside();
+    await switched;
+    await commits();
+    await aside;
+    store.onCheckpointStep = undefined;
+  };
   await putHeld(store, 'race/a.txt', 'small a');
   await putHeld(store, 'race/b.txt', 'small b');
   await putHeld(store, 'race/c.txt', 'small c');
-  // A large upload onto a held path while the flush runs, in both orders; a newer held version too.
-  await Promise.all([flush(), large('race/a.txt', 'LARGE A, synced on its own')]);
-  await Promise.all([large('race/b.txt', 'LARGE B, synced on its own'), flush()]);
-  await Promise.all([flush(), putHeld(store, 'race/c.txt', 'small c, newer')]);
+  await putHeld(store, 'c.bin', 'charlie, held');
+  // Commits between the journal switch and the writes: a large upload onto a held path (new and
+  // overwritten), a newer held version; each must win over what the checkpoint holds.
+  await round(async () => {
+    await large('race/a.txt', 'LARGE A, synced on its own');
+    await large('c.bin', 'LARGE C, synced on its own');
+    await putHeld(store, 'race/c.txt', 'small c, newer');
+  });
   t.equal(store.pendingData(['race', 'a.txt']), undefined, 'a file replaced by a large upload is no longer held');
-  await consistent(t, store, 'after flushes racing commits');
+  t.equal(store.pendingData(['race', 'c.txt'])?.toString(), 'small c, newer', 'the newer version is held');
   t.equal(readFileSync(join(store.files, 'race/a.txt'), 'utf8'), 'LARGE A, synced on its own');
-  t.equal(readFileSync(join(store.files, 'race/b.txt'), 'utf8'), 'LARGE B, synced on its own');
+  t.equal(readFileSync(join(store.files, 'c.bin'), 'utf8'), 'LARGE C, synced on its own');
+  t.equal(readFileSync(join(store.files, 'race/b.txt'), 'utf8'), 'small b', 'an untouched held file is written');
+  t.ok((await journalLines(store)).length > 0, 'the commits made meanwhile are still in the journal');
+  // The same while the held files are being written (a commit after each one).
+  await putHeld(store, 'race/d.txt', 'small d');
+  await putHeld(store, 'race/e.txt', 'small e');
+  await putHeld(store, 'race/f.txt', 'small f');
+  let n = 0;
+  store.onCheckpointStep = async (step) => {
+    if (step !== 'held file') return;
+    n++;
+    if (n === 1) await large('race/e.txt', 'LARGE E');
+    if (n === 2) await putHeld(store, 'race/f.txt', 'small f, newer');
+  };
+  await store.checkpointAside();
+  store.onCheckpointStep = undefined;
+  await consistent(t, store, 'after checkpoints racing commits');
   t.equal(readFileSync(join(store.files, 'race/c.txt'), 'utf8'), 'small c, newer', 'the newer held version wins');
+  t.equal(readFileSync(join(store.files, 'race/e.txt'), 'utf8'), 'LARGE E');
+  t.equal(readFileSync(join(store.files, 'race/f.txt'), 'utf8'), 'small f, newer');
+  await store.close();
+});
+
+t.test('a checkpoint aside cut at every step, with commits going on, replays to what was acknowledged, twice', async (t) => {
+  const { root, store } = await seeded(t);
+  const acked = new Map<string, string>([['docs/a.txt', 'alpha'], ['docs/sub/b.txt', 'bravo!'], ['c.bin', 'charlie'], ['photos/2026/d.jpg', 'delta delta']]);
+  const ack = async (path: string, body: string) => {
+    await putHeld(store, path, body);
+    acked.set(path, body);
+  };
+  for (let i = 0; i < 6; i++) await ack(`cut/f${i}.txt`, `first ${i}`);
+  await ack('docs/a.txt', 'alpha, held');
+  await store.locked(() => store.mkdir(['cut', 'empty'], false));
+  // At every step: a copy of the drive as a kill -9 leaves it, then more commits (into the newer journal).
+  const images: { step: string; dir: string; acked: Map<string, string> }[] = [];
+  let k = 0;
+  // One step at a time (the checkpoint writes two files at once): an image never catches a
+  // commit whose line is durable but not yet acknowledged.
+  let turn = Promise.resolve();
+  store.onCheckpointStep = (step) => (turn = turn.then(async () => {
+    const dir = join(root, `image-${k++}`);
+    cpSync(store.drive, dir, { recursive: true });
+    images.push({ step, dir, acked: new Map(acked) });
+    await ack(`cut/g${k}.txt`, `during ${step}`);
+    await ack(`cut/f${k % 6}.txt`, `rewritten during ${step}`);
+  }));
+  await store.checkpointAside();
+  store.onCheckpointStep = undefined;
+  t.ok(images.length >= 10, `cut at ${images.length} steps`);
+  t.same([...new Set(images.map((i) => i.step))], ['switched', 'held file', 'indexes written', 'files synced', 'directories synced', 'journal emptied']);
+  for (const image of images) {
+    const users = join(image.dir, '..', `root-${images.indexOf(image)}`, 'domains/example.com/users/alice');
+    mkdirSync(users, { recursive: true });
+    renameSync(image.dir, join(users, 'drive'));
+    const imageRoot = join(users, '../../../..');
+    const journals = JOURNALS.map((n) => [join(users, 'drive', n), existsSync(join(users, 'drive', n)) ? readFileSync(join(users, 'drive', n)) : undefined] as const);
+    for (let pass = 1; pass <= 2; pass++) {
+      if (pass === 2) for (const [path, data] of journals) if (data) writeFileSync(path, data); // a crash during the replay's own checkpoint
+      const again = new DriveStore(imageRoot, 'example.com', 'alice');
+      await again.init();
+      for (const [path, body] of image.acked) {
+        t.equal(readFileSync(join(again.files, path), 'utf8'), body, `cut after "${image.step}" (replay ${pass}): ${path} as acknowledged`);
+      }
+      await consistent(t, again, `cut after "${image.step}" (replay ${pass})`);
+      await again.abandon();
+    }
+  }
+  await consistent(t, store, 'the live store after the checkpoint');
   await store.close();
 });
 
