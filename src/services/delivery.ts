@@ -107,6 +107,20 @@ export function defaultResolver(opts: { servers?: string[]; timeoutMs?: number }
   };
 }
 
+let dateSecond = -1;
+let dateText = '';
+
+/** Now as an RFC 5322 date (`Thu, 26 Nov 2026 01:02:03 +0000`), formatted once per second. */
+function receivedDate(): string {
+  const now = Date.now();
+  const sec = Math.floor(now / 1000);
+  if (sec !== dateSecond) {
+    dateSecond = sec;
+    dateText = new Date(sec * 1000).toUTCString().replace('GMT', '+0000');
+  }
+  return dateText;
+}
+
 /** Local delivery and recipient resolution. */
 export class DeliveryService {
   /** iMIP intake: run after a message with text/calendar parts lands in a user's folder. */
@@ -115,6 +129,8 @@ export class DeliveryService {
   resolver: DNSResolver = defaultResolver();
   /** Recent SPF/DMARC headers of unsigned mail, by (ip, helo, sender, From addresses). */
   private readonly authCache = new Map<string, { until: number; headers: string; resolver: DNSResolver }>();
+  /** From values lately seen in unsigned mail -> their addresses (the authCache key needs them). */
+  private readonly fromCache = new Map<string, string[]>();
   /** Temp files for received messages, created ahead on the thread pool (made on first delivery). */
   private temps: TempFileReserve | undefined;
 
@@ -158,7 +174,7 @@ export class DeliveryService {
   receivedHeader(c: ClientInfo): string {
     const helo = (c.helo || 'unknown').replace(/[^\x21-\x7e]/g, '');
     const forPart = c.recipient ? `\r\n\tfor <${c.recipient}>` : '';
-    return `Received: from ${helo} ([${c.ip}])\r\n\tby ${this.deps.config.hostname} (rmail) with ${c.protocol} id ${c.id}${forPart};\r\n\t${new Date().toUTCString().replace('GMT', '+0000')}\r\n`;
+    return `Received: from ${helo} ([${c.ip}])\r\n\tby ${this.deps.config.hostname} (rmail) with ${c.protocol} id ${c.id}${forPart};\r\n\t${receivedDate()}\r\n`;
   }
 
   /**
@@ -202,16 +218,27 @@ export class DeliveryService {
     const mta = this.deps.config.hostname;
     const helo = c.helo && !isIP(c.helo) ? c.helo : `[${c.helo || c.ip}]`;
     const fromLine = /^from:[ \t]*((?:.*)(?:\r?\n[ \t].*)*)/im.exec(head.slice(0, head.search(/\r?\n\r?\n/) >>> 0));
-    const from = fromLine ? addressparser(fromLine[1]!.replace(/\r?\n/g, ''), { flatten: true }).map((a) => a.address).filter(Boolean) as string[] : [];
+    const from = fromLine ? this.fromAddresses(fromLine[1]!.replace(/\r?\n/g, '')) : [];
     // The headers depend only on these inputs (and DNS): a sender's next messages reuse them for a while.
     const key = [c.ip, helo, c.sender, ...from].join('\0').toLowerCase();
     const hit = this.authCache.get(key);
     if (hit && hit.until > Date.now() && hit.resolver === this.resolver) return hit.headers;
     const resolver = this.resolver;
-    const headers = await this.checkUnsigned(from, helo, c);
+    const headers = await this.checkUnsigned([...from], helo, c);
     if (this.authCache.size >= AUTH_CACHE_MAX) this.authCache.clear();
     this.authCache.set(key, { until: Date.now() + AUTH_CACHE_MS, headers, resolver });
     return headers;
+  }
+
+  /** The addresses of a From value (a sender's next messages carry the same value: parsed once a while). */
+  private fromAddresses(value: string): string[] {
+    let list = this.fromCache.get(value);
+    if (!list) {
+      list = addressparser(value, { flatten: true }).map((a) => a.address).filter(Boolean) as string[];
+      if (this.fromCache.size >= AUTH_CACHE_MAX) this.fromCache.clear();
+      if (value.length <= 1000) this.fromCache.set(value, list);
+    }
+    return list;
   }
 
   private async checkUnsigned(from: string[], helo: string, c: ClientInfo): Promise<string> {

@@ -17,9 +17,13 @@ import { unsyncedFile, type UnsyncedFile } from '../store/mail/files.js';
 
 const MEMORY_LIMIT = 1024 * 1024;
 
-/** A unique temp file name under tmpDir(root). */
+/** This process's part of temp names (random), then a counter: unique without a random draw per file. */
+const TEMP_PREFIX = `${Date.now().toString(36)}-${randomBytes(6).toString('hex')}`;
+let tempCounter = 0;
+
+/** A unique temp file name under tmpDir(root) (files are created O_EXCL, so a clash is an error, never an overwrite). */
 export const tempFile = (root: string, tag: string): string =>
-  join(tmpDir(root), `${tag}-${Date.now().toString(36)}-${randomBytes(6).toString('hex')}.tmp`);
+  join(tmpDir(root), `${tag}-${TEMP_PREFIX}-${(tempCounter++).toString(36)}.tmp`);
 
 /** The bytes of one received message. */
 export class Spool {

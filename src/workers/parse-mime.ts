@@ -38,15 +38,35 @@ function isAttachment(l: Leaf, bodyLeaf: Leaf | undefined): boolean {
   return p.type !== 'text' && p.type !== 'multipart';
 }
 
+/** ECMAScript's `\s` (WhiteSpace and LineTerminator): what `/\s+/g` collapses and `trim` removes. */
+export function isSpace(c: number): boolean {
+  if (c < 0x80) return c === 0x20 || (c >= 0x09 && c <= 0x0d);
+  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029
+    || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+}
+
 /**
- * The first PREVIEW_CHARS of the text with whitespace collapsed, looking only at as much of the
- * text as that needs (collapsing is local, so a window that yields more than enough is exact).
+ * The first PREVIEW_CHARS of the text with whitespace collapsed: exactly
+ * `text.replace(/\s+/g, ' ').trim().slice(0, PREVIEW_CHARS)`, built from the words it needs
+ * (one pass over as much of the text as the preview takes; no window copies, no regex).
  */
 export function previewOf(text: string): string {
-  for (let n = 1024; ; n *= 4) {
-    const s = text.slice(0, n).replace(/\s+/g, ' ').trim();
-    if (s.length > PREVIEW_CHARS || n >= text.length) return s.slice(0, PREVIEW_CHARS);
+  const n = text.length;
+  let out = '';
+  let i = 0;
+  while (i < n) {
+    while (i < n && isSpace(text.charCodeAt(i))) i++;
+    if (i >= n) break;
+    if (out.length) out += ' ';
+    const room = PREVIEW_CHARS - out.length;
+    if (room <= 0) break;
+    let j = i;
+    while (j < n && j - i < room && !isSpace(text.charCodeAt(j))) j++;
+    out += text.slice(i, j);
+    if (out.length >= PREVIEW_CHARS) break;
+    i = j;
   }
+  return out.length > PREVIEW_CHARS ? out.slice(0, PREVIEW_CHARS) : out;
 }
 
 /** Compute the summary of one message. */

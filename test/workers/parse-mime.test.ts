@@ -1,5 +1,5 @@
 import t from 'tap';
-import { summarize, previewOf } from '../../src/workers/parse-mime.js';
+import { summarize, previewOf, isSpace } from '../../src/workers/parse-mime.js';
 import type { MimePart } from '../../src/common/mail.js';
 
 const crlf = (s: string) => Buffer.from(s.replace(/\n/g, '\r\n'), 'latin1');
@@ -108,6 +108,39 @@ t.test('the preview looks at a window of the text yet equals collapsing the whol
     'x'.repeat(1023) + '   \r\n  ' + 'y'.repeat(300), ' '.repeat(5000) + 'z', 'a b\u00a0c '.repeat(500),
   ];
   for (const c of cases) t.equal(previewOf(c), whole(c), `case of ${c.length} chars`);
+  // every Unicode space and line terminator, surrogate pairs cut at the limit, random mixes
+  const spaces = [...'\t\n\v\f\r \u00a0\u1680\u2000\u2005\u200a\u2028\u2029\u202f\u205f\u3000\ufeff'];
+  const odd = [
+    spaces.join('') + 'x' + spaces.join(''), '\u180ea\u180e b', '\u200bzero\u200bwidth', 'a'.repeat(199) + '\u{1F600}' + 'b',
+    'a'.repeat(198) + ' \u{1F600}', ' '.repeat(3) + 'w'.repeat(5000), 'a'.repeat(200) + ' b', 'a'.repeat(199) + ' b', 'a'.repeat(199) + '   ',
+  ];
+  let seed = 7;
+  const rnd = (k: number) => (seed = (seed * 1103515245 + 12345) % 2147483648) % k;
+  const alphabet = [...spaces, 'a', 'b', 'é', '\u{1F600}', '\u0000', '\u180e', '\u200b'];
+  for (let k = 0; k < 300; k++) odd.push(Array.from({ length: rnd(600) }, () => alphabet[rnd(alphabet.length)]).join(''));
+  // (the names carry no raw text: a U+2028 or NUL in a test name breaks the TAP stream)
+  const wrong = odd.filter((c) => previewOf(c) !== whole(c));
+  t.same(wrong.map((c) => [...c].map((ch) => ch.codePointAt(0)!.toString(16)).join(' ')), [], `${odd.length} odd cases`);
+  const differ: string[] = [];
+  for (let c = 0; c < 0x10000; c++) if (isSpace(c) !== /\s/.test(String.fromCharCode(c))) differ.push(c.toString(16));
+  t.same(differ, [], 'isSpace is \\s for every UTF-16 code unit');
   const msg = Buffer.from(`Subject: s\r\n\r\n${'\r\n'.repeat(3000)}${'The quick  brown fox.\r\n'.repeat(500)}`);
   t.equal(summarize(msg).preview, whole('The quick  brown fox.\r\n'.repeat(500)), 'summary preview after 3000 blank lines');
+});
+
+t.test('address headers parsed lately answer the same list as a fresh parse', async (t) => {
+  const { parseAddresses, parseAddressesNow } = await import('../../src/workers/mime/envelope.js');
+  const values = [
+    'a@example.com', '"Bob, B." <bob@example.com>, carol@example.com', '=?utf-8?b?SsO2cmc=?= <j@example.com>',
+    'undisclosed-recipients:;', 'Group: x@y.z, "Q" <q@r.s>;, tail@t.u', '<>', '"" <@>', 'no at sign', '(comment) a@b (c)',
+    'x'.repeat(1200) + '@long.example', ',,,', '"unterminated <a@b>',
+  ];
+  for (let round = 0; round < 3; round++) {
+    for (const v of values) t.same(parseAddresses(v), parseAddressesNow(v), `round ${round}: ${v.slice(0, 30)}`);
+  }
+  const msg = Buffer.from('From: "Ann" <ann@example.com>\r\nTo: bob@example.com\r\nSubject: s\r\n\r\nhello  there\r\n');
+  const first = JSON.stringify(summarize(msg));
+  t.equal(JSON.stringify(summarize(msg)), first, 'the summary JSON of a message is the same the second time');
+  const s = summarize(msg);
+  t.ok(Object.isFrozen(s.envelope.from), 'a remembered list cannot be changed by a holder');
 });

@@ -13,9 +13,30 @@ function flatten(list: Parsed[]): Parsed[] {
   return list.flatMap((a) => (a.group ? flatten(a.group) : [a]));
 }
 
-/** Parse an address list header into ENVELOPE addresses (groups flattened). */
+/** Address headers parsed lately, by raw value: a sender's From and a recipient's To repeat across messages. */
+const parsedAddresses = new Map<string, readonly EnvelopeAddress[]>();
+const MEMO_MAX = 2000;
+const MEMO_VALUE_MAX = 1000;
+
+/**
+ * Parse an address list header into ENVELOPE addresses (groups flattened). A value seen lately
+ * answers the same (frozen) list as before without parsing again: the parse is a pure function
+ * of the value, and summaries only serialize what they hold.
+ */
 export function parseAddresses(value: string | null): EnvelopeAddress[] {
   if (!value) return [];
+  if (value.length > MEMO_VALUE_MAX) return parseAddressesNow(value);
+  const hit = parsedAddresses.get(value);
+  if (hit) return hit as EnvelopeAddress[];
+  const list = parseAddressesNow(value);
+  for (const a of list) Object.freeze(a);
+  if (parsedAddresses.size >= MEMO_MAX) parsedAddresses.clear();
+  parsedAddresses.set(value, Object.freeze(list));
+  return list;
+}
+
+/** The parse itself, every time (exported for the test that compares it with the memo). */
+export function parseAddressesNow(value: string): EnvelopeAddress[] {
   let parsed: Parsed[];
   try {
     parsed = addressparser(value) as Parsed[];
