@@ -175,6 +175,9 @@ async function putHeld(path: string, p: Held, held: Map<string, Held>): Promise<
   }
 }
 
+/** How long a read trusts the cache without looking for another process's rewrite of the drive (see `fresh`). */
+const FRESH_MS = 100;
+
 /** How long a drive directory found missing is taken as missing without another stat. */
 const ABSENT_TRUST_MS = 2_000;
 
@@ -193,6 +196,8 @@ export class DriveStore {
   private meta?: DriveMeta;
   /** Identity of `_meta.json` as this process last wrote or read it: another writer changes it. */
   private metaSig = '';
+  /** When `fresh` last looked at `_meta.json` (performance.now()). */
+  private freshAt = -Infinity;
   /** Bumped whenever the cache changes: a read that started earlier must not fill it. */
   private generation = 0;
   /** Keys of indexes changed in memory since the last checkpoint (and whether `_meta.json` is). */
@@ -241,7 +246,12 @@ export class DriveStore {
    * Notice another process's rewrite of the drive (`_meta.json` replaced: a settle by verify or
    * backup, a rebuild): drop the cache (one stat; sync: it never waits for the disk).
    */
-  private fresh(): void {
+  private fresh(force = false): void {
+    // Reads look at most every FRESH_MS (the stat was most of a request's system calls);
+    // writers, holding the lock, always do.
+    const t = performance.now();
+    if (!force && t - this.freshAt < FRESH_MS) return;
+    this.freshAt = t;
     let sig = '';
     try {
       sig = sigOf(statSync(this.metaFile, { bigint: true }));
@@ -747,7 +757,7 @@ export class DriveStore {
         }
       }
       try {
-        this.fresh();
+        this.fresh(true);
         if (this.stale) await this.recover();
         return await fn();
       } finally {
