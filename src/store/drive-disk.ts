@@ -1,6 +1,6 @@
-/** File steps of the drive store (drive.ts): unsynced temp writes, synced small files, fsync helpers. */
-import { promises as fsp, openSync, writeSync, fstatSync, closeSync, fdatasync } from 'node:fs';
-import { fsyncDir } from './atomic.js';
+/** File steps of the drive store (drive.ts): unsynced writes of small files and temps, fsync helpers. */
+import { promises as fsp, openSync, writeSync, fstatSync, closeSync, renameSync, rmSync } from 'node:fs';
+import { tempPath, fsyncDir } from './atomic.js';
 
 /** The identity of a file's current version (changes with every rename over it). */
 export const sigOf = (st: { ino: bigint; mtimeNs: bigint; size: bigint }): string => `${st.ino}:${st.mtimeNs}:${st.size}`;
@@ -44,26 +44,34 @@ export async function syncIfThere(path: string, dir: boolean): Promise<void> {
 
 
 /**
- * Create `path` with `data`, synced (not its directory entry); false when something is already
- * there (or its directory is gone). The open and the write are synchronous (page cache only,
- * cheaper than two thread-pool round trips); only the fdatasync waits for the disk, off the
- * event loop.
+ * Put a small file's bytes at `path`, not synced (a checkpoint syncs it and its directory):
+ * created in place when nothing was there (`fresh`), else through a temp renamed over it (a
+ * reader of the old version keeps it whole). Synchronous: page cache only.
  */
-export async function createSynced(path: string, data: Buffer): Promise<boolean> {
-  let fd: number;
+export function putFileUnsynced(path: string, data: Buffer, fresh: boolean): void {
+  if (fresh) {
+    try {
+      return writeAll(path, data, 'wx');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+  }
+  const tmp = tempPath(path);
   try {
-    fd = openSync(path, 'wx', 0o600);
+    writeAll(tmp, data, 'w');
+    renameSync(tmp, path);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST' || code === 'ENOENT' || code === 'ENOTDIR') return false;
+    rmSync(tmp, { force: true });
     throw err;
   }
+}
+
+function writeAll(path: string, data: Buffer, flag: string): void {
+  const fd = openSync(path, flag, 0o600);
   try {
     let off = 0;
     while (off < data.length) off += writeSync(fd, data, off, data.length - off);
-    await new Promise<void>((resolve, reject) => fdatasync(fd, (err) => (err ? reject(err) : resolve())));
   } finally {
     closeSync(fd);
   }
-  return true;
 }

@@ -33,7 +33,8 @@ import { join, dirname, sep, relative } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { writeJsonDurable, readJson, fsyncDir, FileLock, tempPath } from './atomic.js';
 import { DriveTxn, overlay, countersOf, type StagedFile } from './drive-txn.js';
-import { sigOf, writeTemp, createSynced, syncFile, syncIfThere } from './drive-disk.js';
+import { sigOf, writeTemp, putFileUnsynced, syncFile, syncIfThere } from './drive-disk.js';
+import { syncPaths, putSynced, type PutOp, type PutResult } from './drive-sync.js';
 import { driveDir, driveFilesDir, driveMetaFile, driveIndexLock } from './layout.js';
 import { JournalPair, rollForward, rebuildTree, replayJournal, type DirRedo, type DriveJournal } from './drive-journal.js';
 import { ConflictError, NotFoundError, HttpError } from '../common/errors.js';
@@ -150,29 +151,10 @@ async function paced<T>(items: T[], lanes: number, fn: (item: T) => Promise<void
   }));
 }
 
-/**
- * Write a held file and sync it, unless a later commit replaced it meanwhile (it is then gone
- * from `held`): created in place when nothing was there, else a synced temp renamed over it,
- * the check and the rename in one turn of the event loop (commits rename on it too).
- */
-async function putHeld(path: string, p: Held, held: Map<string, Held>): Promise<void> {
-  if (p.fresh && (await createSynced(path, p.data))) {
-    if (held.get(path) === p) held.delete(path);
-    return;
-  }
-  if (held.get(path) !== p) return;
-  const tmp = tempPath(path);
-  let renamed = false;
-  try {
-    if (!(await createSynced(tmp, p.data))) throw new Error(`drive checkpoint: cannot create ${tmp}`);
-    if (held.get(path) === p) {
-      renameSync(tmp, path);
-      renamed = true;
-      held.delete(path);
-    }
-  } finally {
-    if (!renamed) rmSync(tmp, { force: true });
-  }
+/** Files and directories synced by the event loop's own calls, SYNC_LANES at a time (when the sync worker cannot run). */
+async function syncHere(files: string[], dirs: string[]): Promise<void> {
+  await paced(files, SYNC_LANES, (f) => syncIfThere(f, false));
+  await paced(dirs, SYNC_LANES, (d) => syncIfThere(d, true));
 }
 
 /** How long a read trusts the cache without looking for another process's rewrite of the drive (see `fresh`). */
@@ -542,24 +524,22 @@ export class DriveStore {
 
   /**
    * Make a snapshot's state durable, then empty the journal that covered it (`snap.old`, or
-   * both files when it did not rotate: lock held then). Held files are written and synced a few
-   * at a time (a flood of flushes would hold up the journal writes of the commits going on), a
-   * file replaced by a later commit is skipped; the changed indexes and `_meta.json` are written
-   * as they are now (a later change among them is also in the newer journal, whose replay
-   * sets the same absolute values); then every file and directory is synced. On failure
-   * everything returns to the live sets and the journal is kept (the next checkpoint, under the
-   * lock, empties both files).
+   * both files when it did not rotate: lock held then). Held files are written into place
+   * without a sync, each in one turn of the event loop with the check that no later commit
+   * replaced it (a commit renames in one turn too), WRITE_SLICE per turn; the changed indexes
+   * and `_meta.json` are written as they are now (a later change among them is also in the
+   * newer journal, whose replay sets the same absolute values); then the sync worker fdatasyncs
+   * every file, then every directory, one at a time (a flood of flushes would hold up the
+   * journal writes of the commits going on). Until the journal is emptied it covers all of it.
+   * On failure everything not yet written returns to the live sets and the journal is kept
+   * (the next checkpoint, under the lock, empties both files).
    */
   private async writeSnapshot(snap: Snapshot): Promise<void> {
     try {
       const step = async (name: string) => this.onCheckpointStep?.(name);
       await step('switched');
-      await paced([...snap.held], SYNC_LANES, async ([path, p]) => {
-        if (snap.held.get(path) !== p) return;
-        await putHeld(path, p, snap.held);
-        snap.dirs.add(dirname(path));
-        await step('held file');
-      });
+      await this.writeHeld(snap);
+      await step('held files written');
       for (const key of snap.changed) {
         const idx = this.cache.get(key);
         if (!idx) continue;
@@ -584,9 +564,11 @@ export class DriveStore {
         snap.dirs.add(this.drive);
       }
       await step('indexes written');
-      await paced([...snap.files], SYNC_LANES, (f) => syncIfThere(f, false));
+      const files = [...snap.files];
+      const dirs = [...snap.dirs];
+      await syncPaths(files).catch(() => syncHere(files, []));
       await step('files synced');
-      await paced([...snap.dirs], SYNC_LANES, (d) => syncIfThere(d, true));
+      await syncPaths(dirs).catch(() => syncHere([], dirs));
       await step('directories synced');
       if (snap.old) await this.journal.finish(snap.old);
       else await this.journal.clear();
@@ -601,6 +583,55 @@ export class DriveStore {
     } finally {
       this.flushingHeld = undefined;
       this.flushingChanged = undefined;
+    }
+  }
+
+  /**
+   * Write and sync a snapshot's held files (on the disk worker; on the event loop when it
+   * cannot run). A new file is created in place, its name
+   * taken with O_EXCL: a file a later commit renamed there first wins. Any other goes through a
+   * synced temp, renamed over the file only if no later commit replaced it meanwhile (the
+   * check and the rename in one turn of the event loop; commits rename in one turn too). A
+   * written file is read from disk from then on.
+   */
+  private async writeHeld(snap: Snapshot): Promise<void> {
+    const todo = [...snap.held];
+    const ops: PutOp[] = todo.map(([path, p]) => ({ path, data: p.data, ...(p.fresh ? {} : { tmp: tempPath(path) }) }));
+    const results = await putSynced(ops).catch(() => undefined);
+    if (!results) {
+      // The worker cannot run: here, one file per turn, written unsynced (synced with the indexes).
+      for (const [path, p] of todo) {
+        if (snap.held.get(path) !== p) continue;
+        putFileUnsynced(path, p.data, p.fresh);
+        snap.held.delete(path);
+        snap.files.add(path);
+        snap.dirs.add(dirname(path));
+      }
+      return;
+    }
+    for (let i = 0; i < todo.length; i++) {
+      const [path, p] = todo[i]!;
+      const r = results[i];
+      const tmp = ops[i]!.tmp;
+      if (r === 'exists') {
+        // Something was there after all (a later commit's file): still held if nothing replaced it.
+        if (snap.held.get(path) === p) {
+          putFileUnsynced(path, p.data, false);
+          snap.held.delete(path);
+          snap.files.add(path);
+          snap.dirs.add(dirname(path));
+        }
+        continue;
+      }
+      if (r === 'temp' && tmp) {
+        if (snap.held.get(path) === p) renameSync(tmp, path);
+        else {
+          rmSync(tmp, { force: true });
+          continue;
+        }
+      }
+      if (snap.held.get(path) === p) snap.held.delete(path);
+      snap.dirs.add(dirname(path));
     }
   }
 
