@@ -23,7 +23,8 @@
  */
 import { randomInt } from 'node:crypto';
 import { promises as fsp, constants as fsc, statSync, type Stats } from 'node:fs';
-import { AppendLog, writeFileDurable } from '../../store/atomic.js';
+import { writeFileDurable } from '../../store/atomic.js';
+import { JournalFile } from '../../store/mail/journal-file.js';
 import { decodeJournal, encodeRecord, type JournalRecord } from '../../store/mail/journal.js';
 import { readSnapshot, writeSnapshot, type Snapshot } from '../../store/mail/snapshot.js';
 import {
@@ -78,7 +79,7 @@ export class FolderIndex implements FolderView {
   /** Move intents written and not retired (by id). */
   private moves = new Map<number, MoveIntent>();
   private journalRecords = 0;
-  private readonly log: AppendLog;
+  private readonly log: JournalFile;
   private readonly files: ReturnType<typeof indexFiles>;
   private readonly sums: FolderSummaries;
   /** Inode of the journal we hold open (another process's compaction replaces the file). */
@@ -88,7 +89,7 @@ export class FolderIndex implements FolderView {
 
   private constructor(readonly dir: string, rec: FolderRecord) {
     this.files = indexFiles(dir);
-    this.log = new AppendLog(this.files.journal);
+    this.log = new JournalFile(this.files.journal);
     this.sums = new FolderSummaries(this.files.summaries, (uid) => this.byUid(uid) !== undefined);
     this.info = {
       id: rec.id, name: rec.name, specialUse: rec.specialUse, uidValidity: rec.uidValidity, uidNext: 1,
@@ -138,7 +139,7 @@ export class FolderIndex implements FolderView {
     await this.dropMissingTail(j.records, true);
     await this.removeLeftovers();
     await this.removeExpungedLeftovers(j.records);
-    await this.log.open();
+    await this.log.open(j.validBytes);
     this.journalIno = (await fsp.stat(this.files.journal)).ino;
     this.recount();
   }
@@ -158,7 +159,7 @@ export class FolderIndex implements FolderView {
    */
   async refresh(journal?: Promise<Stats | null>): Promise<boolean> {
     const st = await (journal ?? this.journalStat());
-    if (st && st.ino === this.journalIno && st.size === this.log.size) return false;
+    if (st && st.ino === this.journalIno && this.log.unchanged(st.size)) return false;
     await this.log.close();
     this.messages = [];
     this.expunged = [];
@@ -358,12 +359,13 @@ export class FolderIndex implements FolderView {
     // a move intent still pending lives on in the fresh journal (it carries no modseq)
     const pending = this.pendingMoves();
     this.moves = new Map(pending.map((mv) => [mv.id, mv]));
-    await writeFileDurable(this.files.journal, pending.map((mv) => encodeRecord({ t: 'm', ...mv })).join(''));
+    const fresh = pending.map((mv) => encodeRecord({ t: 'm', ...mv })).join('');
+    await writeFileDurable(this.files.journal, fresh);
     this.journalIno = (await fsp.stat(this.files.journal)).ino;
     this.journalRecords = pending.length;
     this.expunged = this.expunged.slice(-MAX_EXPUNGED);
     await this.sums.compact(this.messages);
-    await this.log.open();
+    await this.log.open(Buffer.byteLength(fresh));
   }
 
   private async maybeCompact(): Promise<void> {

@@ -73,21 +73,33 @@ function decodeLine(line: string): JournalRecord | null {
   return null;
 }
 
-/** Parse a journal's bytes, stopping at the first damaged line. */
+/**
+ * Parse a journal's bytes, stopping at the first damaged line. Zero bytes between lines are the
+ * space written ahead of the appends (journal-file.ts) and are skipped; `validBytes` is the end
+ * of the last whole line, where the next one goes.
+ */
 export function decodeJournal(buf: Buffer): JournalRead {
   const records: JournalRecord[] = [];
+  let end = buf.length;
+  while (end > 0 && buf[end - 1] === 0) end--;
   let pos = 0;
-  while (pos < buf.length) {
+  let valid = 0;
+  while (pos < end) {
+    if (buf[pos] === 0) {
+      pos++;
+      continue;
+    }
     const nl = buf.indexOf(0x0a, pos);
-    if (nl < 0) return { records, validBytes: pos, damage: 'torn' };
+    if (nl < 0 || nl >= end) return { records, validBytes: valid, damage: 'torn' };
     const rec = decodeLine(buf.toString('utf8', pos, nl));
     if (!rec) {
       // a bad line that is the very last one may be a torn write padded by the file system
-      const last = nl === buf.length - 1;
-      return { records, validBytes: pos, damage: last ? 'torn' : 'corrupt' };
+      const last = nl === end - 1;
+      return { records, validBytes: valid, damage: last ? 'torn' : 'corrupt' };
     }
     records.push(rec);
     pos = nl + 1;
+    valid = pos;
   }
-  return { records, validBytes: pos, damage: null };
+  return { records, validBytes: valid, damage: null };
 }

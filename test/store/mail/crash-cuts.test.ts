@@ -179,7 +179,7 @@ t.test('a damaged journal is rebuilt from the message files; rebuild is public',
 t.test('a commit whose file fsync ran with the journal: a file that did not survive is dropped on open', async (t) => {
   const h = await seeded(t);
   const dir = await dirOf(h, 'INBOX');
-  const log = readFileSync(join(dir, 'index.log'), 'utf8').trim().split('\n');
+  const log = readFileSync(join(dir, 'index.log'), 'utf8').replace(/\0+$/, '').trim().split('\n');
   t.match(log[log.length - 1]!, /^[0-9a-f]{8} \["a",4,\d+,\d+,\d+,\[\],\d+,1\]$/, 'the line carries crc32 and the commit size');
   // the last commit's file lost its content (as if the crash came before its fsync): size 0
   writeFileSync(join(dir, '4.eml'), '');
@@ -221,4 +221,64 @@ t.test('delivery to several users: one file, hard links, each durable and byte-i
   t.same(readdirSync(join(h.root, 'tmp')).filter((n) => n.startsWith('msg-')), [], 'no temp file left');
   await h.restart();
   t.equal((await h.mail.folder('bob@example.com', 'INBOX')).info.total, 1, 'bob\'s copy survives a restart');
+});
+
+/** The journal's whole lines and the file's size (the rest is zeroed space written ahead). */
+function journalOf(dir: string): { text: string; size: number } {
+  const buf = readFileSync(join(dir, 'index.log'));
+  return { text: buf.toString('latin1').replace(/\0+$/, ''), size: buf.length };
+}
+
+t.test('flag changes are written over zeroed space: the file keeps its size, a restart reads every line', async (t) => {
+  const h = await seeded(t);
+  const dir = await dirOf(h, 'INBOX');
+  await h.mail.setFlags(ID, 'INBOX', [1], 'add', ['k0']);
+  const before = journalOf(dir);
+  t.ok(before.size > before.text.length, 'zeroed space after the lines');
+  for (let i = 1; i <= 20; i++) await h.mail.setFlags(ID, 'INBOX', [1 + (i % 4)], 'add', [`k${i}`]);
+  const after = journalOf(dir);
+  t.equal(after.size, before.size, 'no write changed the file size');
+  t.equal(after.text.split('\n').length - before.text.split('\n').length, 20, 'one line per change');
+  const flags = (await h.mail.folder(ID, 'INBOX')).messages.map((m) => [...m.flags]);
+  await h.restart();
+  t.same((await h.mail.folder(ID, 'INBOX')).messages.map((m) => m.flags), flags, 'every change read back');
+  await verifyClean(t, h);
+});
+
+t.test('a line torn over the zeroed space (kill -9 mid-write) is dropped; the next change goes in its place', async (t) => {
+  const h = await seeded(t);
+  const dir = await dirOf(h, 'INBOX');
+  await h.mail.setFlags(ID, 'INBOX', [3], 'add', ['\\Answered']);
+  const { text } = journalOf(dir);
+  // the first half of a line for uid 4 written where the next line goes, zeros after it
+  const torn = encodeRecord({ t: 'f', uid: 4, modseq: 999, flags: ['\\Deleted'] });
+  const buf = readFileSync(join(dir, 'index.log'));
+  buf.write(torn.slice(0, 20), text.length, 'latin1');
+  writeFileSync(join(dir, 'index.log'), buf);
+  await h.restart();
+  const v = await index(h, 'INBOX');
+  t.notOk(v.rebuilt, 'a torn last line is not damage');
+  t.same(v.byUid(4)!.flags, [], 'the torn change is not applied');
+  t.same(v.byUid(3)!.flags, ['\\Answered'], 'the change before it is kept');
+  await h.mail.setFlags(ID, 'INBOX', [4], 'add', ['\\Seen']);
+  const j = journalOf(dir);
+  t.ok(j.text.endsWith(encodeRecord({ t: 'f', uid: 4, modseq: v.info.highestModseq, flags: ['\\Seen'] })), 'written where the torn line was');
+  t.notOk(j.text.includes(torn.slice(0, 20)), 'no torn bytes left between the lines');
+  await h.restart();
+  t.same((await index(h, 'INBOX')).byUid(4)!.flags, ['\\Seen']);
+  await verifyClean(t, h);
+});
+
+t.test('a bad line followed by good ones over the zeroed space is damage: rebuilt', async (t) => {
+  const h = await seeded(t);
+  const dir = await dirOf(h, 'INBOX');
+  await h.mail.setFlags(ID, 'INBOX', [3], 'add', ['\\Answered']);
+  const { text } = journalOf(dir);
+  const buf = readFileSync(join(dir, 'index.log'));
+  buf.write('garbage\n' + encodeRecord({ t: 'f', uid: 1, modseq: 999, flags: ['x'] }), text.length, 'latin1');
+  writeFileSync(join(dir, 'index.log'), buf);
+  await h.restart();
+  t.ok((await index(h, 'INBOX')).rebuilt, 'rebuilt from the message files');
+  t.same(await uids(h, 'INBOX'), [1, 2, 3, 4]);
+  await verifyClean(t, h);
 });

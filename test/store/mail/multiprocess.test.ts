@@ -33,3 +33,24 @@ t.test('two stores on one mail_root (as two processes): writes interleave consis
   t.same(v.byUid(3)!.flags, ['\\Flagged']);
   t.equal((await a.mail.folder(ID, 'FromB')).info.total, 1);
 });
+
+t.test('flag changes written in place (the file keeps its size) are seen by the other process', async (t) => {
+  const a = await mailHarness(t);
+  await a.addUser(ID);
+  const b = await mailHarness(t, a.root);
+  for (let i = 1; i <= 3; i++) await a.mail.append(ID, 'INBOX', { data: MSG(i) });
+  for (let i = 0; i < 6; i++) {
+    const [me, other] = i % 2 ? [b, a] : [a, b];
+    await me.mail.setFlags(ID, 'INBOX', [1 + (i % 3)], i < 3 ? 'add' : 'remove', [`k${i % 3}`]);
+    // the other store's next write starts from what this one wrote
+    await other.mail.setFlags(ID, 'INBOX', [3], i % 2 ? 'add' : 'remove', ['\\Seen']);
+  }
+  // `a` wrote last, so it has read every line `b` wrote in place before that
+  const live = await a.mail.folder(ID, 'INBOX');
+  t.same([1, 2, 3].map((u) => live.byUid(u)!.flags), [[], [], ['\\Seen']], 'every change seen, in order');
+  const modseq = live.info.highestModseq;
+  await a.restart();
+  const v = await a.mail.folder(ID, 'INBOX');
+  t.same([1, 2, 3].map((u) => v.byUid(u)!.flags), [[], [], ['\\Seen']], 'and read back after a restart');
+  t.equal(v.info.highestModseq, modseq, 'no line lost or overwritten');
+});

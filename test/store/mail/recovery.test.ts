@@ -94,9 +94,11 @@ t.test('compaction keeps everything and a flag change stays one line', async (t)
   const { h, dir } = await seeded(t);
   for (let i = 0; i < 700; i++) await h.mail.setFlags(ID, 'INBOX', [1, 2, 4], i % 2 ? 'remove' : 'add', ['k']);
   t.ok(statSync(join(dir, 'index.log')).size < 200_000);
-  const size = statSync(join(dir, 'index.log')).size;
+  // the journal's lines, without the zeroed space written ahead of them
+  const lines = (): number => readFileSync(join(dir, 'index.log'), 'latin1').replace(/\0+$/, '').length;
+  const size = lines();
   await h.mail.setFlags(ID, 'INBOX', [5], 'add', ['\\Answered']);
-  const grew = statSync(join(dir, 'index.log')).size - size;
+  const grew = lines() - size;
   t.ok(grew > 0 && grew < 100, `one short journal line (${grew} bytes)`);
   await h.restart();
   const v = await h.mail.folder(ID, 'INBOX');
