@@ -4,11 +4,14 @@
  * UID FETCH 1:* (UID FLAGS RFC822.SIZE ENVELOPE) time, FETCH BODY.PEEK[] of 1,000 messages in
  * MB/s (median of five batches), 1,000 single STOREs, 1,000 APPENDs and 100 concurrent sessions.
  * Both stores are filled before their server starts (rmail through its own services in this
- * process, Dovecot by writing its Maildir / `doveadm import` for mdbox); both servers then run
- * side by side and each step is measured on one, then the other (measureAll). Ratios are
+ * process, Dovecot by writing its Maildir / `doveadm import` for mdbox), then `sync`ed (else the
+ * writeback of ~400 MB written just before competes with the first rows' fsyncs: rmail's, since
+ * each step runs on rmail first); both servers then run side by side and each step is measured on
+ * one, then the other (measureAll). Ratios are
  * rmail / Dovecot for rates and Dovecot / rmail for times (so > 1 always means rmail is faster).
  */
-import { closeSync, fdatasyncSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { closeSync, fdatasyncSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -165,8 +168,11 @@ const PHASES: Phase[] = [
  */
 export async function measureAll(ports: number[]): Promise<Result[]> {
   const results = ports.map(() => ({}) as Result);
-  for (const phase of PHASES) {
-    for (let i = 0; i < ports.length; i++) await phase(ports[i]!, results[i]!);
+  for (const [k, phase] of PHASES.entries()) {
+    for (let i = 0; i < ports.length; i++) {
+      console.error(`imap bench: step ${k + 1} server ${i + 1}: ${dirtyKb()}`);
+      await phase(ports[i]!, results[i]!);
+    }
   }
   return results;
 }
@@ -205,6 +211,20 @@ function rows(n: number, r: Result, d: Result | null, peerName: string, rss: num
   ];
 }
 
+/** Dirty and Writeback of /proc/meminfo (page cache not yet on disk). */
+function dirtyKb(): string {
+  const info = readFileSync('/proc/meminfo', 'utf8');
+  return `Dirty ${/Dirty:\s+(\d+)/.exec(info)?.[1]} kB, Writeback ${/Writeback:\s+(\d+)/.exec(info)?.[1]} kB`;
+}
+
+/** Write every dirty page to disk and wait (`sync`). */
+function settle(): void {
+  const t0 = Date.now();
+  const before = dirtyKb();
+  execFileSync('sync');
+  console.error(`imap bench: sync after populating took ${Date.now() - t0} ms (before: ${before})`);
+}
+
 /** Run the IMAP bench (`--big` adds the 100,000-message folder; `--n=N` runs one size). */
 export async function run(args: string[]): Promise<Row[]> {
   const nArg = args.find((a) => a.startsWith('--n='));
@@ -223,6 +243,9 @@ export async function run(args: string[]): Promise<Row[]> {
       server = await startBenchServer({ mail_root: root, imap: { port: 0, tls_port: null }, workers: { threads: 1 } });
       for (let i = 0; i < 100 && !server.ports.imap; i++) await new Promise((r) => setTimeout(r, 100));
       if (!missing) dv = await startImapPeer(USER, PASS, format, (maildir) => populateMaildir(maildir, n));
+      // Both stores were just written (100,000 files each, and Dovecot's import into mdbox): flush
+      // that to disk now, so its writeback does not compete with the measured rows' fsyncs.
+      settle();
       const [result, peer] = await measureAll(dv ? [server.ports.imap!, dv.port] : [server.ports.imap!]);
       const rss = server.peakRssMb();
       out.push(...rows(n, result!, peer ?? null, `dovecot-${format}`, rss, fsyncPerSecond(root)));
