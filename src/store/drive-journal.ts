@@ -1,6 +1,7 @@
 /**
  * Crash consistency of a drive's `_index.json` files (DESIGN.md "Durability"): the journal
- * `drive/_journal.log`, its replay, and the rebuild that recomputes indexes from the files.
+ * (`drive/_journal.log` and `drive/_journal.2.log`, used in turn: JournalPair), its replay, and
+ * the rebuild that recomputes indexes from the files.
  *
  * The journal holds two kinds of line, each appended with one O_DSYNC write before the change
  * it describes is acknowledged:

@@ -4,18 +4,23 @@
  * total counters (recursive). Every change updates the indexes from the leaf up to the root and
  * then `_meta.json`, so any directory's totals are an O(1) read.
  *
- * Durability (DESIGN.md): an upload, mkdir or PROPPATCH is acknowledged once ONE line of
- * `drive/_journal.log` (drive-journal.ts, one O_DSYNC write per group commit) holds the change
+ * Durability (DESIGN.md): an upload, mkdir or PROPPATCH is acknowledged once ONE line of the
+ * drive's journal (drive-journal.ts, one O_DSYNC write per group commit) holds the change
  * itself: the changed child entries and counters of every index it touches, `_meta.json`, and the
- * whole content of a small upload (up to 64 KB). The small file is then written into place (not
- * synced) and the indexes are changed in memory only; a large upload's file is fdatasync'd,
+ * whole content of a small upload (up to 64 KB). The small file is then held in memory (read
+ * from there) and the indexes are changed in memory only; a large upload's file is fdatasync'd,
  * renamed into place and its directory fsync'd before the reply. A checkpoint (4 MB of journal,
  * 256 MB of data, a few seconds after a change, close, and before every delete/move/copy)
- * writes the changed `_index.json` files and `_meta.json`, fsyncs them with the unsynced data
- * files and directories, then empties the journal. Opening the drive replays the journal over
- * the checkpointed files (drive-journal.ts replayJournal), so after a crash every file and index
- * matches what was acknowledged. A delete, move or copy runs on a checkpointed tree: a `begin`
- * intent naming its paths, the file step, the indexes written through, then a checkpoint.
+ * writes the held files, the changed `_index.json` files and `_meta.json`, fsyncs them with the
+ * unsynced data files and directories, then empties the journal. The journal is two files used
+ * in turn (`_journal.log`, `_journal.2.log`): a timed or size-triggered checkpoint holds the
+ * lock only to switch commits to the other file and take the sets of changes
+ * (`checkpointAside`); the writes and syncs then run while commits go on (held files and syncs
+ * on one disk worker thread, drive-sync.ts), and the file that covered them is emptied last.
+ * Opening the drive replays both files, older first, over the checkpointed files
+ * (drive-journal.ts replayJournal), so after a crash every file and index matches what was
+ * acknowledged. A delete, move or copy runs on a checkpointed tree: a `begin` intent naming its
+ * paths, the file step, the indexes written through, then a checkpoint.
  *
  * Other processes (`rmail verify`, `rmail backup`) take `_index.lock` and replay the journal
  * first (settleDrive), so they see exactly the live server's in-memory state; the server notices
