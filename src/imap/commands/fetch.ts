@@ -327,19 +327,66 @@ async function fetch(s: Session, args: Args, uidMode: boolean): Promise<void> {
     file: fileNamer(dir),
   };
   const out = s.out;
-  for (const uid of uids) {
+  const pass: Pass = { uids, changedSince, seen, next: 0, waitFor: null };
+  while (pass.next < uids.length) {
+    fetchAllNow(r, pass);
+    if (pass.waitFor) {
+      const { seq, m } = pass.waitFor;
+      pass.waitFor = null;
+      try {
+        await fetchOne(r, seq, m, seen.has(m.uid));
+      } catch (err) {
+        if (!expunged(err)) throw err;
+      }
+    }
+    if (out.needsDrain) await out.maybeDrain();
+  }
+}
+
+/** Where a FETCH is in its uids (see fetchAllNow). */
+interface Pass {
+  uids: number[];
+  changedSince: number | null;
+  /** Uids this command just set \Seen on (their FLAGS are reported). */
+  seen: Set<number>;
+  /** Index of the next uid to answer. */
+  next: number;
+  /** A message the pass stopped at because it needs the async path (fetchOne), or null. */
+  waitFor: { seq: number; m: MessageMeta } | null;
+}
+
+/** Expunged by another session since this client last heard: the others are answered. */
+const expunged = (err: unknown): boolean => (err as NodeJS.ErrnoException).code === 'ENOENT' || err instanceof NotFoundError;
+
+/**
+ * Answer the pass's messages from `next` on without waiting, stopping after a message when the
+ * output should drain, or at one that needs the async path (left in `waitFor`). A plain function,
+ * not the async command: V8 optimizes a long-running loop in place (on-stack replacement) only in
+ * a non-resumable function, so the first FETCH of a big range runs at optimized speed instead of
+ * interpreting the whole loop (measured: the first three 1,000-message BODY[] batches of a fresh
+ * process took twice the CPU of later ones).
+ */
+function fetchAllNow(r: Run, pass: Pass): void {
+  const box = r.s.box;
+  const view = box.view;
+  const out = r.s.out;
+  const { uids, changedSince, seen } = pass;
+  while (pass.next < uids.length) {
+    const uid = uids[pass.next++]!;
     const m = view.byUid(uid);
     if (!m) continue;
     if (changedSince !== null && m.modseq <= changedSince) continue;
     const seq = box.seqOf(uid);
     if (!seq) continue;
     try {
-      if (!fetchNow(r, seq, m, seen.has(uid))) await fetchOne(r, seq, m, seen.has(uid));
+      if (!fetchNow(r, seq, m, seen.has(uid))) {
+        pass.waitFor = { seq, m };
+        return;
+      }
     } catch (err) {
-      // Expunged by another session since this client last heard: answer the others.
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' && !(err instanceof NotFoundError)) throw err;
+      if (!expunged(err)) throw err;
     }
-    if (out.needsDrain) await out.maybeDrain();
+    if (out.needsDrain) return;
   }
 }
 
