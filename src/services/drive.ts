@@ -173,8 +173,11 @@ export class DriveService {
     return fileChunks(store.path(parts), range);
   }
 
-  /** Stream `body` into the file at `parts`: hash while writing, then commit in the actor turn. */
-  async upload(userId: string, parts: readonly string[], body: Readable, opts: UploadOptions): Promise<UploadResult> {
+  /**
+   * Stream `body` into the file at `parts`: hash while writing, then commit in the actor turn.
+   * `body` may be the whole content already read (a small PUT: no stream machinery).
+   */
+  async upload(userId: string, parts: readonly string[], body: Readable | Buffer, opts: UploadOptions): Promise<UploadResult> {
     const staged = await this.stage(userId, parts, body, opts);
     try {
       const { created, delta } = await this.commitUpload(userId, staged);
@@ -191,7 +194,7 @@ export class DriveService {
    * nothing in the drive changes. `reserved` bytes (other uploads staged by the same request)
    * count against the quota. Always `discard` the result, committed or not.
    */
-  async stage(userId: string, parts: readonly string[], body: Readable, opts: UploadOptions, reserved = 0): Promise<StagedUpload> {
+  async stage(userId: string, parts: readonly string[], body: Readable | Buffer, opts: UploadOptions, reserved = 0): Promise<StagedUpload> {
     if (parts.length === 0) throw new HttpError(405, 'Cannot write to the drive root');
     const store = this.store(userId);
     await store.init();
@@ -201,6 +204,11 @@ export class DriveService {
     const allowed = usage.limit - usage.used - reserved + (before?.type === 'file' ? before.size : 0);
     if (opts.expectedSize !== undefined && opts.expectedSize > allowed) throw overQuota();
     const content_type = contentTypeOf(parts[parts.length - 1]!);
+    if (Buffer.isBuffer(body)) {
+      if (body.length > LOG_MAX) throw new HttpError(413, 'Payload too large');
+      if (body.length > allowed) throw overQuota();
+      return { parts, meta: { size: body.length, etag: etagOfBytes(body), content_type }, opts, logged: body };
+    }
     if (opts.expectedSize !== undefined && opts.expectedSize <= LOG_MAX) {
       // Small (Content-Length known): kept in memory, hashed inline; the commit logs it in the
       // journal line and writes the file in place (no temp file, no worker, no extra sync).
@@ -462,7 +470,7 @@ function fileChunks(path: string, range?: { start: number; end: number }): Reada
 const overQuota = (): HttpError => new HttpError(413, 'Quota exceeded');
 
 /** Uploads up to this size are logged whole in the journal intent rather than synced on their own. */
-const LOG_MAX = 64 * 1024;
+export const LOG_MAX = 64 * 1024;
 
 /** The chunks of `body`; past `limit` bytes a 413, and the rest of the upload is dropped. */
 async function* withinLimit(body: Readable, limit: number): AsyncGenerator<Buffer> {
@@ -487,8 +495,11 @@ async function readSmall(body: Readable, limit: number): Promise<{ data: Buffer;
     chunks.push(buf); // the transport hands over copies (uws.ts), never views of a reused buffer
   }
   const data = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
-  return { data, size, etag: `"${createHash('sha256').update(data).digest('hex').slice(0, 32)}"` };
+  return { data, size, etag: etagOfBytes(data) };
 }
+
+/** The reference.md ETag of a whole content: SHA-256, 32 hex chars, quoted. */
+const etagOfBytes = (data: Buffer): string => `"${createHash('sha256').update(data).digest('hex').slice(0, 32)}"`;
 
 /** Write `body` through `fh`, hashing as it goes; 413 past `limit` bytes. Small bodies also come back whole. */
 async function streamToFile(body: Readable, fh: fsp.FileHandle, limit: number): Promise<{ size: number; etag: string; logged?: Buffer }> {

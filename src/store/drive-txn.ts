@@ -11,6 +11,8 @@ import type { ChildEntry, DirCounters, DirIndex } from './drive.js';
 export interface StagedFile {
   from?: string;
   to: string;
+  /** `to` as a drive key (`a/b`), when the caller has it. */
+  key?: string;
   /** The temp is already synced (else fdatasync'd at commit unless logged). */
   synced?: boolean;
   /** The still-open temp (synced through it). */

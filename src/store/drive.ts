@@ -412,13 +412,13 @@ export class DriveStore {
     }
     const logged = new Map<string, Buffer>();
     const large: StagedFile[] = [];
-    const key = (to: string) => relative(this.files, to).split(sep).join('/');
+    const key = (r: StagedFile) => r.key ?? relative(this.files, r.to).split(sep).join('/');
     for (const r of txn.renames) {
-      if (r.logged) logged.set(key(r.to), r.logged);
+      if (r.logged) logged.set(key(r), r.logged);
       else large.push(r);
     }
     try {
-      const line = this.journal.redo({ dirs: this.redoOf(txn), meta: next, ...(large.length ? { files: large.map((r) => key(r.to)) } : {}) }, logged);
+      const line = this.journal.redo({ dirs: this.redoOf(txn), meta: next, ...(large.length ? { files: large.map(key) } : {}) }, logged);
       const syncs = large.filter((r) => !r.synced).map((r) => (r.fh ? r.fh.datasync() : syncFile(r.from!)));
       await Promise.all([line, ...syncs]);
       for (const dir of txn.mkdirs) mkdirSync(dir, { recursive: true });
@@ -904,7 +904,7 @@ export class DriveStore {
       const old = leaf.children[name];
       if (old?.type === 'dir') throw new HttpError(405, 'A directory exists at that path');
       created = !old;
-      tx.renames.push({ from: tmp || undefined, to: this.path(parts), synced: false, fh, logged, fresh: !old });
+      tx.renames.push({ from: tmp || undefined, to: this.path(parts), key: parts.join('/'), synced: false, fh, logged, fresh: !old });
       tx.touched.add(parts.join('/'));
       tx.bytes += meta.size;
       leaf.children[name] = { type: 'file', size: meta.size, etag: meta.etag, mtime: now(), content_type: meta.content_type, ...(old?.props ? { props: old.props } : {}) };

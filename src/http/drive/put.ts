@@ -7,6 +7,7 @@
 import { HttpError } from '../../common/errors.js';
 import { joinDrivePath } from '../../common/drive-path.js';
 import { json } from '../reply.js';
+import { LOG_MAX } from '../../services/drive.js';
 import { resolveTarget, checkWrite } from './context.js';
 import type { Services } from '../../services/index.js';
 import type { HttpRequest, Reply } from '../types.js';
@@ -18,13 +19,16 @@ export async function putHandler(req: HttpRequest, s: Services): Promise<Reply> 
   if (req.headers['content-range']) throw new HttpError(400, 'Content-Range is not supported on PUT');
   await checkWrite(req, s, t, t.parts, false);
   const len = req.headers['content-length'];
-  const r = await s.drive.upload(t.userId, t.parts, req.stream(), {
+  const expectedSize = len !== undefined && /^\d+$/.test(len) ? Number(len) : undefined;
+  // A small body with a length is read whole (no stream); anything else streams to a temp file.
+  const body = expectedSize !== undefined && expectedSize <= LOG_MAX ? await req.body(LOG_MAX) : req.stream();
+  const r = await s.drive.upload(t.userId, t.parts, body, {
     parents: true,
     ifMatch: req.headers['if-match'],
     ifNoneMatch: req.headers['if-none-match'],
     mayCreate: t.share ? t.share.permissions.includes('C') : undefined,
     mayOverwrite: t.share ? t.share.permissions.includes('U') : undefined,
-    expectedSize: len !== undefined && /^\d+$/.test(len) ? Number(len) : undefined,
+    expectedSize,
   });
   const { props: _p, ...entry } = r.entry;
   return json(r.created ? 201 : 200, { path: joinDrivePath(t.sub), name: t.parts[t.parts.length - 1], ...entry }, { etag: r.entry.etag });
