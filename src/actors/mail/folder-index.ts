@@ -424,12 +424,13 @@ export class FolderIndex implements FolderView {
         this.syncDir(),
         // a summary still being computed by the mime worker is awaited here, beside the fsyncs
         Promise.all(items.map((it) => it.summary)).then((sums) => this.sums.append(sums.map((json, i) => [metas[i]!.uid, json]))),
+        // through the pool (not inline): it runs beside the file and directory fsyncs
         this.log.append(metas.map((m, i) => {
           const f = items[i]!.unsynced;
           return encodeRecord({
             t: 'a', uid: m.uid, modseq: m.modseq, date: m.internalDate, size: m.size, flags: m.flags, ...(f ? { crc: f.crc, n: items.length } : {}),
           });
-        }).join('')),
+        }).join(''), false),
       ]);
     } catch (err) {
       await removeFiles(placed);

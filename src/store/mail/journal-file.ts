@@ -108,10 +108,13 @@ export class JournalFile {
     }
   }
 
-  /** Append `data`; resolves once it is on disk (possibly together with other appends). */
-  append(data: string | Buffer): Promise<void> {
+  /**
+   * Append `data`; resolves once it is on disk (possibly together with other appends). `inline`
+   * false: always through the thread pool (a commit whose other fsyncs run beside this write).
+   */
+  append(data: string | Buffer, inline = true): Promise<void> {
     const buf = typeof data === 'string' ? Buffer.from(data) : data;
-    if (!this.flushing && this.fd !== null && this.pending.length === 0) {
+    if (inline && !this.flushing && this.fd !== null && this.pending.length === 0) {
       const started = performance.now();
       if (syncAllowed(started)) {
         try {
