@@ -1,6 +1,8 @@
 // Jazzer.js target: iCalendar validation of CalDAV PUT and range expansion. Anything but
 // ValidationError is a finding.
-import { validateResource, instancesIn, alarmsIn } from '../dist/common/icalendar.js';
+import { validateResource } from '../dist/common/icalendar/validate.js';
+import { instancesIn } from '../dist/common/icalendar/instances.js';
+import { alarmsIn } from '../dist/common/icalendar/alarms.js';
 import { ValidationError } from '../dist/common/errors.js';
 
 const FROM = Date.UTC(2023, 0, 1);
