@@ -135,7 +135,8 @@ function readBody(live: Live, source: BodySource, limit: number): Promise<Buffer
         return;
       }
       if (chunk.byteLength) parts.push(chunk);
-      if (isLast) resolve(Buffer.concat(parts, size));
+      // One chunk is already a private copy (BodySource): no second copy.
+      if (isLast) resolve(parts.length === 1 ? parts[0]! : Buffer.concat(parts, size));
     });
   });
 }
