@@ -153,14 +153,8 @@ export class DriveJournal {
   async redo(rec: Omit<RedoLine, 'op' | 'data'>, data?: Map<string, Buffer>): Promise<void> {
     await this.file();
     const gen = this.head === 0 ? this.gen + 1 : this.gen;
-    let json = JSON.stringify({ op: 'redo', g: gen, ...rec });
-    if (data?.size) {
-      // Base64 spliced in by hand: no intermediate object holding every upload's string twice.
-      const parts: string[] = [];
-      for (const [p, b] of data) parts.push(`${JSON.stringify(p)}:"${b.toString('base64')}"`);
-      json = `${json.slice(0, -1)},"data":{${parts.join(',')}}}`;
-    }
-    await this.append(Buffer.from(json + '\n'));
+    const json = JSON.stringify({ op: 'redo', g: gen, ...rec });
+    await this.append(data?.size ? lineWithData(json, data) : Buffer.from(json + '\n'));
   }
 
   /** Bytes of lines since the journal was last emptied (as far as this process knows). */
@@ -339,6 +333,36 @@ export class JournalPair {
   async close(trim = false): Promise<void> {
     await Promise.all(this.files.map((f) => f.close(trim)));
   }
+}
+
+/**
+ * `json` (an object's text) with `"data":{path: base64 content, ...}` spliced in before its
+ * closing brace, and a newline: written piece by piece into one buffer of the exact size (no
+ * intermediate string holding every upload's base64 again).
+ */
+function lineWithData(json: string, data: Map<string, Buffer>): Buffer {
+  const keys: string[] = [];
+  let size = Buffer.byteLength(json) - 1 + ',"data":{'.length + '}}\n'.length;
+  for (const [p, b] of data) {
+    const k = JSON.stringify(p);
+    keys.push(k);
+    size += Buffer.byteLength(k) + ':""'.length + 4 * Math.ceil(b.length / 3) + 1;
+  }
+  size -= 1; // no comma after the last entry
+  const line = Buffer.allocUnsafe(size);
+  let off = line.write(json, 0, 'utf8') - 1;
+  off += line.write(',"data":{', off, 'latin1');
+  let i = 0;
+  for (const b of data.values()) {
+    if (i > 0) off += line.write(',', off, 'latin1');
+    off += line.write(keys[i++]!, off, 'utf8');
+    off += line.write(':"', off, 'latin1');
+    off += line.write(b.toString('base64'), off, 'latin1');
+    off += line.write('"', off, 'latin1');
+  }
+  off += line.write('}}\n', off, 'latin1');
+  if (off !== size) throw new Error(`drive journal: line size ${off} != ${size}`);
+  return line;
 }
 
 /** Write all of `buf` at `pos`. */

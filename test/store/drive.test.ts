@@ -508,6 +508,23 @@ t.test('a checkpoint aside cut at every step, with commits going on, replays to 
   await store.close();
 });
 
+t.test('a redo line carries every small upload byte for byte, whatever its name', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'rmail-journal-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const j = new DriveJournal(join(dir, '_journal.log'));
+  await j.clear();
+  const meta = (n: number) => ({ ctag: n, sync_token: n, total_files: 1, total_dirs: 0, total_bytes: 5 });
+  const data = new Map([['a/\u00fc \u00e9.txt', Buffer.from('hello')], ['empty', Buffer.alloc(0)], ['quote"d', Buffer.from([0, 1, 2, 255])], ['four-k', Buffer.alloc(4096, 7)]]);
+  await j.redo({ dirs: {}, meta: meta(1) }, data);
+  await j.redo({ dirs: {}, meta: meta(2) }, new Map([['\u00df/\u00fc', Buffer.from('zz')]]));
+  const lines = (await j.entries()) as { data: Record<string, string> }[];
+  t.equal(lines.length, 2, 'both lines read back');
+  t.same(Object.keys(lines[0]!.data), [...data.keys()], 'every name');
+  for (const [k, v] of data) t.equal(Buffer.from(lines[0]!.data[k]!, 'base64').toString('hex'), v.toString('hex'), `the bytes of ${k}`);
+  t.equal(Buffer.from(lines[1]!.data['\u00df/\u00fc']!, 'base64').toString(), 'zz');
+  await j.close();
+});
+
 t.test('a read of a drive that does not exist creates nothing and is remembered briefly', async (t) => {
   const root = mkdtempSync(join(tmpdir(), 'rmail-drive-'));
   t.teardown(() => rmSync(root, { recursive: true, force: true }));
