@@ -92,8 +92,10 @@ interface Result {
 
 /** One measured step, run against each server in turn before the next step (see measureAll). */
 type Phase = (port: number, r: Result) => Promise<void>;
+/** A step that measures every server itself, interleaved (see the BODY step). */
+type SideBySide = { sideBySide(ports: number[], rs: Result[]): Promise<void> };
 
-const PHASES: Phase[] = [
+const PHASES: (Phase | SideBySide)[] = [
   async (port, r) => {
     const ls: number[] = [];
     for (let i = 0; i < 30; i++) {
@@ -119,20 +121,35 @@ const PHASES: Phase[] = [
     r.fetchAllMs = percentile(fa.slice(1), 50);
     await c.close();
   },
-  async (port, r) => {
-    const c = await session(port);
-    await c.cmd('SELECT INBOX');
-    // Like FETCH 1:*, the first batch is reported apart (cold: Dovecot builds its cache, a fresh
-    // rmail process still has V8 compiling the FETCH path); the figure is the median of the next five.
-    const bodies: number[] = [];
-    for (let i = 0; i < 6; i++) {
-      const t0 = performance.now();
-      const body = await c.cmd(`UID FETCH ${i * 1000 + 1}:${i * 1000 + 1000} (BODY.PEEK[])`);
-      bodies.push(body.bytes / 1048576 / ((performance.now() - t0) / 1000));
-    }
-    r.bodyColdMbS = bodies[0]!;
-    r.bodyMbS = percentile(bodies.slice(1), 50);
-    await c.close();
+  /**
+   * BODY.PEEK[] batches, side by side: batch i on every server in turn, the order reversed every
+   * other batch (rmail, Dovecot, Dovecot, rmail, ...), so load drifting during the step (or the
+   * peer's writeback from the step before) weighs on both alike. Like FETCH 1:*, the first batch is
+   * reported apart (cold: Dovecot builds its cache, a fresh rmail process still has V8 compiling
+   * the FETCH path); the figure is the median of the next five.
+   */
+  {
+    async sideBySide(ports, rs) {
+      const cs = await Promise.all(ports.map(async (port) => {
+        const c = await session(port);
+        await c.cmd('SELECT INBOX');
+        return c;
+      }));
+      const rates: number[][] = ports.map(() => []);
+      for (let i = 0; i < 6; i++) {
+        const order = i % 2 ? [...cs.keys()].reverse() : [...cs.keys()];
+        for (const k of order) {
+          const t0 = performance.now();
+          const body = await cs[k]!.cmd(`UID FETCH ${i * 1000 + 1}:${i * 1000 + 1000} (BODY.PEEK[])`);
+          rates[k]!.push(body.bytes / 1048576 / ((performance.now() - t0) / 1000));
+        }
+      }
+      rs.forEach((r, k) => {
+        r.bodyColdMbS = rates[k]![0]!;
+        r.bodyMbS = percentile(rates[k]!.slice(1), 50);
+      });
+      for (const c of cs) await c.close();
+    },
   },
   async (port, r) => {
     const c = await session(port);
@@ -169,11 +186,17 @@ const PHASES: Phase[] = [
 /**
  * Measure every server on the same workload, step by step: each step runs against every server
  * before the next step starts, so rmail and its peer see the machine's load seconds apart, not
- * minutes (the machine is shared; ratios are what the bench reports).
+ * minutes (the machine is shared; ratios are what the bench reports). The BODY step interleaves
+ * its batches across the servers (SideBySide).
  */
 export async function measureAll(ports: number[]): Promise<Result[]> {
   const results = ports.map(() => ({}) as Result);
   for (const [k, phase] of PHASES.entries()) {
+    if ('sideBySide' in phase) {
+      console.error(`imap bench: step ${k + 1} side by side: ${dirtyKb()}`);
+      await phase.sideBySide(ports, results);
+      continue;
+    }
     for (let i = 0; i < ports.length; i++) {
       console.error(`imap bench: step ${k + 1} server ${i + 1}: ${dirtyKb()}`);
       await phase(ports[i]!, results[i]!);
