@@ -8,7 +8,7 @@ import type { MessageSummary, MimePart, AttachmentInfo } from '../common/mail.js
 import { parseHeaders, first } from './mime/headers.js';
 import { envelopeOf, messageIds } from './mime/envelope.js';
 import { parsePart } from './mime/structure.js';
-import { partText, htmlToText } from './mime/text.js';
+import { partText, htmlToText, decoderFor, identityEncoded } from './mime/text.js';
 
 /** A message file path or its bytes. */
 export type MimeInput = { file: string } | { data: Uint8Array };
@@ -69,6 +69,32 @@ export function previewOf(text: string): string {
   return out.length > PREVIEW_CHARS ? out.slice(0, PREVIEW_CHARS) : out;
 }
 
+/** Bytes of a plain body decoded per step while its preview is not complete. */
+const PREVIEW_STEP = 2048;
+
+/**
+ * The preview of a text/plain part: equal to `previewOf(partText(buf, p))`. A UTF-8 part whose
+ * bytes are its text (7bit, 8bit, binary) is decoded from its start a step at a time (a streaming
+ * decoder holds back a split character, so each step's text is a prefix of the whole text) until
+ * the preview is complete: a 10 KB body is not turned into a 10 KB string for 200 characters.
+ */
+export function plainPreview(buf: Buffer, p: MimePart): string {
+  const decoder = decoderFor(p);
+  // UTF-8 only (and US-ASCII, read as UTF-8): Node's one-shot ISO-8859-1 decode is not its
+  // streaming one (0x80-0x9f differ), and other charsets are not worth the doubt
+  if (!identityEncoded(p) || decoder.encoding !== 'utf-8') return previewOf(partText(buf, p));
+  let text = '';
+  for (let at = p.bodyStart; ; at += PREVIEW_STEP) {
+    const end = Math.min(p.end, at + PREVIEW_STEP);
+    const last = end >= p.end;
+    text += decoder.decode(buf.subarray(at, end), { stream: !last });
+    if (last) return previewOf(text);
+    // a complete preview (PREVIEW_CHARS) cannot change with more text
+    const preview = previewOf(text);
+    if (preview.length >= PREVIEW_CHARS) return preview;
+  }
+}
+
 /** Compute the summary of one message. */
 export function summarize(buf: Buffer): MessageSummary {
   const h = parseHeaders(buf, 0, buf.length);
@@ -78,10 +104,8 @@ export function summarize(buf: Buffer): MessageSummary {
   const html = all.find((l) => l.part.type === 'text' && l.part.subtype === 'html' && l.part.disposition?.type !== 'attachment');
   const bodyLeaf = plain ?? html;
   let preview = '';
-  if (bodyLeaf) {
-    const text = partText(buf, bodyLeaf.part);
-    preview = previewOf(bodyLeaf === html ? htmlToText(text) : text);
-  }
+  if (bodyLeaf === html && html) preview = previewOf(htmlToText(partText(buf, html.part)));
+  else if (bodyLeaf) preview = plainPreview(buf, bodyLeaf.part);
   const attachments: AttachmentInfo[] = all.filter((l) => isAttachment(l, bodyLeaf) && l !== html).map((l) => ({
     section: l.section,
     filename: l.part.disposition?.params.filename ?? l.part.params.name ?? `part-${l.section}`,

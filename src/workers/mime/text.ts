@@ -1,5 +1,6 @@
 /** Decoding part bodies to text: transfer encoding, then charset (pure). */
 import type { MimePart } from '../../common/mail.js';
+import { TextDecoder } from 'node:util';
 import { decodeTransferEncoding } from '../../common/transfer-encoding.js';
 
 /** The decoded bytes of a leaf part. */
@@ -7,16 +8,26 @@ export function partBytes(buf: Buffer, p: MimePart): Buffer {
   return decodeTransferEncoding(buf.subarray(p.bodyStart, p.end), p.encoding);
 }
 
-/** The text of a text/* part in its charset (unknown charsets fall back to UTF-8). */
-export function partText(buf: Buffer, p: MimePart): string {
-  const bytes = partBytes(buf, p);
+/** The decoder of a text/* part's charset (unknown charsets fall back to UTF-8). */
+export function decoderFor(p: MimePart): TextDecoder {
   const charset = (p.params.charset ?? 'utf-8').toLowerCase();
   try {
-    return new TextDecoder(charset === 'us-ascii' ? 'utf-8' : charset).decode(bytes);
+    return new TextDecoder(charset === 'us-ascii' ? 'utf-8' : charset);
   } catch {
-    return new TextDecoder('utf-8').decode(bytes);
+    return new TextDecoder('utf-8');
   }
 }
+
+/** The text of a text/* part in its charset (unknown charsets fall back to UTF-8). */
+export function partText(buf: Buffer, p: MimePart): string {
+  return decoderFor(p).decode(partBytes(buf, p));
+}
+
+/** True when the part's transfer encoding leaves its bytes as they are (7bit, 8bit, binary, unknown). */
+export const identityEncoded = (p: MimePart): boolean => {
+  const e = p.encoding.toLowerCase();
+  return e !== 'base64' && e !== 'quoted-printable';
+};
 
 /** Crude HTML to text for previews (the webmail sanitizes real HTML separately). */
 export function htmlToText(html: string): string {
