@@ -117,6 +117,53 @@ export async function withFileLock<T>(lockPath: string, fn: () => Promise<T>): P
 }
 
 /**
+ * Group commit: data submitted while a write is in flight is batched into the next single
+ * write. Each promise resolves once the write carrying its bytes has returned (for an O_DSYNC
+ * file: once they are on disk), or rejects with that write's error.
+ */
+export class GroupCommit {
+  private pending: { data: Buffer; resolve: () => void; reject: (e: unknown) => void }[] = [];
+  private flushing = false;
+
+  constructor(private readonly write: (buf: Buffer) => Promise<void>) {}
+
+  /** True while a write is in flight or data waits for one. */
+  get busy(): boolean {
+    return this.flushing || this.pending.length > 0;
+  }
+
+  /** Write `data` with whatever else arrives meanwhile. */
+  submit(data: Buffer): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ data, resolve, reject });
+      if (!this.flushing) void this.flush();
+    });
+  }
+
+  /** Resolves once nothing is in flight or waiting. */
+  async idle(): Promise<void> {
+    while (this.busy) await new Promise((r) => setTimeout(r, 1));
+  }
+
+  private async flush(): Promise<void> {
+    this.flushing = true;
+    try {
+      while (this.pending.length > 0) {
+        const batch = this.pending.splice(0);
+        try {
+          await this.write(batch.length === 1 ? batch[0]!.data : Buffer.concat(batch.map((b) => b.data)));
+          for (const b of batch) b.resolve();
+        } catch (err) {
+          for (const b of batch) b.reject(err);
+        }
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+}
+
+/**
  * An append-only log file with group commit: concurrent `append` calls that arrive while a
  * write is in flight are batched into the next single write. The file is opened O_DSYNC, so
  * each write returns only once its bytes are on disk (write + fdatasync in one system call).
@@ -124,8 +171,11 @@ export async function withFileLock<T>(lockPath: string, fn: () => Promise<T>): P
  */
 export class AppendLog {
   private fh: fsp.FileHandle | null = null;
-  private pending: { data: Buffer; resolve: () => void; reject: (e: unknown) => void }[] = [];
-  private flushing = false;
+  private readonly group = new GroupCommit(async (buf) => {
+    if (!this.fh) await this.open();
+    await this.fh!.write(buf, 0, buf.length); // O_DSYNC: durable when it returns
+    this.size += buf.length;
+  });
   /** Bytes in the file (after the last completed write). */
   size = 0;
 
@@ -143,36 +193,12 @@ export class AppendLog {
 
   /** Append `data`; resolves once it is fsync'd (possibly together with other appends). */
   append(data: string | Buffer): Promise<void> {
-    const buf = typeof data === 'string' ? Buffer.from(data) : data;
-    return new Promise((resolve, reject) => {
-      this.pending.push({ data: buf, resolve, reject });
-      if (!this.flushing) void this.flush();
-    });
-  }
-
-  private async flush(): Promise<void> {
-    this.flushing = true;
-    try {
-      while (this.pending.length > 0) {
-        const batch = this.pending.splice(0);
-        try {
-          if (!this.fh) await this.open();
-          const buf = Buffer.concat(batch.map((b) => b.data));
-          await this.fh!.write(buf, 0, buf.length); // O_DSYNC: durable when it returns
-          this.size += buf.length;
-          for (const b of batch) b.resolve();
-        } catch (err) {
-          for (const b of batch) b.reject(err);
-        }
-      }
-    } finally {
-      this.flushing = false;
-    }
+    return this.group.submit(typeof data === 'string' ? Buffer.from(data) : data);
   }
 
   /** Close the file (waits for pending appends). */
   async close(): Promise<void> {
-    while (this.flushing || this.pending.length > 0) await new Promise((r) => setTimeout(r, 1));
+    await this.group.idle();
     const fh = this.fh;
     this.fh = null;
     if (fh) await fh.close();

@@ -17,7 +17,7 @@
  */
 import { closeSync, constants as fsc, fstatSync, openSync, readSync, write, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { fsyncDir } from '../atomic.js';
+import { fsyncDir, GroupCommit } from '../atomic.js';
 
 /** Zeroed space written ahead at a time. */
 const GROW = 64 * 1024;
@@ -48,12 +48,6 @@ function noteSync(started: number, now: number): void {
 
 const zeros = Buffer.alloc(GROW);
 
-interface Pending {
-  data: Buffer;
-  resolve: () => void;
-  reject: (e: unknown) => void;
-}
-
 /** One folder journal file, appended in place (see the module comment). */
 export class JournalFile {
   private fd: number | null = null;
@@ -61,8 +55,12 @@ export class JournalFile {
   size = 0;
   /** The file's size (zeroed space from `size` to here). */
   private end = 0;
-  private pending: Pending[] = [];
-  private flushing = false;
+  /** Writes through the thread pool, batched (group commit). */
+  private readonly group = new GroupCommit(async (buf) => {
+    if (this.fd === null) await this.open(this.size); // closed while idle: same place
+    const fd = this.fd!;
+    await this.writeLine(buf, (b, pos) => writeAllAsync(fd, b, pos)); // O_DSYNC: durable when it returns
+  });
 
   constructor(readonly path: string) {}
 
@@ -114,7 +112,7 @@ export class JournalFile {
    */
   append(data: string | Buffer, inline = true): Promise<void> {
     const buf = typeof data === 'string' ? Buffer.from(data) : data;
-    if (inline && !this.flushing && this.fd !== null && this.pending.length === 0) {
+    if (inline && !this.group.busy && this.fd !== null) {
       const started = performance.now();
       if (syncAllowed(started)) {
         try {
@@ -127,10 +125,7 @@ export class JournalFile {
         return Promise.resolve();
       }
     }
-    return new Promise((resolve, reject) => {
-      this.pending.push({ data: buf, resolve, reject });
-      if (!this.flushing) void this.flush();
-    });
+    return this.group.submit(buf);
   }
 
   /**
@@ -151,29 +146,9 @@ export class JournalFile {
     return r;
   }
 
-  private async flush(): Promise<void> {
-    this.flushing = true;
-    try {
-      while (this.pending.length > 0) {
-        const batch = this.pending.splice(0);
-        try {
-          if (this.fd === null) await this.open(this.size); // closed while idle: same place
-          const fd = this.fd!;
-          const buf = batch.length === 1 ? batch[0]!.data : Buffer.concat(batch.map((b) => b.data));
-          await this.writeLine(buf, (b, pos) => writeAllAsync(fd, b, pos)); // O_DSYNC: durable when it returns
-          for (const b of batch) b.resolve();
-        } catch (err) {
-          for (const b of batch) b.reject(err);
-        }
-      }
-    } finally {
-      this.flushing = false;
-    }
-  }
-
   /** Close the file (waits for pending appends). */
   async close(): Promise<void> {
-    while (this.flushing || this.pending.length > 0) await new Promise((r) => setTimeout(r, 1));
+    await this.group.idle();
     const fd = this.fd;
     this.fd = null;
     if (fd !== null) closeSync(fd);
