@@ -4,7 +4,7 @@
  * the final file (header prefix + content) that the store or the queue takes over.
  */
 import {
-  createReadStream, createWriteStream, promises as fsp, open as openFd, close as closeFd, writevSync, writeSync, closeSync,
+  createReadStream, createWriteStream, promises as fsp, open as openFd, close as closeFd, writevSync, closeSync,
 } from 'node:fs';
 import { crc32 } from 'node:zlib';
 import { promisify } from 'node:util';
@@ -13,6 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { tmpDir } from '../store/layout.js';
+import { writeAllSync } from '../store/atomic.js';
 import { unsyncedFile, type UnsyncedFile } from '../store/mail/files.js';
 
 const MEMORY_LIMIT = 1024 * 1024;
@@ -199,8 +200,7 @@ export class TempFileReserve {
       }
       let n = writevSync(fd, data);
       if (n < size) {
-        const all = Buffer.concat(data);
-        while (n < size) n += writeSync(fd, all, n, size - n, n);
+        writeAllSync(fd, Buffer.concat(data).subarray(n), n);
       }
     } catch (err) {
       closeSync(fd);

@@ -1,8 +1,22 @@
 /** Durable writes (temp + fsync + rename + dir fsync), flock, JSON files, append-only logs. */
-import { promises as fsp, constants as fsc } from 'node:fs';
+import { promises as fsp, constants as fsc, write, writeSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import fsExt from 'fs-ext';
+
+/** Write all of `buf` to `fd` at `pos` (a short write goes on where it stopped). */
+export function writeAllSync(fd: number, buf: Uint8Array, pos: number): void {
+  for (let off = 0; off < buf.length;) off += writeSync(fd, buf, off, buf.length - off, pos + off);
+}
+
+/** writeAllSync through the thread pool. */
+export async function writeAllAt(fd: number, buf: Uint8Array, pos: number): Promise<void> {
+  for (let off = 0; off < buf.length;) {
+    off += await new Promise<number>((resolve, reject) => {
+      write(fd, buf, off, buf.length - off, pos + off, (err, n) => (err ? reject(err) : resolve(n)));
+    });
+  }
+}
 
 /** fsync a directory so a rename or create inside it survives a crash. */
 export async function fsyncDir(dir: string): Promise<void> {

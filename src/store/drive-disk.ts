@@ -1,6 +1,6 @@
 /** File steps of the drive store (drive.ts): unsynced writes of small files and temps, fsync helpers. */
-import { promises as fsp, openSync, writeSync, fstatSync, closeSync, renameSync, rmSync } from 'node:fs';
-import { tempPath, fsyncDir } from './atomic.js';
+import { promises as fsp, openSync, fstatSync, closeSync, renameSync, rmSync } from 'node:fs';
+import { tempPath, fsyncDir, writeAllSync } from './atomic.js';
 
 /** The identity of a file's current version (changes with every rename over it). */
 export const sigOf = (st: { ino: bigint; mtimeNs: bigint; size: bigint }): string => `${st.ino}:${st.mtimeNs}:${st.size}`;
@@ -13,9 +13,7 @@ export const sigOf = (st: { ino: bigint; mtimeNs: bigint; size: bigint }): strin
 export function writeTemp(path: string, data: string | Buffer, flag = 'w'): string {
   const fd = openSync(path, flag, 0o600);
   try {
-    let off = 0;
-    const buf = typeof data === 'string' ? Buffer.from(data) : data;
-    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+    writeAllSync(fd, typeof data === 'string' ? Buffer.from(data) : data, 0);
     return sigOf(fstatSync(fd, { bigint: true }));
   } finally {
     closeSync(fd);
@@ -51,27 +49,17 @@ export async function syncIfThere(path: string, dir: boolean): Promise<void> {
 export function putFileUnsynced(path: string, data: Buffer, fresh: boolean): void {
   if (fresh) {
     try {
-      return writeAll(path, data, 'wx');
+      return void writeTemp(path, data, 'wx');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
   }
   const tmp = tempPath(path);
   try {
-    writeAll(tmp, data, 'w');
+    writeTemp(tmp, data);
     renameSync(tmp, path);
   } catch (err) {
     rmSync(tmp, { force: true });
     throw err;
-  }
-}
-
-function writeAll(path: string, data: Buffer, flag: string): void {
-  const fd = openSync(path, flag, 0o600);
-  try {
-    let off = 0;
-    while (off < data.length) off += writeSync(fd, data, off, data.length - off);
-  } finally {
-    closeSync(fd);
   }
 }

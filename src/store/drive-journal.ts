@@ -21,7 +21,7 @@
 import { promises as fsp, createReadStream, constants as fsc } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { createHash } from 'node:crypto';
-import { writeJsonDurable, writeFileDurable, readJson, fsyncDir } from './atomic.js';
+import { writeJsonDurable, writeFileDurable, readJson, fsyncDir, writeAllAt } from './atomic.js';
 import { contentTypeOf } from '../common/content-type.js';
 import type { DirIndex, DriveMeta, ChildEntry, DirCounters } from './drive.js';
 
@@ -115,10 +115,10 @@ export class DriveJournal {
     if (this.head === 0) await this.writeHead(fh); // an older journal, or none: start a generation
     if (this.off + line.length > this.zeroEnd) {
       const grow = Math.max(GROW, this.off + line.length - this.zeroEnd);
-      await writeAll(fh, Buffer.alloc(grow), this.zeroEnd);
+      await writeAllAt(fh.fd, Buffer.alloc(grow), this.zeroEnd);
       this.zeroEnd += grow;
     }
-    await writeAll(fh, line, this.off);
+    await writeAllAt(fh.fd, line, this.off);
     this.off += line.length;
   }
 
@@ -127,10 +127,10 @@ export class DriveJournal {
     this.gen += 1;
     const head = Buffer.from(`{"op":"head","g":${this.gen}}\n`);
     if (this.zeroEnd < GROW) {
-      await writeAll(fh, Buffer.alloc(GROW - this.zeroEnd), this.zeroEnd);
+      await writeAllAt(fh.fd, Buffer.alloc(GROW - this.zeroEnd), this.zeroEnd);
       this.zeroEnd = GROW;
     }
-    await writeAll(fh, head, 0);
+    await writeAllAt(fh.fd, head, 0);
     this.head = head.length;
     this.off = head.length;
   }
@@ -365,11 +365,6 @@ function lineWithData(json: string, data: Map<string, Buffer>): Buffer {
   return line;
 }
 
-/** Write all of `buf` at `pos`. */
-async function writeAll(fh: fsp.FileHandle, buf: Buffer, pos: number): Promise<void> {
-  let off = 0;
-  while (off < buf.length) off += (await fh.write(buf, off, buf.length - off, pos + off)).bytesWritten;
-}
 
 /**
  * The valid lines of a journal's text (latin1, so offsets are bytes): after a header, the lines

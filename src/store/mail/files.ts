@@ -1,13 +1,13 @@
 /** Message files: `{uid}.eml` in the folder's directory, immutable once placed. */
 import {
-  promises as fsp, constants as fsc, openSync, writevSync, writeSync, futimesSync, closeSync, mkdirSync, rmSync, fsync,
+  promises as fsp, constants as fsc, openSync, writevSync, futimesSync, closeSync, mkdirSync, rmSync, fsync,
   open, writev, write, futimes, renameSync, linkSync,
 } from 'node:fs';
 import { promisify } from 'node:util';
 import { join, dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { crc32 } from 'node:zlib';
-import { fsyncDir, mkdirDurable } from '../atomic.js';
+import { fsyncDir, mkdirDurable, writeAllSync } from '../atomic.js';
 
 /** The path of message `uid` in a folder directory. */
 export const messagePath = (dir: string, uid: number): string => join(dir, `${uid}.eml`);
@@ -92,8 +92,7 @@ function writeSmall(tmpDir: string, path: string, data: Uint8Array[], size: numb
   try {
     let n = writevSync(fd, data);
     if (n < size) {
-      const all = Buffer.concat(data);
-      while (n < size) n += writeSync(fd, all, n, size - n, n);
+      writeAllSync(fd, Buffer.concat(data).subarray(n), n);
     }
     if (mtimeMs !== null) futimesSync(fd, new Date(mtimeMs), new Date(mtimeMs));
   } catch (err) {

@@ -15,9 +15,9 @@
  *   to the pool for BACKOFF_MS, and synchronous writes may take at most half of every 100 ms, so
  *   a busy server (many sessions writing) keeps group commit and a responsive loop.
  */
-import { closeSync, constants as fsc, fstatSync, openSync, readSync, write, writeSync } from 'node:fs';
+import { closeSync, constants as fsc, fstatSync, openSync, readSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { fsyncDir, GroupCommit } from '../atomic.js';
+import { fsyncDir, GroupCommit, writeAllAt, writeAllSync } from '../atomic.js';
 
 /** Zeroed space written ahead at a time. */
 const GROW = 64 * 1024;
@@ -59,7 +59,7 @@ export class JournalFile {
   private readonly group = new GroupCommit(async (buf) => {
     if (this.fd === null) await this.open(this.size); // closed while idle: same place
     const fd = this.fd!;
-    await this.writeLine(buf, (b, pos) => writeAllAsync(fd, b, pos)); // O_DSYNC: durable when it returns
+    await this.writeLine(buf, (b, pos) => writeAllAt(fd, b, pos)); // O_DSYNC: durable when it returns
   });
 
   constructor(readonly path: string) {}
@@ -152,17 +152,5 @@ export class JournalFile {
     const fd = this.fd;
     this.fd = null;
     if (fd !== null) closeSync(fd);
-  }
-}
-
-function writeAllSync(fd: number, buf: Buffer, pos: number): void {
-  for (let off = 0; off < buf.length;) off += writeSync(fd, buf, off, buf.length - off, pos + off);
-}
-
-async function writeAllAsync(fd: number, buf: Buffer, pos: number): Promise<void> {
-  for (let off = 0; off < buf.length;) {
-    off += await new Promise<number>((resolve, reject) => {
-      write(fd, buf, off, buf.length - off, pos + off, (err, n) => (err ? reject(err) : resolve(n)));
-    });
   }
 }
