@@ -245,16 +245,21 @@ t.test('flag changes are written over zeroed space: the file keeps its size, a r
   await verifyClean(t, h);
 });
 
+/** Overwrite the zeroed space at the journal's logical end with `text` (what a cut write leaves). */
+function writeAtJournalEnd(dir: string, text: string): void {
+  const { text: lines } = journalOf(dir);
+  const buf = readFileSync(join(dir, 'index.log'));
+  buf.write(text, lines.length, 'latin1');
+  writeFileSync(join(dir, 'index.log'), buf);
+}
+
 t.test('a line torn over the zeroed space (kill -9 mid-write) is dropped; the next change goes in its place', async (t) => {
   const h = await seeded(t);
   const dir = await dirOf(h, 'INBOX');
   await h.mail.setFlags(ID, 'INBOX', [3], 'add', ['\\Answered']);
-  const { text } = journalOf(dir);
   // the first half of a line for uid 4 written where the next line goes, zeros after it
   const torn = encodeRecord({ t: 'f', uid: 4, modseq: 999, flags: ['\\Deleted'] });
-  const buf = readFileSync(join(dir, 'index.log'));
-  buf.write(torn.slice(0, 20), text.length, 'latin1');
-  writeFileSync(join(dir, 'index.log'), buf);
+  writeAtJournalEnd(dir, torn.slice(0, 20));
   await h.restart();
   const v = await index(h, 'INBOX');
   t.notOk(v.rebuilt, 'a torn last line is not damage');
@@ -273,10 +278,7 @@ t.test('a bad line followed by good ones over the zeroed space is damage: rebuil
   const h = await seeded(t);
   const dir = await dirOf(h, 'INBOX');
   await h.mail.setFlags(ID, 'INBOX', [3], 'add', ['\\Answered']);
-  const { text } = journalOf(dir);
-  const buf = readFileSync(join(dir, 'index.log'));
-  buf.write('garbage\n' + encodeRecord({ t: 'f', uid: 1, modseq: 999, flags: ['x'] }), text.length, 'latin1');
-  writeFileSync(join(dir, 'index.log'), buf);
+  writeAtJournalEnd(dir, 'garbage\n' + encodeRecord({ t: 'f', uid: 1, modseq: 999, flags: ['x'] }));
   await h.restart();
   t.ok((await index(h, 'INBOX')).rebuilt, 'rebuilt from the message files');
   t.same(await uids(h, 'INBOX'), [1, 2, 3, 4]);
