@@ -2,6 +2,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext } from 'playwright-core';
 
 /** Where Debian puts chromium. */
@@ -25,4 +26,16 @@ export async function launchBrowser(t: { teardown(fn: () => unknown): void }): P
     rmSync(profile, { recursive: true, force: true });
   });
   return ctx;
+}
+
+/**
+ * Where a browser test writes its screenshots: `docs/screenshots/` when `RMAIL_SCREENSHOTS=1`
+ * (`npm run screenshots` refreshes the README's pictures), else a temp directory removed at
+ * teardown, so a test run leaves the working tree as it found it.
+ */
+export function screenshotDir(t: { teardown(fn: () => unknown): void }): string {
+  if (process.env['RMAIL_SCREENSHOTS'] === '1') return fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
+  const dir = mkdtempSync(join(tmpdir(), 'rmail-shots-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  return `${dir}/`;
 }

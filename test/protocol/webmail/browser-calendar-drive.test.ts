@@ -1,17 +1,16 @@
 /**
  * Chromium drives the calendar (create and edit an event from each view: month, week, day,
  * agenda) and the drive (upload a folder with webkitdirectory, share it, open the public view).
- * Screenshots of the month view and the drive (desktop and 375 px phone) go to docs/screenshots/.
+ * Screenshots of the month view and the drive (desktop and 375 px phone) go to docs/screenshots/ with
+ * RMAIL_SCREENSHOTS=1 (`npm run screenshots`), else to a temp directory.
  */
 import t from 'tap';
 import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startTestServer } from '../../helpers/server.js';
-import { haveChromium, launchBrowser } from '../../helpers/browser.js';
+import { haveChromium, launchBrowser, screenshotDir } from '../../helpers/browser.js';
 
-const SHOTS = fileURLToPath(new URL('../../../docs/screenshots/', import.meta.url));
 const ymd = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 t.test('calendar and drive in chromium', { skip: haveChromium() ? false : 'chromium not installed' }, async (t) => {
@@ -19,6 +18,7 @@ t.test('calendar and drive in chromium', { skip: haveChromium() ? false : 'chrom
   await s.addUser('alice@example.com', 'pw-alice');
   const base = s.config.public_url;
   const ctx = await launchBrowser(t);
+  const SHOTS = screenshotDir(t);
   const page = await ctx.newPage();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));

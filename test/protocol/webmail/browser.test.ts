@@ -1,15 +1,14 @@
 /**
  * Chromium (playwright-core) drives the webmail: log in, read, page through a folder, bulk
  * select, reply, compose, move, delete; a hostile HTML mail runs nothing and loads nothing.
- * Screenshots (desktop and 375 px phone) go to docs/screenshots/.
+ * Screenshots (desktop and 375 px phone) go to docs/screenshots/ with
+ * RMAIL_SCREENSHOTS=1 (`npm run screenshots`), else to a temp directory.
  */
 import t from 'tap';
-import { fileURLToPath } from 'node:url';
 import { startTestServer } from '../../helpers/server.js';
 import { plainMessage, hostileHtmlMessage } from '../../helpers/mail-fixtures.js';
-import { haveChromium, launchBrowser } from '../../helpers/browser.js';
+import { haveChromium, launchBrowser, screenshotDir } from '../../helpers/browser.js';
 
-const SHOTS = fileURLToPath(new URL('../../../docs/screenshots/', import.meta.url));
 
 t.test('webmail in chromium', { skip: haveChromium() ? false : 'chromium not installed' }, async (t) => {
   const s = await startTestServer(t, { hostname: '127.0.0.1' });
@@ -27,6 +26,7 @@ t.test('webmail in chromium', { skip: haveChromium() ? false : 'chromium not ins
   t.match(base, /^http:\/\/127\.0\.0\.1:\d+$/);
 
   const ctx = await launchBrowser(t);
+  const SHOTS = screenshotDir(t);
   const page = await ctx.newPage();
   const errors: string[] = [];
   const remote: string[] = [];
