@@ -37,14 +37,14 @@ import { promises as fsp, statSync, renameSync, rmSync, mkdirSync } from 'node:f
 import { join, dirname, sep, relative } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { writeJsonDurable, readJson, fsyncDir, FileLock, tempPath } from './atomic.js';
-import { DriveTxn, overlay, countersOf, type StagedFile } from './drive-txn.js';
-import { sigOf, writeTemp, putFileUnsynced, syncFile, syncIfThere } from './drive-disk.js';
-import { syncPaths, putSynced, type PutOp, type PutResult } from './drive-sync.js';
+import { DriveTxn, overlay, countersOf, type StagedFile } from './drive/txn.js';
+import { sigOf, writeTemp, putFileUnsynced, syncFile, syncIfThere } from './drive/disk.js';
+import { syncPaths, putSynced, type PutOp, type PutResult } from './drive/disk-worker.js';
 import { driveDir, driveFilesDir, driveMetaFile, driveIndexLock } from './layout.js';
 import { JournalPair, rollForward, rebuildTree, replayJournal, type DirRedo, type DriveJournal } from './drive-journal.js';
 import { ConflictError, NotFoundError, HttpError } from '../common/errors.js';
 
-export { DriveTxn, type StagedFile } from './drive-txn.js';
+export { DriveTxn, type StagedFile } from './drive/txn.js';
 
 /** A file's entry in its directory's `_index.json`. */
 export interface FileEntry {

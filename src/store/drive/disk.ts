@@ -1,6 +1,6 @@
 /** File steps of the drive store (drive.ts): unsynced writes of small files and temps, fsync helpers. */
 import { promises as fsp, openSync, fstatSync, closeSync, renameSync, rmSync } from 'node:fs';
-import { tempPath, fsyncDir, writeAllSync } from './atomic.js';
+import { tempPath, fsyncDir, writeAllSync } from '../atomic.js';
 
 /** The identity of a file's current version (changes with every rename over it). */
 export const sigOf = (st: { ino: bigint; mtimeNs: bigint; size: bigint }): string => `${st.ino}:${st.mtimeNs}:${st.size}`;
