@@ -184,7 +184,7 @@ async function api(base: string, token: string | null, method: string, path: str
   let res: Response;
   let text: string;
   try {
-    res = await fetch(`${base}${path}`, { method, headers: h, body: b, signal: AbortSignal.timeout(REQUEST_MS) });
+    res = await fetch(`${base}${path}`, { method, headers: h, body: b as BodyInit | undefined, signal: AbortSignal.timeout(REQUEST_MS) });
     text = await res.text();
   } catch (err) {
     // Name the request: "fetch failed" alone says nothing about which step broke.

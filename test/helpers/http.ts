@@ -24,7 +24,7 @@ export async function request(
       headers['content-type'] ??= 'application/json';
     }
   }
-  const res = await fetch(url, { method: opts.method ?? 'GET', headers, body, redirect: 'manual' });
+  const res = await fetch(url, { method: opts.method ?? 'GET', headers, body: body as BodyInit | undefined, redirect: 'manual' });
   const text = await res.text();
   let json: any;
   try {

@@ -154,11 +154,11 @@ export async function startFakeRemote(t: { teardown(fn: () => unknown): void }, 
 }
 
 /** Wait until `fn` returns truthy (polling), or fail after `ms`. */
-export async function eventually<T>(fn: () => T | Promise<T>, ms = 5000): Promise<T> {
+export async function eventually<T>(fn: () => T | Promise<T>, ms = 5000): Promise<Exclude<T, null | undefined | false | 0 | ''>> {
   const end = Date.now() + ms;
   for (;;) {
     const v = await fn();
-    if (v) return v;
+    if (v) return v as Exclude<T, null | undefined | false | 0 | ''>;
     if (Date.now() > end) throw new Error('timed out waiting');
     await new Promise((r) => setTimeout(r, 25));
   }

@@ -8,7 +8,7 @@ const MSG = (subject: string, extra = '') =>
   Buffer.from(`From: a@example.com\r\nTo: b@example.com\r\nSubject: ${subject}\r\n${extra}\r\nbody ${subject}\r\n`);
 
 async function raw(url: string, token: string, body: Buffer, method = 'POST') {
-  const res = await fetch(url, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'message/rfc822' }, body });
+  const res = await fetch(url, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'message/rfc822' }, body: body as BodyInit });
   const text = await res.text();
   return { status: res.status, json: text ? JSON.parse(text) : undefined };
 }

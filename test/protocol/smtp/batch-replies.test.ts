@@ -1,9 +1,9 @@
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { createServer, connect, type Socket } from 'node:net';
 import { batchReplies } from '../../../src/smtp/server.js';
 
 /** A connected pair: the server side wrapped by batchReplies, the client's received text. */
-async function pair(t: Tap.Test): Promise<{ server: Socket; received: () => string }> {
+async function pair(t: Test): Promise<{ server: Socket; received: () => string }> {
   let text = '';
   const accepted = new Promise<Socket>((resolve) => {
     const srv = createServer((s) => resolve(s));
