@@ -9,7 +9,7 @@
 import { promises as fsp } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { withFileLock } from '../store/atomic.js';
-import { settleDrive } from '../store/drive-journal.js';
+import { settleDrive } from '../store/drive/replay.js';
 import { domainLockFile, userLockFile, driveIndexLock, usersDir, driveFilesDir, driveDir } from '../store/layout.js';
 import { ValidationError } from '../common/errors.js';
 import type { Config } from '../common/types.js';

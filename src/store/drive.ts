@@ -41,77 +41,16 @@ import { DriveTxn, overlay, countersOf, type StagedFile } from './drive/txn.js';
 import { sigOf, writeTemp, putFileUnsynced, syncFile, syncIfThere } from './drive/disk.js';
 import { syncPaths, putSynced, type PutOp, type PutResult } from './drive/disk-worker.js';
 import { driveDir, driveFilesDir, driveMetaFile, driveIndexLock } from './layout.js';
-import { JournalPair, rollForward, rebuildTree, replayJournal, type DirRedo, type DriveJournal } from './drive-journal.js';
+import { INDEX, now, emptyIndex, type ChildEntry, type DirIndex, type DriveMeta, type Delta } from './drive/types.js';
+import type { DirRedo, DriveJournal } from './drive/journal-file.js';
+import { JournalPair } from './drive/journal-pair.js';
+import { rollForward, rebuildTree } from './drive/reconcile.js';
+import { replayJournal } from './drive/replay.js';
 import { ConflictError, NotFoundError, HttpError } from '../common/errors.js';
 
 export { DriveTxn, type StagedFile } from './drive/txn.js';
-
-/** A file's entry in its directory's `_index.json`. */
-export interface FileEntry {
-  type: 'file';
-  size: number;
-  etag: string;
-  mtime: number;
-  content_type: string;
-  /** WebDAV dead properties: `{ns}name` -> XML value fragment. */
-  props?: Record<string, string>;
-}
-
-/** A sub-directory's entry in its parent's `_index.json`. */
-export interface DirEntry {
-  type: 'dir';
-  mtime: number;
-  props?: Record<string, string>;
-}
-
-/** One child entry. */
-export type ChildEntry = FileEntry | DirEntry;
-
-/** A directory's change counter, mtime and its self (one level) and total (recursive) counters. */
-export interface DirCounters {
-  ctag: number;
-  mtime: number;
-  self_files: number;
-  self_dirs: number;
-  self_bytes: number;
-  total_files: number;
-  total_dirs: number;
-  total_bytes: number;
-}
-
-/** `_index.json` of one directory. */
-export interface DirIndex extends DirCounters {
-  version: 1;
-  name: string;
-  children: Record<string, ChildEntry>;
-  /** Dead properties of the drive root (other directories keep theirs in the parent's entry). */
-  props?: Record<string, string>;
-}
-
-/** `drive/_meta.json`. */
-export interface DriveMeta {
-  ctag: number;
-  sync_token: number;
-  total_files: number;
-  total_dirs: number;
-  total_bytes: number;
-}
-
-/** A change of recursive totals. */
-export interface Delta {
-  files: number;
-  dirs: number;
-  bytes: number;
-}
-
-const INDEX = '_index.json';
-const now = (): number => Math.round(Date.now() * 10) / 10000;
-
-/** A fresh, empty directory index. */
-export const emptyIndex = (name: string, mtime = now()): DirIndex => ({
-  version: 1, name, ctag: 1, mtime,
-  self_files: 0, self_dirs: 0, self_bytes: 0, total_files: 0, total_dirs: 0, total_bytes: 0, children: {},
-});
+export { emptyIndex, type FileEntry, type DirEntry, type ChildEntry, type DirCounters, type DirIndex, type DriveMeta, type Delta } from './drive/types.js';
+export { walkTotals } from './drive/reconcile.js';
 
 /** The recursive totals an entry contributes to its ancestors. */
 export async function entryTotals(store: DriveStore, parts: string[], entry: ChildEntry): Promise<Delta> {
@@ -1122,23 +1061,4 @@ async function copyFileDurable(src: string, dst: string): Promise<void> {
   }
   await fsp.rename(tmp, dst);
   await fsyncDir(dirname(dst));
-}
-
-/** Totals of a fresh walk of the tree (ignores `_*` and `*.tmp`), for checks and rebuilds. */
-export async function walkTotals(dir: string): Promise<{ files: number; dirs: number; bytes: number }> {
-  const out = { files: 0, dirs: 0, bytes: 0 };
-  for (const d of await fsp.readdir(dir, { withFileTypes: true })) {
-    if (d.name.startsWith('_') || d.name.endsWith('.tmp')) continue;
-    const p = join(dir, d.name);
-    if (d.isDirectory()) {
-      const sub = await walkTotals(p);
-      out.files += sub.files;
-      out.dirs += sub.dirs + 1;
-      out.bytes += sub.bytes;
-    } else {
-      out.files += 1;
-      out.bytes += (await fsp.stat(p)).size;
-    }
-  }
-  return out;
 }

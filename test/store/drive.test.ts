@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { DriveStore, walkTotals, type DirIndex } from '../../src/store/drive.js';
-import { DriveJournal, JournalPair } from '../../src/store/drive-journal.js';
+import { DriveJournal } from '../../src/store/drive/journal-file.js';
+import { JournalPair } from '../../src/store/drive/journal-pair.js';
 import { verifyMailRoot } from '../../src/main/verify.js';
 
 const etag = (data: string): string => `"${createHash('sha256').update(data).digest('hex').slice(0, 32)}"`;

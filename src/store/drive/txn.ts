@@ -5,7 +5,7 @@
  * a directory of any size is O(1); the edits are applied to the cache once durable.
  */
 import type { promises as fsp } from 'node:fs';
-import type { ChildEntry, DirCounters, DirIndex } from '../drive.js';
+import type { ChildEntry, DirCounters, DirIndex } from './types.js';
 
 /** A staged data file: renamed from a temp (`from`) or written from memory (`logged` without `from`). */
 export interface StagedFile {
