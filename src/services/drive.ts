@@ -13,7 +13,9 @@
 import { promises as fsp } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { DriveStore, DriveTxn, type ChildEntry, type DirCounters, type DirIndex, type FileEntry } from '../store/drive.js';
+import { DriveStore } from '../store/drive/store.js';
+import { DriveTxn } from '../store/drive/txn.js';
+import type { ChildEntry, DirCounters, DirIndex, FileEntry } from '../store/drive/types.js';
 import { HttpError, NotFoundError } from '../common/errors.js';
 import { splitAddress } from '../common/names.js';
 import { contentTypeOf } from '../common/content-type.js';

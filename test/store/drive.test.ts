@@ -9,7 +9,9 @@ import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync, rename
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
-import { DriveStore, walkTotals, type DirIndex } from '../../src/store/drive.js';
+import { DriveStore } from '../../src/store/drive/store.js';
+import { walkTotals } from '../../src/store/drive/reconcile.js';
+import type { DirIndex } from '../../src/store/drive/types.js';
 import { DriveJournal } from '../../src/store/drive/journal-file.js';
 import { JournalPair } from '../../src/store/drive/journal-pair.js';
 import { verifyMailRoot } from '../../src/main/verify.js';

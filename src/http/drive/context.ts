@@ -11,7 +11,7 @@ import { resolveShareTarget } from './public-link.js';
 import { parseIfHeader, submittedTokens, type IfList } from '../../common/dav-if.js';
 import { decodeSegments } from '../uws.js';
 import type { ShareRecord } from '../../store/shares.js';
-import type { ChildEntry } from '../../store/drive.js';
+import type { ChildEntry } from '../../store/drive/types.js';
 import type { Services } from '../../services/index.js';
 import type { HttpRequest } from '../types.js';
 

@@ -9,7 +9,7 @@ import { json } from '../reply.js';
 import { resolveTarget, need, hrefOf, etagOf, type DriveTarget } from './context.js';
 import { parseXml, child, elements, clark, multistatus, esc, XML_TYPE, type DavResponse, type PropValue } from './xml.js';
 import { activeLockXml } from './lock.js';
-import type { ChildEntry } from '../../store/drive.js';
+import type { ChildEntry } from '../../store/drive/types.js';
 import type { Services } from '../../services/index.js';
 import type { HttpRequest, Reply } from '../types.js';
 

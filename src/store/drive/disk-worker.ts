@@ -1,5 +1,5 @@
 /**
- * The disk work of drive checkpoints (drive.ts) on one worker thread per process: writing held
+ * The disk work of drive checkpoints (checkpoint.ts) on one worker thread per process: writing held
  * small files (each created in place, or as a temp for the caller to rename) and fdatasync'ing
  * files and directories, one at a time, in order. One message per step of a checkpoint instead
  * of a thread-pool round trip per file operation (each a wake-up and a promise on the event

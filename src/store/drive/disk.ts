@@ -1,4 +1,4 @@
-/** File steps of the drive store (drive.ts): unsynced writes of small files and temps, fsync helpers. */
+/** File steps of the drive store (store.ts): unsynced writes of small files and temps, fsync helpers. */
 import { promises as fsp, openSync, fstatSync, closeSync, renameSync, rmSync } from 'node:fs';
 import { tempPath, fsyncDir, writeAllSync } from '../atomic.js';
 

@@ -1,5 +1,5 @@
 /**
- * A drive transaction (drive.ts): index edits and data files staged by one or more operations
+ * A drive transaction (commit.ts): index edits and data files staged by one or more operations
  * and made durable together with one journal line (group commit). A transaction edits copies of
  * the cached indexes whose `children` are an overlay over the cached map, so staging an edit in
  * a directory of any size is O(1); the edits are applied to the cache once durable.

@@ -3,7 +3,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { startTestServer } from '../../helpers/server.js';
 import { request } from '../../helpers/http.js';
-import { walkTotals } from '../../../src/store/drive.js';
+import { walkTotals } from '../../../src/store/drive/reconcile.js';
 import { verifyMailRoot } from '../../../src/main/verify.js';
 
 const A: [string, string] = ['alice@example.com', 'pw-alice'];
