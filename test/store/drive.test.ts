@@ -4,7 +4,7 @@
  * intent, skips the index step as a `kill -9` would, "restarts" with a fresh DriveStore, and
  * checks that every directory's index equals a fresh walk of the files.
  */
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync, renameSync, rmSync, mkdirSync, unlinkSync, existsSync, openSync, writeSync, closeSync, cpSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,7 +19,7 @@ import { verifyMailRoot } from '../../src/main/verify.js';
 const etag = (data: string): string => `"${createHash('sha256').update(data).digest('hex').slice(0, 32)}"`;
 
 /** A drive with a few files and directories, written through the store. */
-async function seeded(t: Tap.Test): Promise<{ root: string; store: DriveStore }> {
+async function seeded(t: Test): Promise<{ root: string; store: DriveStore }> {
   const root = mkdtempSync(join(tmpdir(), 'rmail-drive-'));
   t.teardown(() => rmSync(root, { recursive: true, force: true }));
   const store = new DriveStore(root, 'example.com', 'alice');
@@ -43,7 +43,7 @@ async function put(store: DriveStore, path: string, body: string, logged = false
  * is checkpointed first (a live store keeps its latest index changes in memory), and what it
  * holds in memory must equal what the checkpoint wrote.
  */
-async function consistent(t: Tap.Test, store: DriveStore, what: string): Promise<void> {
+async function consistent(t: Test, store: DriveStore, what: string): Promise<void> {
   await store.locked(() => store.checkpoint());
   const check = async (dir: string, rel: string) => {
     const idx = JSON.parse(readFileSync(join(dir, '_index.json'), 'utf8')) as DirIndex;
