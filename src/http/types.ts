@@ -45,6 +45,11 @@ export interface Reply {
   body?: string | Buffer | Readable;
   /** The byte length of a streamed body (sent as Content-Length). */
   length?: number;
+  /**
+   * A file to send instead of `body`: `length` bytes of the open `fd` from `start`. uws.ts reads
+   * it in step with the socket (no stream in between) and closes `fd` however the reply ends.
+   */
+  file?: { fd: number; start: number; length: number };
   /** Close the connection after the reply (413 mid-upload). */
   close?: boolean;
 }

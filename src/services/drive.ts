@@ -7,10 +7,10 @@
  * Uploads stream to a temp file while hashing (SHA-256) outside the actor — or, up to 64 KB with
  * a Content-Length, are read into memory and hashed inline — and only the commit (one journal
  * line per group of uploads queued meanwhile) runs in the actor turn. Small files stay in memory
- * until the store's checkpoint writes them; `read` serves them from there. A failed or aborted
+ * until the store's checkpoint writes them; `read` and `openForDownload` serve them from there. A failed or aborted
  * upload leaves nothing behind. Quota reads the drive's byte total from the live store.
  */
-import { promises as fsp } from 'node:fs';
+import { promises as fsp, open as openCallback } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { DriveStore } from '../store/drive/store.js';
@@ -160,6 +160,24 @@ export class DriveService {
     if (!e || e.type !== 'file') throw new NotFoundError('Not found');
     const { props: _p, ...rest } = e;
     return { path: joinDrivePath(parts), name: parts[parts.length - 1]!, ...rest };
+  }
+
+  /**
+   * A file's bytes [start, end] (inclusive) for a download reply: the bytes themselves when the
+   * file is still held in memory (a small upload not yet checkpointed), else the file opened
+   * for the transport to read and close (`Reply.file`). 404 when it is gone.
+   */
+  async openForDownload(userId: string, parts: readonly string[], range?: { start: number; end: number }): Promise<{ data: Buffer } | { fd: number }> {
+    const store = this.store(userId);
+    const held = store.pendingData(parts);
+    if (held) return { data: range ? held.subarray(range.start, range.end + 1) : held };
+    try {
+      // A raw descriptor, not a FileHandle (whose collection would close the number again).
+      return { fd: await openFd(store.path(parts)) };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError('Not found');
+      throw err;
+    }
   }
 
   /**
@@ -422,6 +440,10 @@ export function toListing(path: string, idx: DirIndex): DirListing {
     total_files: idx.total_files, total_dirs: idx.total_dirs, total_bytes: idx.total_bytes, children,
   };
 }
+
+/** Open `path` for reading: a raw descriptor. */
+const openFd = (path: string): Promise<number> =>
+  new Promise((resolve, reject) => openCallback(path, 'r', (err, fd) => (err ? reject(err) : resolve(fd))));
 
 /** Bytes per download chunk, and how many chunk buffers a download cycles through. */
 const CHUNK = 1024 * 1024;

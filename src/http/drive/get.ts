@@ -63,11 +63,17 @@ export async function getHandler(req: HttpRequest, s: Services): Promise<Reply> 
   const ifRange = req.headers['if-range'];
   const range = ifRange === undefined || ifRange === e.etag ? parseRange(req.headers['range'], e.size) : null;
   const head = req.method === 'HEAD';
+  let status = 200;
+  let start = 0;
+  let length = e.size;
   if (range) {
     headers['content-range'] = `bytes ${range.start}-${range.end}/${e.size}`;
-    const length = range.end - range.start + 1;
-    return { status: 206, headers, body: head ? Readable.from([]) : s.drive.read(t.userId, t.parts, range), length };
+    status = 206;
+    start = range.start;
+    length = range.end - range.start + 1;
   }
-  if (e.size === 0) return { status: 200, headers, body: head ? Readable.from([]) : '', length: 0 };
-  return { status: 200, headers, body: head ? Readable.from([]) : s.drive.read(t.userId, t.parts), length: e.size };
+  if (head || length === 0) return { status, headers, body: head ? Readable.from([]) : '', length };
+  const content = await s.drive.openForDownload(t.userId, t.parts, range ?? undefined);
+  if ('data' in content) return { status, headers, body: content.data };
+  return { status, headers, file: { fd: content.fd, start, length } };
 }

@@ -1,14 +1,15 @@
 /**
- * Drive streaming (issue 7): a multi-megabyte file comes back byte-exact through the ring of
- * reused download buffers, to a slow reader and in ranges that cross chunk boundaries; a
- * multipart upload whose body ends before its closing boundary gets a clean 400 and leaves
- * nothing behind.
+ * Drive streaming (issue 7): a multi-megabyte file comes back byte-exact through the one reused
+ * download buffer, to a slow reader and in ranges that cross chunk boundaries; a download reads
+ * only as the socket takes it (a stalled client holds one descriptor and other requests go on),
+ * and its descriptor is closed when it ends, is abandoned or is cut short; a multipart upload
+ * whose body ends before its closing boundary gets a clean 400 and leaves nothing behind.
  */
 import t from 'tap';
 import net from 'node:net';
 import http from 'node:http';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readlinkSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { startTestServer } from '../../helpers/server.js';
 import { request } from '../../helpers/http.js';
@@ -105,4 +106,107 @@ t.test('a multipart body cut before its closing boundary: 400, nothing stored', 
   const good = await fetch(`${s.url}/drive/up/`, { method: 'POST', headers: { authorization: AUTH, 'content-type': 'multipart/form-data; boundary=B' }, body: ok });
   t.equal(good.status, 201);
   t.equal((await request(`${s.url}/drive/up/two.txt`, { basic: A })).text, 'second');
+});
+
+/** The descriptors this process holds open on `path` (the test server runs in-process). */
+function openFdsOn(path: string): number {
+  let n = 0;
+  for (const fd of readdirSync('/proc/self/fd')) {
+    try {
+      if (readlinkSync(`/proc/self/fd/${fd}`) === path) n++;
+    } catch { /* closed meanwhile */ }
+  }
+  return n;
+}
+
+/** Poll `cond` (every 20 ms, at most 10 s): whether it became true. */
+async function eventually(cond: () => boolean): Promise<boolean> {
+  for (let i = 0; i < 500; i++) {
+    if (cond()) return true;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return cond();
+}
+
+/**
+ * A raw GET whose reader stops after the headers and `take` body bytes: the socket is paused
+ * until `resume()`; `result` settles with the body bytes seen when the server ends or cuts it.
+ */
+function stalledGet(port: number, path: string, take: number): { started: Promise<number>; resume(): void; destroy(): void; result: Promise<{ length: number; got: number }> } {
+  const sock = net.connect(port, '127.0.0.1');
+  let head = '';
+  let length = -1;
+  let got = 0;
+  let started!: (len: number) => void;
+  const startedP = new Promise<number>((r) => (started = r));
+  const result = new Promise<{ length: number; got: number }>((resolve) => {
+    sock.on('data', (c: Buffer) => {
+      if (length < 0) {
+        head += c.toString('latin1');
+        const end = head.indexOf('\r\n\r\n');
+        if (end < 0) return;
+        length = Number(/content-length: *(\d+)/i.exec(head.slice(0, end))?.[1] ?? 0);
+        got = head.length - end - 4;
+      } else got += c.length;
+      if (got >= take && !startedFired) {
+        startedFired = true;
+        sock.pause();
+        started(length);
+      }
+      if (got >= length) {
+        sock.destroy();
+        resolve({ length, got });
+      }
+    });
+    sock.on('close', () => resolve({ length, got }));
+    sock.on('error', () => undefined);
+  });
+  let startedFired = false;
+  sock.write(`GET ${path} HTTP/1.1\r\nHost: x\r\nAuthorization: ${AUTH}\r\n\r\n`);
+  return { started: startedP, resume: () => sock.resume(), destroy: () => sock.destroy(), result };
+}
+
+t.test('downloads read the file in step with the socket: stalled, abandoned, cut short', async (t) => {
+  const s = await startTestServer(t);
+  await s.addUser(A[0], A[1]);
+  const d = `${s.url}/drive`;
+  const data = randomBytes(48 * MB);
+  t.equal((await request(`${d}/big/s.bin`, { method: 'PUT', basic: A, body: data })).status, 201);
+  const onDisk = join(s.root, 'domains/example.com/users/alice/drive/files/big/s.bin');
+  t.equal(openFdsOn(onDisk), 0, 'nothing holds the file before a download');
+
+  // A client that stops reading: its download waits, the file stays open, other requests go on.
+  const stalled = stalledGet(s.ports.http!, '/drive/big/s.bin', 1);
+  t.equal(await stalled.started, data.length, 'Content-Length is the file size');
+  t.equal(openFdsOn(onDisk), 1, 'the stalled download holds one descriptor');
+  const other = await request(`${d}/big/`, { basic: A });
+  t.equal(other.status, 200, 'another request is served while a download is stalled');
+  const head = await request(`${d}/big/s.bin`, { method: 'HEAD', basic: A });
+  t.equal(head.headers.get('content-length'), String(data.length), 'HEAD: the length, no body');
+  t.equal(head.text, '', 'HEAD: no body');
+  t.equal(openFdsOn(onDisk), 1, 'HEAD opens nothing');
+  stalled.resume();
+  const done = await stalled.result;
+  t.equal(done.got, data.length, 'the stalled download completes when read again');
+  t.ok(await eventually(() => openFdsOn(onDisk) === 0), 'a finished download closes its descriptor');
+
+  // A client that goes away mid-download: the descriptor is closed.
+  const abandoned = stalledGet(s.ports.http!, '/drive/big/s.bin', 1);
+  await abandoned.started;
+  t.equal(openFdsOn(onDisk), 1);
+  abandoned.destroy();
+  t.ok(await eventually(() => openFdsOn(onDisk) === 0), 'an abandoned download closes its descriptor');
+
+  // The file shrinks under a download (another process, a disk error): the link is cut rather
+  // than left waiting for bytes that will never come.
+  const cut = stalledGet(s.ports.http!, '/drive/big/s.bin', 1);
+  await cut.started;
+  truncateSync(onDisk, 2 * MB);
+  cut.resume();
+  const short = await cut.result;
+  t.equal(short.length, data.length, 'the announced length');
+  t.ok(short.got < data.length, 'fewer bytes than announced, then the link closes (no hang)');
+  t.ok(await eventually(() => openFdsOn(onDisk) === 0), 'a cut download closes its descriptor');
+  const still = await request(`${s.url}/health`, {});
+  t.equal(still.status, 200, 'the server goes on');
 });
