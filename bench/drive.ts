@@ -164,11 +164,12 @@ async function bigPut(t: Target, bytes: number): Promise<string | undefined> {
 }
 
 /** GET tallies of one server: bytes, seconds, MB/s of each round, peaks. */
-interface GetTally { bytes: number; secs: number; each: number[]; uploadPeak: number; peak: number; failed?: string }
+interface GetTally { bytes: number; secs: number; each: number[]; uploadPeak: number; peak: number; growth: number; failed?: string }
 
 /** One GET of the big file from `t`, adding to `y` (peak RSS reset before it). */
 async function bigGet(t: Target, bytes: number, y: GetTally): Promise<void> {
   resetPeak(t.pids());
+  const before = largestMb(t.pids(), 'VmRSS');
   const t0 = performance.now();
   const r = await rawGet(`${t.base}/big.bin`, t.headers).catch((e: Error) => ({ status: 599, bytes: 0, err: e.message }));
   const secs = (performance.now() - t0) / 1000;
@@ -179,12 +180,14 @@ async function bigGet(t: Target, bytes: number, y: GetTally): Promise<void> {
   y.bytes += r.bytes;
   y.secs += secs;
   y.each.push(r.bytes / 1048576 / secs);
-  y.peak = Math.max(y.peak, t.peakRssMb());
+  const peak = t.peakRssMb();
+  y.peak = Math.max(y.peak, peak);
+  y.growth = Math.max(y.growth, peak - before);
 }
 
 /** The GET row for both servers: upload each, then `rounds` GETs each in turn A B B A .... */
 async function getRows(targets: Target[], bytes: number, rounds: number): Promise<Row[]> {
-  const tallies = targets.map((): GetTally => ({ bytes: 0, secs: 0, each: [], uploadPeak: 0, peak: 0 }));
+  const tallies = targets.map((): GetTally => ({ bytes: 0, secs: 0, each: [], uploadPeak: 0, peak: 0, growth: 0 }));
   for (let i = 0; i < targets.length; i++) {
     tallies[i]!.failed = await bigPut(targets[i]!, bytes);
     tallies[i]!.uploadPeak = targets[i]!.peakRssMb();
@@ -200,7 +203,7 @@ async function getRows(targets: Target[], bytes: number, rounds: number): Promis
     const spread = y.each.length > 1 ? `${Math.round(Math.min(...y.each))}-${Math.round(Math.max(...y.each))} MB/s over ${y.each.length}; ` : '';
     return {
       name, ops_per_s: y.bytes / 1048576 / y.secs, peak_rss_mb: y.peak,
-      note: `MB/s (ops/s column; raw-socket client); ${spread}peak RSS during the GETs (${y.uploadPeak} MB peak up to and including its upload)`,
+      note: `MB/s (ops/s column; raw-socket client); ${spread}peak RSS during the GETs, at most ${y.growth} MB above the RSS each began with (${y.uploadPeak} MB peak up to and including its upload)`,
     };
   });
 }
@@ -230,12 +233,12 @@ function freePort(): Promise<number> {
   });
 }
 
-/** Peak RSS (VmHWM) of the largest process in a process group, MB. */
-function groupPeakMb(pids: () => number[]): number {
+/** The largest `field` (VmHWM: peak RSS, VmRSS: RSS now) of the processes `pids`, MB. */
+function largestMb(pids: number[], field: 'VmHWM' | 'VmRSS'): number {
   let kb = 0;
-  for (const pid of pids()) {
+  for (const pid of pids) {
     try {
-      kb = Math.max(kb, Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0));
+      kb = Math.max(kb, Number(new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0));
     } catch { /* gone */ }
   }
   return Math.round(kb / 1024);
@@ -283,7 +286,7 @@ MaxKeepAliveRequests 0
     }
   });
   return {
-    target: { name: 'apache mod_dav', base, headers: {}, peakRssMb: () => groupPeakMb(pids), pids },
+    target: { name: 'apache mod_dav', base, headers: {}, peakRssMb: () => largestMb(pids(), 'VmHWM'), pids },
     stop: async () => {
       const exited = new Promise((r) => child.on('exit', r));
       child.kill('SIGTERM');
