@@ -181,7 +181,7 @@ async function verifyCalendars(root: string, domain: string, user: string, fix: 
 
 /**
  * Drive: each `_index.json` against the directory it describes, totals against a fresh walk.
- * `--fix` recomputes every index and `_meta.json` from the files (drive-journal.ts rebuildTree).
+ * `--fix` recomputes every index and `_meta.json` from the files (store/drive/reconcile.ts rebuildTree).
  */
 async function verifyDrive(root: string, domain: string, user: string, fix: boolean, r: VerifyReport): Promise<void> {
   // A live server keeps recent index changes in memory, covered by the drive journal: replay it

@@ -30,13 +30,16 @@ export async function syncFile(path: string): Promise<void> {
   }
 }
 
-/** fsync a file or directory that may have gone away since (a removed directory needs nothing). */
+/**
+ * fsync a file or directory that may have gone away since (a removed directory needs nothing;
+ * a file path that is a directory now has nothing of the file left to make durable).
+ */
 export async function syncIfThere(path: string, dir: boolean): Promise<void> {
   try {
     await (dir ? fsyncDir(path) : syncFile(path));
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code !== 'ENOENT' && code !== 'ENOTDIR') throw err;
+    if (code !== 'ENOENT' && code !== 'ENOTDIR' && code !== 'EISDIR') throw err;
   }
 }
 

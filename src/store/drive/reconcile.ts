@@ -13,7 +13,8 @@ import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { writeJsonDurable, readJson, fsyncDir } from '../atomic.js';
 import { contentTypeOf } from '../../common/content-type.js';
-import { INDEX, type DirIndex, type DriveMeta, type ChildEntry } from './types.js';
+import { INDEX, secsOf, type DirIndex, type DriveMeta, type ChildEntry } from './types.js';
+import { syncFile } from './disk.js';
 
 /** Names a directory listing ignores: reserved `_*` files and `*.tmp` temps. */
 const hidden = (name: string): boolean => name.startsWith('_') || name.endsWith('.tmp');
@@ -33,17 +34,10 @@ export async function readIndexFile(dir: string): Promise<DirIndex | undefined> 
 
 /** fsync a directory's `_index.json` and the directory (its last rename). */
 async function syncIndex(dir: string): Promise<void> {
-  const fh = await fsp.open(join(dir, INDEX), 'r+');
-  try {
-    await fh.datasync();
-  } finally {
-    await fh.close();
-  }
+  await syncFile(join(dir, INDEX));
   await fsyncDir(dir);
 }
 
-/** Seconds with 4 decimals, as `_index.json` stores mtimes. */
-const secs = (ms: number): number => Math.round(ms * 10) / 10000;
 
 /**
  * Recompute the index of `dir` from its listing. Entries not in `suspects` are trusted when the
@@ -54,7 +48,7 @@ const secs = (ms: number): number => Math.round(ms * 10) / 10000;
 export async function reconcileDir(dir: string, name: string, opts: { suspects?: Set<string>; deep?: boolean }): Promise<DirIndex> {
   const old = await readIndexFile(dir);
   const idx: DirIndex = {
-    version: 1, name, ctag: (old?.ctag ?? 0) + 1, mtime: old?.mtime ?? secs(Date.now()),
+    version: 1, name, ctag: (old?.ctag ?? 0) + 1, mtime: old?.mtime ?? secsOf(Date.now()),
     self_files: 0, self_dirs: 0, self_bytes: 0, total_files: 0, total_dirs: 0, total_bytes: 0, children: {},
     ...(old?.props ? { props: old.props } : {}),
   };
@@ -79,7 +73,7 @@ export async function reconcileDir(dir: string, name: string, opts: { suspects?:
       const st = await fsp.stat(p);
       const keep = prev?.type === 'file' && prev.size === st.size && !suspect;
       idx.children[d.name] = keep ? prev : {
-        type: 'file', size: st.size, etag: await fileEtag(p), mtime: secs(st.mtimeMs), content_type: contentTypeOf(d.name),
+        type: 'file', size: st.size, etag: await fileEtag(p), mtime: secsOf(st.mtimeMs), content_type: contentTypeOf(d.name),
         ...(prev?.props ? { props: prev.props } : {}),
       };
       idx.self_files += 1;

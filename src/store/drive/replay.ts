@@ -8,11 +8,12 @@
  */
 import { promises as fsp } from 'node:fs';
 import { join, dirname } from 'node:path';
-import { writeJsonDurable, writeFileDurable, fsyncDir } from '../atomic.js';
+import { writeJsonDurable, writeFileDurable } from '../atomic.js';
 import { INDEX, type DirIndex, type DriveMeta } from './types.js';
 import type { Intent, JournalEntry } from './journal-file.js';
 import { JournalPair } from './journal-pair.js';
 import { rollForward, readIndexFile, depth } from './reconcile.js';
+import { syncIfThere } from './disk.js';
 
 /**
  * Restore the small uploads logged in `intents` whose file may not have reached the disk: the
@@ -47,24 +48,6 @@ function keyParts(key: string): string[] | undefined {
   return parts.some((c) => c === '' || c === '.' || c === '..' || c.includes('\0')) ? undefined : parts;
 }
 
-/** fdatasync a file or directory that may be gone (nothing to make durable then). */
-async function syncPath(path: string, dir: boolean): Promise<void> {
-  try {
-    if (dir) await fsyncDir(path);
-    else {
-      const fh = await fsp.open(path, 'r+');
-      try {
-        await fh.datasync();
-      } finally {
-        await fh.close();
-      }
-    }
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code !== 'ENOENT' && code !== 'ENOTDIR' && code !== 'EISDIR') throw err;
-  }
-}
-
 /**
  * Apply the journal's lines, in order, over the indexes on disk and make the result durable
  * (the caller then empties the journal). Runs of `redo` lines are applied in memory — their
@@ -87,7 +70,7 @@ export async function replayJournal(files: string, metaFile: string, entries: Jo
       await writeJsonDurable(join(dir, INDEX), idx);
       if (key) syncDirs.add(dirname(dir));
     }
-    await Promise.all([...syncDirs].map((d) => syncPath(d, true)));
+    await Promise.all([...syncDirs].map((d) => syncIfThere(d, true)));
     if (meta) await writeJsonDurable(metaFile, meta);
     work.clear();
     syncDirs.clear();
@@ -132,7 +115,7 @@ export async function replayJournal(files: string, metaFile: string, entries: Jo
       const data = Buffer.from(b64, 'base64');
       const onDisk = await fsp.readFile(path).catch(() => undefined);
       if ((await fsp.stat(path).catch(() => undefined))?.isDirectory()) continue;
-      if (onDisk?.equals(data)) await syncPath(path, false);
+      if (onDisk?.equals(data)) await syncIfThere(path, false);
       else await writeFileDurable(path, data);
       syncDirs.add(dirname(path));
     }

@@ -63,8 +63,10 @@ export interface Delta {
 
 /** The file name of a directory's index. */
 export const INDEX = '_index.json';
-/** Now, in seconds with 4 decimals (as `_index.json` stores mtimes). */
-export const now = (): number => Math.round(Date.now() * 10) / 10000;
+/** Milliseconds as seconds with 4 decimals (as `_index.json` stores mtimes). */
+export const secsOf = (ms: number): number => Math.round(ms * 10) / 10000;
+/** Now, in seconds with 4 decimals. */
+export const now = (): number => secsOf(Date.now());
 
 /** A fresh, empty directory index. */
 export const emptyIndex = (name: string, mtime = now()): DirIndex => ({
