@@ -22,7 +22,7 @@
  *   rolled forward where the destination holds the message, rolled back elsewhere.
  */
 import { randomInt } from 'node:crypto';
-import { promises as fsp, constants as fsc, statSync, type Stats } from 'node:fs';
+import { promises as fsp, constants as fsc, statSync, openSync, closeSync, fsync, type Stats } from 'node:fs';
 import { writeFileDurable } from '../../store/atomic.js';
 import { JournalFile } from '../../store/mail/journal-file.js';
 import { decodeJournal, encodeRecord, type JournalRecord } from '../../store/mail/journal.js';
@@ -85,7 +85,11 @@ export class FolderIndex implements FolderView {
   /** Inode of the journal we hold open (another process's compaction replaces the file). */
   private journalIno = 0;
   /** The folder directory, kept open for the per-commit directory fsync. */
-  private dirFh: Promise<fsp.FileHandle> | null = null;
+  private dirFd: number | null = null;
+  /** Directory fsyncs in flight (the descriptor is closed only after them). */
+  private dirSyncs = 0;
+  /** Closers waiting for those fsyncs. */
+  private dirWaiters: (() => void)[] = [];
 
   private constructor(readonly dir: string, rec: FolderRecord) {
     this.files = indexFiles(dir);
@@ -414,24 +418,24 @@ export class FolderIndex implements FolderView {
         else placeFile(it.tmp!, dest);
         placed.push(dest);
       });
-      // The files' (unsynced ones), the directory's and the journal's fsyncs run together: the
-      // ack waits for all, and a journal line whose file did not survive a crash is dropped on
-      // open (dropMissingTail).
+      // The files' (unsynced ones, issued when they were written), the directory's and the
+      // journal's syncs run together: the ack waits for all, and a journal line whose file did
+      // not survive a crash is dropped on open (dropMissingTail). The directory's fsync is issued
+      // first, so that the journal line, written from the loop when it can afford the wait
+      // (JournalFile.append), runs beside it: one thread-pool round trip fewer per commit.
       const syncs = new Set<UnsyncedFile>();
       for (const it of items) if (it.unsynced) syncs.add(it.unsynced);
-      await Promise.all([
-        ...[...syncs].map((f) => f.sync()),
-        this.syncDir(),
-        // a summary still being computed by the mime worker is awaited here, beside the fsyncs
-        Promise.all(items.map((it) => it.summary)).then((sums) => this.sums.append(sums.map((json, i) => [metas[i]!.uid, json]))),
-        // through the pool (not inline): it runs beside the file and directory fsyncs
-        this.log.append(metas.map((m, i) => {
-          const f = items[i]!.unsynced;
-          return encodeRecord({
-            t: 'a', uid: m.uid, modseq: m.modseq, date: m.internalDate, size: m.size, flags: m.flags, ...(f ? { crc: f.crc, n: items.length } : {}),
-          });
-        }).join(''), false),
-      ]);
+      const dir = this.syncDir();
+      const files = [...syncs].map((f) => f.sync());
+      // a summary still being computed by the mime worker is awaited here, beside the syncs
+      const sums = Promise.all(items.map((it) => it.summary)).then((js) => this.sums.append(js.map((json, i) => [metas[i]!.uid, json])));
+      const journal = this.log.append(metas.map((m, i) => {
+        const f = items[i]!.unsynced;
+        return encodeRecord({
+          t: 'a', uid: m.uid, modseq: m.modseq, date: m.internalDate, size: m.size, flags: m.flags, ...(f ? { crc: f.crc, n: items.length } : {}),
+        });
+      }).join(''));
+      await Promise.all([dir, ...files, sums, journal]);
     } catch (err) {
       await removeFiles(placed);
       throw err;
@@ -565,23 +569,31 @@ export class FolderIndex implements FolderView {
     this.info.name = name;
   }
 
-  /** fsync the folder directory through the handle kept open for it. */
-  private async syncDir(): Promise<void> {
-    this.dirFh ??= fsp.open(this.dir, fsc.O_RDONLY | fsc.O_DIRECTORY);
-    let fh: fsp.FileHandle;
+  /**
+   * fsync the folder directory through the descriptor kept open for it. Issued before this
+   * returns (no await before the call), so a journal write made right after runs beside it.
+   */
+  private syncDir(): Promise<void> {
+    let fd: number;
     try {
-      fh = await this.dirFh;
+      fd = this.dirFd ??= openSync(this.dir, fsc.O_RDONLY | fsc.O_DIRECTORY);
     } catch (err) {
-      this.dirFh = null;
-      throw err;
+      return Promise.reject(err);
     }
-    await fh.sync();
+    this.dirSyncs++;
+    return new Promise<void>((resolve, reject) => fsync(fd, (err) => {
+      if (--this.dirSyncs === 0) for (const w of this.dirWaiters.splice(0)) w();
+      if (err) reject(err);
+      else resolve();
+    }));
   }
 
   private async closeFiles(): Promise<void> {
-    const dir = this.dirFh;
-    this.dirFh = null;
-    await Promise.all([this.log.close(), this.sums.close(), dir?.then((fh) => fh.close(), () => undefined)]);
+    if (this.dirSyncs > 0) await new Promise<void>((r) => this.dirWaiters.push(r));
+    const fd = this.dirFd;
+    this.dirFd = null;
+    if (fd !== null) closeSync(fd);
+    await Promise.all([this.log.close(), this.sums.close()]);
   }
 
   /** Close the journal and the other open files while idle (the next write reopens them). */

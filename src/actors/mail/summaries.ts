@@ -1,10 +1,12 @@
 /**
  * A folder's message summaries (`summaries.jsonl`: `{uid} {MessageSummary JSON}\n`), written at
  * append time beside the index and never fsync'd on their own: a lost or torn line is simply
- * recomputed by the `mime` worker. Loaded lazily, once, as one Buffer with an offset per uid
- * (no string per message until asked), so FETCH 1:* over 100k messages reads one file.
+ * recomputed by the `mime` worker. Appended with a synchronous write (into the page cache:
+ * microseconds, no thread-pool round trip per commit). Loaded lazily, once, as one Buffer with
+ * an offset per uid (no string per message until asked), so FETCH 1:* over 100k messages reads
+ * one file.
  */
-import { promises as fsp } from 'node:fs';
+import { promises as fsp, openSync, writeFileSync, closeSync } from 'node:fs';
 import { writeFileDurable } from '../../store/atomic.js';
 import type { MessageMeta } from '../../common/mail.js';
 
@@ -34,7 +36,7 @@ export class FolderSummaries {
   /** Lines of messages expunged since the folder was opened (drives compaction). */
   private dead = 0;
   /** The file kept open for appends (reopened after a rewrite). */
-  private out: Promise<fsp.FileHandle> | null = null;
+  private out: number | null = null;
 
   /** `live(uid)` says whether a uid is still in the folder (lines of others are ignored). */
   constructor(private readonly path: string, private readonly live: (uid: number) => boolean) {}
@@ -58,15 +60,8 @@ export class FolderSummaries {
   async append(rows: [number, string | null][]): Promise<void> {
     const lines = rows.filter((r) => r[1] !== null).map(([uid, json]) => `${uid} ${json}\n`);
     if (lines.length === 0) return;
-    this.out ??= fsp.open(this.path, 'a');
-    let fh: fsp.FileHandle;
-    try {
-      fh = await this.out;
-    } catch (err) {
-      this.out = null;
-      throw err;
-    }
-    await fh.write(lines.join(''));
+    this.out ??= openSync(this.path, 'a');
+    writeFileSync(this.out, lines.join('')); // an O_APPEND descriptor: all of it, at the end
     if (this.loaded) for (const [uid, json] of rows) if (json !== null) this.loaded.added.set(uid, json);
   }
 
@@ -89,7 +84,7 @@ export class FolderSummaries {
   async close(): Promise<void> {
     const out = this.out;
     this.out = null;
-    if (out) await out.then((fh) => fh.close(), () => undefined);
+    if (out !== null) closeSync(out);
   }
 
   private load(): Promise<Loaded> {

@@ -107,12 +107,12 @@ export class JournalFile {
   }
 
   /**
-   * Append `data`; resolves once it is on disk (possibly together with other appends). `inline`
-   * false: always through the thread pool (a commit whose other fsyncs run beside this write).
+   * Append `data`; resolves once it is on disk (possibly together with other appends). A caller
+   * with other syncs to wait for issues them first: a synchronous write here runs beside them.
    */
-  append(data: string | Buffer, inline = true): Promise<void> {
+  append(data: string | Buffer): Promise<void> {
     const buf = typeof data === 'string' ? Buffer.from(data) : data;
-    if (inline && !this.group.busy && this.fd !== null) {
+    if (!this.group.busy && this.fd !== null) {
       const started = performance.now();
       if (syncAllowed(started)) {
         try {
