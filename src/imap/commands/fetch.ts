@@ -4,7 +4,7 @@
  * summary (cached per message); sections are byte ranges of the message file, streamed in
  * pieces with backpressure when large. A non-PEEK body fetch sets \Seen first and reports FLAGS.
  */
-import { openSync, closeSync } from 'node:fs';
+import { closeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { messagePath } from '../../store/mail/files.js';
 import { ImapError, NotFoundError } from '../../common/errors.js';
@@ -17,12 +17,19 @@ import { internalDate } from '../encode.js';
 import type { EncodedKind, FolderEncoded } from '../encode-cache.js';
 import { cachedNow, encodeFromSummary } from '../fetch-encoded.js';
 import { decodeTransfer, findPart, readRange, sectionPiece, type Piece } from '../fetch-body.js';
+import { checkMessageSize, openMessageFile, ShortMessageFile } from '../message-reader.js';
 import { resolveUids } from '../sequence.js';
 import { uidSetText } from '../uidset.js';
 import { selectFromSet, parseSequenceSet } from '../parser.js';
 import { SELECTED, type CommandSpec } from './types.js';
 
 const STREAM_CHUNK = 256 * 1024;
+/**
+ * Longest stretch (`ms`) one FETCH answers messages without giving the event loop back (DESIGN:
+ * no stall over ~2 ms), so other sessions are served while a big range is read; the clock is
+ * read every `check` messages. Mutable for tests only.
+ */
+export const FETCH_TURN = { ms: 2, check: 16 };
 
 interface Plan {
   atts: FetchAtt[];
@@ -125,10 +132,11 @@ function fetchNow(r: Run, seq: number, m: MessageMeta, addFlags: boolean): boole
       if (!range || range.end - range.start > STREAM_CHUNK) return false;
     }
   }
-  const fd = p.needFile ? openSync(r.file(m.uid), 'r') : null;
+  const fd = p.needFile ? openMessageFile(r.file(m.uid)) : null;
+  const out = s.out;
+  out.hold();
   try {
     const box = s.box;
-    const out = s.out;
     let head = `* ${seq} FETCH (`;
     let sep = '';
     if (p.uid) {
@@ -150,14 +158,14 @@ function fetchNow(r: Run, seq: number, m: MessageMeta, addFlags: boolean): boole
           default: {
             const range = wholeRange(a, m.size)!;
             out.write(`${head}${sep}RFC822 {${range.end - range.start}}\r\n`);
-            out.readFrom(fd!, range.start, range.end - range.start);
+            literalFrom(out, fd!, m, range);
             head = '';
           }
         }
       } else {
         const range = wholeRange(a, m.size)!;
         out.write(`${head}${sep}${a.label} {${range.end - range.start}}\r\n`);
-        out.readFrom(fd!, range.start, range.end - range.start);
+        literalFrom(out, fd!, m, range);
         head = '';
       }
       sep = ' ';
@@ -165,10 +173,20 @@ function fetchNow(r: Run, seq: number, m: MessageMeta, addFlags: boolean): boole
     if (p.modseq) head += `${sep}MODSEQ (${m.modseq})`;
     if (addFlags && !p.atts.some((a) => a.kind === 'simple' && a.name === 'FLAGS')) head += ` FLAGS ${box.flagsText(m)}`;
     out.write(`${head})\r\n`);
+    out.release();
+  } catch (err) {
+    out.rewind();
+    throw err;
   } finally {
     if (fd !== null) closeSync(fd);
   }
   return true;
+}
+
+/** Queue a literal's bytes from the message file; a short read means the file is damaged. */
+function literalFrom(out: Session['out'], fd: number, m: MessageMeta, range: { start: number; end: number }): void {
+  const n = out.readFrom(fd, range.start, range.end - range.start);
+  if (n < range.end - range.start) throw new ShortMessageFile(m.uid, m.size, range.start + n);
 }
 
 /** Write one message's FETCH response. */
@@ -188,7 +206,10 @@ async function fetchOne(r: Run, seq: number, m: MessageMeta, addFlags: boolean):
   };
   if (p.uid) push(`UID ${m.uid}`);
   try {
-    if (p.needFile) fd = openSync(r.file(m.uid), 'r');
+    if (p.needFile) {
+      fd = openMessageFile(r.file(m.uid));
+      checkMessageSize(fd, m.uid, m.size);
+    }
     for (const a of p.atts) {
       if (a.kind === 'simple') {
         switch (a.name) {
@@ -327,7 +348,7 @@ async function fetch(s: Session, args: Args, uidMode: boolean): Promise<void> {
     file: fileNamer(dir),
   };
   const out = s.out;
-  const pass: Pass = { uids, changedSince, seen, next: 0, waitFor: null };
+  const pass: Pass = { uids, changedSince, seen, next: 0, waitFor: null, turnOver: false };
   while (pass.next < uids.length) {
     fetchAllNow(r, pass);
     if (pass.waitFor) {
@@ -336,12 +357,17 @@ async function fetch(s: Session, args: Args, uidMode: boolean): Promise<void> {
       try {
         await fetchOne(r, seq, m, seen.has(m.uid));
       } catch (err) {
-        if (!expunged(err)) throw err;
+        if (!skippable(r, err)) throw err;
       }
     }
     if (out.needsDrain) await out.maybeDrain();
+    else if (pass.turnOver) await nextTurn();
+    pass.turnOver = false;
   }
 }
+
+/** Resolve after the event loop has served pending I/O (other sessions). */
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** Where a FETCH is in its uids (see fetchAllNow). */
 interface Pass {
@@ -353,14 +379,28 @@ interface Pass {
   next: number;
   /** A message the pass stopped at because it needs the async path (fetchOne), or null. */
   waitFor: { seq: number; m: MessageMeta } | null;
+  /** The pass stopped because it used its time on this event-loop turn (FETCH_TURN). */
+  turnOver: boolean;
 }
 
-/** Expunged by another session since this client last heard: the others are answered. */
-const expunged = (err: unknown): boolean => (err as NodeJS.ErrnoException).code === 'ENOENT' || err instanceof NotFoundError;
+/**
+ * A message left out of the response, the others answered: expunged by another session since
+ * this client last heard, or its file shorter than recorded (logged; nothing of it was sent).
+ */
+function skippable(r: Run, err: unknown): boolean {
+  if (err instanceof ShortMessageFile) {
+    r.s.ctx.services.log.warn('imap fetch: message file shorter than recorded, left out', {
+      user: r.s.userId, folder: r.s.box.name, uid: err.uid, expected: err.expected, actual: err.actual,
+    });
+    return true;
+  }
+  return (err as NodeJS.ErrnoException).code === 'ENOENT' || err instanceof NotFoundError;
+}
 
 /**
  * Answer the pass's messages from `next` on without waiting, stopping after a message when the
- * output should drain, or at one that needs the async path (left in `waitFor`). A plain function,
+ * output should drain, when the pass has used its turn (FETCH_TURN), or at one that needs the async path
+ * (left in `waitFor`). A plain function,
  * not the async command: V8 optimizes a long-running loop in place (on-stack replacement) only in
  * a non-resumable function, so the first FETCH of a big range runs at optimized speed instead of
  * interpreting the whole loop (measured: the first three 1,000-message BODY[] batches of a fresh
@@ -371,6 +411,8 @@ function fetchAllNow(r: Run, pass: Pass): void {
   const view = box.view;
   const out = r.s.out;
   const { uids, changedSince, seen } = pass;
+  const until = performance.now() + FETCH_TURN.ms;
+  let answered = 0;
   while (pass.next < uids.length) {
     const uid = uids[pass.next++]!;
     const m = view.byUid(uid);
@@ -384,9 +426,13 @@ function fetchAllNow(r: Run, pass: Pass): void {
         return;
       }
     } catch (err) {
-      if (!expunged(err)) throw err;
+      if (!skippable(r, err)) throw err;
     }
     if (out.needsDrain) return;
+    if (++answered % FETCH_TURN.check === 0 && performance.now() > until) {
+      pass.turnOver = true;
+      return;
+    }
   }
 }
 

@@ -1,0 +1,40 @@
+/**
+ * Opening stored message files for reading on the FETCH path. Files are opened with O_NOATIME
+ * where the platform has it: the first read of a freshly delivered file would otherwise update
+ * its access time (relatime), dirtying the inode and taking a file-system journal handle per
+ * message, which waits whenever a journal commit is in progress (e.g. behind the fsyncs of
+ * concurrent deliveries and flag changes). The server owns its files, so the flag is allowed;
+ * if the kernel refuses it (EPERM: a file owned by someone else), plain O_RDONLY is used from
+ * then on.
+ */
+import { constants, fstatSync, openSync } from 'node:fs';
+
+let flags = constants.O_RDONLY | (constants.O_NOATIME ?? 0);
+
+/** Open a message file read-only (without updating its access time); throws like openSync. */
+export function openMessageFile(path: string): number {
+  try {
+    return openSync(path, flags);
+  } catch (err) {
+    if (flags === constants.O_RDONLY || (err as NodeJS.ErrnoException).code !== 'EPERM') throw err;
+    flags = constants.O_RDONLY;
+    return openSync(path, flags);
+  }
+}
+
+/**
+ * A message file holds fewer bytes than its index entry records (damaged or truncated on
+ * disk): the message is left out of the response rather than sending a literal whose length
+ * does not match its bytes, which would desynchronise the client.
+ */
+export class ShortMessageFile extends Error {
+  constructor(readonly uid: number, readonly expected: number, readonly actual: number) {
+    super(`message file of uid ${uid} has ${actual} bytes, index records ${expected}`);
+  }
+}
+
+/** Throw ShortMessageFile when the open file `fd` is shorter than `size` bytes. */
+export function checkMessageSize(fd: number, uid: number, size: number): void {
+  const actual = fstatSync(fd).size;
+  if (actual < size) throw new ShortMessageFile(uid, size, actual);
+}
