@@ -49,6 +49,8 @@ export class Session {
   private socket: Socket;
   private unsubscribe: (() => void) | null = null;
   private idleTimer: NodeJS.Timeout | null = null;
+  /** When the client last sent a line (the autologout timer re-arms itself until it is idle). */
+  private lastInput = 0;
   private tempFiles: string[] = [];
   /** Wakes an IDLE wait when an update arrives. */
   onUpdate: (() => void) | null = null;
@@ -106,7 +108,7 @@ export class Session {
         } else {
           await this.execute(frame);
         }
-        await this.cleanupTemp();
+        if (this.tempFiles.length > 0) await this.cleanupTemp();
         await this.out.flush();
       }
     } finally {
@@ -114,12 +116,22 @@ export class Session {
     }
   }
 
+  /** Note input from the client: autologout after `idleMs` without any (no timer per line). */
   private armTimer(): void {
-    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.lastInput = performance.now();
+    if (!this.idleTimer) this.startTimer(this.ctx.limits.idleMs);
+  }
+
+  private startTimer(ms: number): void {
     this.idleTimer = setTimeout(() => {
+      const quiet = performance.now() - this.lastInput;
+      if (quiet < this.ctx.limits.idleMs) {
+        this.startTimer(this.ctx.limits.idleMs - quiet);
+        return;
+      }
       this.out.line('* BYE Autologout; idle for too long');
       void this.out.flush().finally(() => this.socket.destroy());
-    }, this.ctx.limits.idleMs);
+    }, ms);
     this.idleTimer.unref();
   }
 

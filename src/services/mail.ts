@@ -52,6 +52,10 @@ export class MailService {
   /** Running totals of mail bytes per user (quota). */
   private readonly totals: MailBytes;
   private readonly idleTimers = new Map<string, NodeJS.Timeout>();
+  /** When each user's mail was last written (the idle timer re-arms itself until a quiet minute). */
+  private readonly lastWrite = new Map<string, number>();
+  /** User ids that passed the format check (`actor`), so a hot path does not re-run the regexes. */
+  private readonly validIds = new Set<string>();
   /** The UserMail last loaded per user (also after its actor was evicted), to close on shutdown. */
   private readonly open = new Map<string, UserMail>();
 
@@ -61,9 +65,13 @@ export class MailService {
   }
 
   private actor(userId: string): Actor {
-    const a = splitAddress(userId);
-    if (!a || !isDomain(a.domain) || !/^[a-z0-9._-]{1,64}$/.test(a.user) || a.user.startsWith('.') || userId !== `${a.user}@${a.domain}`) {
-      throw new NotFoundError('User not found');
+    if (!this.validIds.has(userId)) {
+      const a = splitAddress(userId);
+      if (!a || !isDomain(a.domain) || !/^[a-z0-9._-]{1,64}$/.test(a.user) || a.user.startsWith('.') || userId !== `${a.user}@${a.domain}`) {
+        throw new NotFoundError('User not found');
+      }
+      if (this.validIds.size >= 100_000) this.validIds.clear();
+      this.validIds.add(userId);
     }
     return this.deps.actors.user(userId);
   }
@@ -87,24 +95,48 @@ export class MailService {
     return um;
   }
 
-  /** Run `fn` in the user's actor turn (under the flock) with the user's mail. */
+  /**
+   * Run `fn` in the user's actor turn (under the flock) with the user's mail. When the mail is
+   * loaded and no other process changed the folder list, `fn` runs without a further await.
+   */
   private withMail<T>(userId: string, fn: (um: UserMail) => Promise<T>): Promise<T> {
-    return this.actor(userId).mutate(async () => {
-      const um = await this.inside(userId);
-      this.idle(userId, um);
-      return fn(um);
+    const actor = this.actor(userId);
+    return actor.mutate(() => {
+      const loaded = actor.state.get(MAIL_STATE) as UserMail | undefined;
+      if (loaded?.isCurrent()) {
+        this.idle(userId, loaded);
+        return fn(loaded);
+      }
+      return this.inside(userId).then((um) => {
+        this.idle(userId, um);
+        return fn(um);
+      });
     });
   }
 
-  /** Close the user's journal files after a quiet minute (an evicted actor's too). */
+  /**
+   * Note a write to the user's mail: its journal files are closed after a quiet minute (an
+   * evicted actor's too). One timer per user, re-armed when it fires early (no timer per write).
+   */
   private idle(userId: string, um: UserMail): void {
-    clearTimeout(this.idleTimers.get(userId));
     this.open.set(userId, um);
+    this.lastWrite.set(userId, Date.now());
+    if (!this.idleTimers.has(userId)) this.armIdle(userId, IDLE_CLOSE_MS);
+  }
+
+  private armIdle(userId: string, ms: number): void {
     const timer = setTimeout(() => {
+      const quiet = Date.now() - (this.lastWrite.get(userId) ?? 0);
+      if (quiet < IDLE_CLOSE_MS) {
+        this.armIdle(userId, IDLE_CLOSE_MS - quiet);
+        return;
+      }
       this.idleTimers.delete(userId);
-      if (this.open.get(userId) === um) this.open.delete(userId);
-      um.closeLogs().catch(() => undefined);
-    }, IDLE_CLOSE_MS);
+      this.lastWrite.delete(userId);
+      const um = this.open.get(userId);
+      this.open.delete(userId);
+      um?.closeLogs().catch(() => undefined);
+    }, ms);
     timer.unref();
     this.idleTimers.set(userId, timer);
   }
@@ -124,6 +156,8 @@ export class MailService {
     this.deps.quota.forget(userId);
     clearTimeout(this.idleTimers.get(userId));
     this.idleTimers.delete(userId);
+    this.lastWrite.delete(userId);
+    this.validIds.delete(userId);
     await this.open.get(userId)?.close().catch(() => undefined);
     this.open.delete(userId);
   }
@@ -284,14 +318,11 @@ export class MailService {
     }
     if (batch.length === 0) return;
     try {
-      // the journal's stat (has another process written?) runs beside the folder list's
-      const journal = this.loaded(userId)?.openIndex(folderId)?.journalStat();
-      journal?.catch(() => undefined);
       const um = await this.inside(userId);
       this.idle(userId, um);
       const rec = um.folders().find((f) => f.id === folderId);
       if (!rec) throw new NotFoundError('Folder not found');
-      const idx = await um.index(rec, journal);
+      const idx = um.currentIndex(rec) ?? (await um.index(rec));
       let used = await this.bytesInside(userId, um);
       const quota = await this.deps.quota.usage(userId, used);
       used = quota.used;
@@ -322,7 +353,8 @@ export class MailService {
     const clean = normalizeFlags(flags);
     if (op !== 'add' && op !== 'remove' && op !== 'replace') throw new ValidationError('Invalid flag operation');
     return this.withMail(userId, async (um) => {
-      const idx = await um.index(um.require(folder));
+      const rec = um.require(folder);
+      const idx = um.currentIndex(rec) ?? (await um.index(rec));
       const res = await idx.setFlags(uids, op, clean, opts.unchangedSince);
       for (const m of res.changed) {
         this.deps.changes.publish(userId, { type: 'flags-changed', folder: idx.info.name, uid: m.uid, flags: [...m.flags], modseq: m.modseq });

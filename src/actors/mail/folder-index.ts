@@ -148,22 +148,27 @@ export class FolderIndex implements FolderView {
     this.recount();
   }
 
-  /** The journal file's stat (null when absent), for `refresh`; take it inside the actor turn (synchronous: one cached-inode call). */
-  journalStat(): Promise<Stats | null> {
+  /** The journal file's stat (null when absent; synchronous: one cached-inode call). */
+  private journalStat(): Stats | null {
     try {
-      return Promise.resolve(statSync(this.files.journal, { throwIfNoEntry: false }) ?? null);
+      return statSync(this.files.journal, { throwIfNoEntry: false }) ?? null;
     } catch {
-      return Promise.resolve(null);
+      return null;
     }
   }
 
   /**
-   * Reload in place when another process (sharing mail_root, under the same flock) changed the
-   * journal since we last wrote it. Call inside the actor turn; answers true when reloaded.
+   * True when no other process (sharing mail_root, under the same flock) wrote the journal since
+   * we last did: the memory is current. Synchronous; call inside the actor turn.
    */
-  async refresh(journal?: Promise<Stats | null>): Promise<boolean> {
-    const st = await (journal ?? this.journalStat());
-    if (st && st.ino === this.journalIno && this.log.unchanged(st.size)) return false;
+  isCurrent(): boolean {
+    const st = this.journalStat();
+    return st !== null && st.ino === this.journalIno && this.log.unchanged(st.size);
+  }
+
+  /** Reload in place unless `isCurrent()`. Call inside the actor turn; answers true when reloaded. */
+  async refresh(): Promise<boolean> {
+    if (this.isCurrent()) return false;
     await this.log.close();
     this.messages = [];
     this.expunged = [];
@@ -372,8 +377,9 @@ export class FolderIndex implements FolderView {
     await this.log.open(Buffer.byteLength(fresh));
   }
 
-  private async maybeCompact(): Promise<void> {
-    if (this.journalRecords > Math.max(COMPACT_MIN, this.messages.length / 4)) await this.compact();
+  /** True when the journal has grown enough to be folded into a fresh snapshot (`compact`). */
+  private get compactDue(): boolean {
+    return this.journalRecords > Math.max(COMPACT_MIN, this.messages.length / 4);
   }
 
   /** FolderView: the message with this uid (binary search: `messages` is ascending). */
@@ -452,7 +458,7 @@ export class FolderIndex implements FolderView {
     this.info.uidNext = uid;
     this.info.highestModseq = modseq;
     this.journalRecords += metas.length;
-    await this.maybeCompact();
+    if (this.compactDue) await this.compact();
     return metas;
   }
 
@@ -487,7 +493,7 @@ export class FolderIndex implements FolderView {
     }
     this.info.highestModseq = modseq;
     this.journalRecords += recs.length;
-    await this.maybeCompact();
+    if (this.compactDue) await this.compact();
     return { changed: recs.map((r) => r.m), modifiedFailed };
   }
 
@@ -540,7 +546,7 @@ export class FolderIndex implements FolderView {
     this.journalRecords += 1;
     if (this.expunged.length > 2 * MAX_EXPUNGED) this.expunged = this.expunged.slice(-MAX_EXPUNGED);
     await removeFiles(gone.map((u) => messagePath(this.dir, u)));
-    await this.maybeCompact();
+    if (this.compactDue) await this.compact();
     return { uids: gone, modseq };
   }
 

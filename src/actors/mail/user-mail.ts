@@ -3,7 +3,7 @@
  * Lives in the user's actor (`actor.state`); every method that writes runs inside `mutate`.
  * The special-use folders are created on first load, so accounts made any way have them.
  */
-import { statSync, type Stats } from 'node:fs';
+import { statSync } from 'node:fs';
 import { mailFoldersFile, mailFolderDir } from '../../store/layout.js';
 import { readFolderList, writeFolderList, type FolderList, type FolderRecord } from '../../store/mail/folders.js';
 import { makeFolderDir, removeFolderDir, sameFile } from '../../store/mail/files.js';
@@ -13,7 +13,7 @@ import { splitAddress } from '../../common/names.js';
 import { FolderIndex } from './folder-index.js';
 
 /** Identity of folders.json (synchronous stat: one cached-inode call, checked every actor turn). */
-const listStamp = async (path: string): Promise<string> => {
+const listStamp = (path: string): string => {
   try {
     const st = statSync(path, { throwIfNoEntry: false });
     return st ? `${st.ino}:${st.size}:${st.mtimeMs}` : '';
@@ -30,13 +30,17 @@ export class UserMail {
   private readonly indexes = new Map<string, FolderIndex>();
   /** Identity of the folders.json we last read or wrote (inode:size:mtime). */
   private stamp = '';
+  /** The path of folders.json. */
+  private readonly listPath: string;
 
   private constructor(
     private readonly root: string,
     private readonly domain: string,
     private readonly user: string,
     private list: FolderList,
-  ) {}
+  ) {
+    this.listPath = mailFoldersFile(root, domain, user);
+  }
 
   /** Load the folder list, creating the mail store and special-use folders when missing. Inside `mutate`. */
   static async load(root: string, userId: string): Promise<UserMail> {
@@ -55,7 +59,7 @@ export class UserMail {
       }
     }
     if (changed) await um.save();
-    else um.stamp = await listStamp(path);
+    else um.stamp = listStamp(path);
     return um;
   }
 
@@ -83,13 +87,19 @@ export class UserMail {
   }
 
   /**
-   * Open (or get, refreshed against other processes' writes) a folder's index. Inside the actor.
-   * `journal`: the open index's journalStat() taken already in this turn.
+   * The open index of a folder when no other process wrote it since (synchronous: no await on
+   * the common path of a write); undefined means: use `index`. Inside the actor.
    */
-  async index(rec: FolderRecord, journal?: Promise<Stats | null>): Promise<FolderIndex> {
+  currentIndex(rec: FolderRecord): FolderIndex | undefined {
+    const idx = this.indexes.get(rec.id);
+    return idx?.isCurrent() ? idx : undefined;
+  }
+
+  /** Open (or get, refreshed against other processes' writes) a folder's index. Inside the actor. */
+  async index(rec: FolderRecord): Promise<FolderIndex> {
     let idx = this.indexes.get(rec.id);
     if (idx) {
-      if (await idx.refresh(journal)) await this.settleMoves(idx);
+      if (await idx.refresh()) await this.settleMoves(idx);
     } else {
       idx = await FolderIndex.open(this.dir(rec.id), rec);
       this.indexes.set(rec.id, idx);
@@ -137,17 +147,20 @@ export class UserMail {
   }
 
   private async save(): Promise<void> {
-    const path = mailFoldersFile(this.root, this.domain, this.user);
-    await writeFolderList(path, this.list);
-    this.stamp = await listStamp(path);
+    await writeFolderList(this.listPath, this.list);
+    this.stamp = listStamp(this.listPath);
+  }
+
+  /** True when no other process changed the folder list since we last read or wrote it (synchronous). */
+  isCurrent(): boolean {
+    return listStamp(this.listPath) === this.stamp;
   }
 
   /** Re-read the folder list when another process changed it (inside the actor turn). */
   async refresh(): Promise<void> {
-    const path = mailFoldersFile(this.root, this.domain, this.user);
-    const now = await listStamp(path);
+    const now = listStamp(this.listPath);
     if (now === this.stamp) return;
-    const list = await readFolderList(path);
+    const list = await readFolderList(this.listPath);
     if (!list) return;
     this.list = list;
     this.stamp = now;

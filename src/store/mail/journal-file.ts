@@ -47,6 +47,8 @@ function noteSync(started: number, now: number): void {
 }
 
 const zeros = Buffer.alloc(GROW);
+/** The byte `unchanged` reads (one buffer for every check: it runs at every write's turn). */
+const probe = Buffer.alloc(1);
 
 /** One folder journal file, appended in place (see the module comment). */
 export class JournalFile {
@@ -99,8 +101,7 @@ export class JournalFile {
     if (this.size >= this.end) return true;
     const fd = this.fd ?? openSync(this.path, 'r');
     try {
-      const b = Buffer.alloc(1);
-      return readSync(fd, b, 0, 1, this.size) === 1 && b[0] === 0;
+      return readSync(fd, probe, 0, 1, this.size) === 1 && probe[0] === 0;
     } finally {
       if (fd !== this.fd) closeSync(fd);
     }
