@@ -190,6 +190,17 @@ t.test('downloads read the file in step with the socket: stalled, abandoned, cut
   t.equal(done.got, data.length, 'the stalled download completes when read again');
   t.ok(await eventually(() => openFdsOn(onDisk) === 0), 'a finished download closes its descriptor');
 
+  // A download that is being read as fast as it comes still lets other requests through.
+  const flowing = stalledGet(s.ports.http!, '/drive/big/s.bin', 1);
+  await flowing.started;
+  flowing.resume();
+  let flowingDone = false;
+  void flowing.result.then(() => (flowingDone = true));
+  const meanwhile = await request(`${s.url}/health`, {});
+  t.equal(meanwhile.status, 200);
+  t.notOk(flowingDone, 'a request made during a running download is answered before the download ends');
+  t.equal((await flowing.result).got, data.length, 'and the download completes');
+
   // A client that goes away mid-download: the descriptor is closed.
   const abandoned = stalledGet(s.ports.http!, '/drive/big/s.bin', 1);
   await abandoned.started;
