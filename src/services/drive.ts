@@ -7,8 +7,9 @@
  * Uploads stream to a temp file while hashing (SHA-256) outside the actor — or, up to 64 KB with
  * a Content-Length, are read into memory and hashed inline — and only the commit (one journal
  * line per group of uploads queued meanwhile) runs in the actor turn. Small files stay in memory
- * until the store's checkpoint writes them; `read` and `openForDownload` serve them from there. A failed or aborted
- * upload leaves nothing behind. Quota reads the drive's byte total from the live store.
+ * until the store's checkpoint writes them; `read` and `openForDownload` serve them from there.
+ * A failed or aborted upload leaves nothing behind. Quota reads the drive's byte total from the
+ * live store.
  */
 import { promises as fsp, open as openCallback } from 'node:fs';
 import { createHash } from 'node:crypto';
