@@ -348,7 +348,7 @@ async function fetch(s: Session, args: Args, uidMode: boolean): Promise<void> {
     file: fileNamer(dir),
   };
   const out = s.out;
-  const pass: Pass = { uids, changedSince, seen, next: 0, waitFor: null, turnOver: false };
+  const pass: Pass = { uids, changedSince, seen, next: 0, waitFor: null, turnEnds: performance.now() + FETCH_TURN.ms };
   while (pass.next < uids.length) {
     fetchAllNow(r, pass);
     if (pass.waitFor) {
@@ -361,8 +361,9 @@ async function fetch(s: Session, args: Args, uidMode: boolean): Promise<void> {
       }
     }
     if (out.needsDrain) await out.maybeDrain();
-    else if (pass.turnOver) await nextTurn();
-    pass.turnOver = false;
+    else if (performance.now() > pass.turnEnds) await nextTurn();
+    else continue;
+    pass.turnEnds = performance.now() + FETCH_TURN.ms;
   }
 }
 
@@ -379,8 +380,8 @@ interface Pass {
   next: number;
   /** A message the pass stopped at because it needs the async path (fetchOne), or null. */
   waitFor: { seq: number; m: MessageMeta } | null;
-  /** The pass stopped because it used its time on this event-loop turn (FETCH_TURN). */
-  turnOver: boolean;
+  /** When this event-loop turn's time for the FETCH is up (FETCH_TURN; performance.now()). */
+  turnEnds: number;
 }
 
 /**
@@ -411,7 +412,6 @@ function fetchAllNow(r: Run, pass: Pass): void {
   const view = box.view;
   const out = r.s.out;
   const { uids, changedSince, seen } = pass;
-  const until = performance.now() + FETCH_TURN.ms;
   let answered = 0;
   while (pass.next < uids.length) {
     const uid = uids[pass.next++]!;
@@ -429,10 +429,7 @@ function fetchAllNow(r: Run, pass: Pass): void {
       if (!skippable(r, err)) throw err;
     }
     if (out.needsDrain) return;
-    if (++answered % FETCH_TURN.check === 0 && performance.now() > until) {
-      pass.turnOver = true;
-      return;
-    }
+    if (++answered % FETCH_TURN.check === 0 && performance.now() > pass.turnEnds) return;
   }
 }
 

@@ -124,15 +124,19 @@ t.test('a long FETCH gives other sessions their turn', { timeout: 120_000 }, asy
   await fill(s, Array.from({ length: 1500 }, (_, k) => 2_000 + (k % 50) * 40), 50);
   const a = await login(s);
   const b = await login(s);
-  const order: string[] = [];
-  const fetching = a.cmd('UID FETCH 1:* (BODY.PEEK[])').then((r) => {
-    order.push('fetch');
-    return r;
-  });
-  await a.waitFor(/\* 1 FETCH/, 10_000).catch(() => undefined); // the FETCH is under way
-  const noop = b.cmd('NOOP').then(() => order.push('noop'));
-  await Promise.all([fetching, noop]);
-  t.same(order, ['noop', 'fetch'], 'the other session was answered while the FETCH ran');
+  // whole messages (the batched path) and header fields (each message on the async path)
+  for (const atts of ['BODY.PEEK[]', 'BODY.PEEK[HEADER.FIELDS (SUBJECT)]']) {
+    const order: string[] = [];
+    const fetching = a.cmd(`UID FETCH 1:* (${atts})`).then((r) => {
+      order.push('fetch');
+      return r;
+    });
+    await a.waitFor(/\* 1 FETCH/, 10_000).catch(() => undefined); // the FETCH is under way
+    const noop = b.cmd('NOOP').then(() => order.push('noop'));
+    const [r] = await Promise.all([fetching, noop]);
+    t.same(order, ['noop', 'fetch'], `${atts}: the other session was answered while the FETCH ran`);
+    t.equal(r.untagged.filter((l) => / FETCH \(UID /.test(l)).length, 1499, `${atts}: all the others answered`);
+  }
   a.close();
   b.close();
 });
