@@ -21,9 +21,13 @@ import { fsyncDir, GroupCommit, writeAllAt, writeAllSync } from '../atomic.js';
 
 /** Zeroed space written ahead at a time. */
 const GROW = 64 * 1024;
-/** A synchronous journal write slower than this sends writes to the thread pool for a while. */
-const SLOW_MS = 1;
-const BACKOFF_MS = 1000;
+/**
+ * A synchronous journal write slower than this (DESIGN's bound on an event-loop stall) sends
+ * writes to the thread pool for BACKOFF_MS. A write that grows the file (GROW zeroed bytes and a
+ * new size) is expected to be slower and does not count.
+ */
+const SLOW_MS = 2;
+const BACKOFF_MS = 250;
 /** Synchronous journal writes may block the loop for at most BUDGET_MS of every WINDOW_MS. */
 const WINDOW_MS = 100;
 const BUDGET_MS = 50;
@@ -40,10 +44,10 @@ function syncAllowed(now: number): boolean {
   return pace.spent < BUDGET_MS;
 }
 
-function noteSync(started: number, now: number): void {
+function noteSync(started: number, now: number, grew: boolean): void {
   const took = now - started;
   pace.spent += took;
-  if (took > SLOW_MS) pace.asyncUntil = now + BACKOFF_MS;
+  if (took > SLOW_MS && !grew) pace.asyncUntil = now + BACKOFF_MS;
 }
 
 const zeros = Buffer.alloc(GROW);
@@ -116,12 +120,13 @@ export class JournalFile {
     if (!this.group.busy && this.fd !== null) {
       const started = performance.now();
       if (syncAllowed(started)) {
+        const grows = this.size + buf.length > this.end;
         try {
           this.writeLine(buf, (b, pos) => writeAllSync(this.fd!, b, pos));
         } catch (err) {
           return Promise.reject(err);
         } finally {
-          noteSync(started, performance.now());
+          noteSync(started, performance.now(), grows);
         }
         return Promise.resolve();
       }
