@@ -85,3 +85,22 @@ t.test('AUTHENTICATE PLAIN with continuation, cancel, limits and idle timeout', 
   // idle timeout: c says nothing for 1.5 s
   t.match(await c.waitFor(/\* BYE[^\r]*\r\n/, 4000), /BYE Autologout/);
 });
+
+t.test('input keeps a session from the autologout; silence ends it after idleMs', async (t) => {
+  const s = await startTestServer(t);
+  await s.addUser('alice@example.com', 'pw');
+  const imap = await startImapServers(s.services, s.tls, '127.0.0.1', {
+    ports: { port: 0, tls_port: null },
+    limits: { perUser: 2, idleMs: 1500 },
+  });
+  t.teardown(() => imap.close());
+  const { c } = await rawConnect(imap.ports.imap!);
+  t.match((await c.cmd('LOGIN alice@example.com pw')).tagged, /OK/);
+  // a command every 400 ms for 3.2 s: twice idleMs since the login, never idleMs without input
+  for (let i = 0; i < 8; i++) {
+    await new Promise((r) => setTimeout(r, 400));
+    t.match((await c.cmd('NOOP')).tagged, /OK/, `still served after ${(i + 1) * 400} ms`);
+  }
+  t.notOk(c.closed, 'not logged out while the client talks');
+  t.match(await c.waitFor(/\* BYE[^\r]*\r\n/, 4000), /BYE Autologout/, 'logged out once silent');
+});
