@@ -91,8 +91,14 @@ t.test('BODY.PEEK[] of small, slab-sized and streamed messages mixed: every byte
   }
   t.equal(full.get(5), msgs[4]!.toString('latin1'), 'the streamed one intact next to a partial');
 
-  const seen = await c.cmd('UID FETCH 3 (FLAGS)');
-  t.match(seen.raw, /FLAGS \(\\Seen\)/);
+  t.match((await c.cmd('UID STORE 1:* -FLAGS.SILENT (\\Seen)')).tagged, /OK/);
+  const marking = await c.cmd('UID FETCH 1:* (BODY[])');
+  const marked = literals(t, marking.raw, 'BODY[]');
+  t.equal(marked.size, msgs.length, 'a non-PEEK fetch answers every message');
+  t.ok([...marked].every(([uid, text]) => text === msgs[uid - 1]!.toString('latin1')), 'its bytes as stored');
+  t.equal(marking.raw.match(/\r\n FLAGS \(\\Seen\)\)\r\n/g)?.length, msgs.length, 'each reports \\Seen after its literal');
+  const seen = await c.cmd('UID FETCH 1:* (FLAGS)');
+  t.equal(seen.untagged.filter((l) => /FLAGS \(\\Seen\)/.test(l)).length, msgs.length, '\\Seen stored on all');
   c.close();
 });
 
