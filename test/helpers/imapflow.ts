@@ -24,3 +24,9 @@ export async function flow(
   t.teardown(() => c.logout().catch(() => c.close()));
   return c;
 }
+
+/** imapflow answers `false` where a command found nothing: fail the test there, else narrow. */
+export function got<T>(v: T | false | null | undefined, what = 'imapflow result'): T {
+  if (v === false || v === null || v === undefined) throw new Error(`${what}: none`);
+  return v;
+}

@@ -43,16 +43,16 @@ const BAD: [string, CommandPart[]][] = [
 
 t.test('malformed commands throw BAD', async (t) => {
   for (const [name, parts] of BAD) {
-    t.throws(() => parseCommand(parts), { kind: 'BAD' }, name);
+    t.throws(() => parseCommand(parts), { name: 'ImapError', kind: 'BAD' }, name);
   }
   for (const bad of ['BODY[1.]', 'BODY[0]', 'BODY[HEADER.FIELDS]', 'BODY[]<1>', 'BINARY[1.MIME]', 'FOO', 'BODY[MIME]', 'BODY[TEXT]<0.0>']) {
-    t.throws(() => parseFetchAtts({ t: 'atom', v: bad }), { kind: 'BAD' }, bad);
+    t.throws(() => parseFetchAtts({ t: 'atom', v: bad }), { name: 'ImapError', kind: 'BAD' }, bad);
   }
 });
 
 t.test('sequence sets', async (t) => {
   t.same(parseSequenceSet('1,3:5,7:*'), [{ from: 1, to: 1 }, { from: 3, to: 5 }, { from: 7, to: 0 }]);
-  for (const bad of ['0', '1:0', 'a', '1,,2', '', '1:2:3', '-1']) t.throws(() => parseSequenceSet(bad), { kind: 'BAD' }, bad);
+  for (const bad of ['0', '1:0', 'a', '1,,2', '', '1:2:3', '-1']) t.throws(() => parseSequenceSet(bad), { name: 'ImapError', kind: 'BAD' }, bad);
   const set = parseSequenceSet('2:4,9:*');
   t.same(selectFromSet(set as never, [1, 2, 3, 5, 9, 12], 12), [2, 3, 9, 12]);
   t.same(selectFromSet(parseSequenceSet('20:*') as never, [1, 5, 10], 10), [10], 'n:* beyond the last uid still matches the last');
@@ -69,9 +69,9 @@ t.test('search programs', async (t) => {
   const p = parseSearchProgram(new Args(cmd(line('a SEARCH RETURN (MIN COUNT) CHARSET UTF-8 OR SEEN (FROM "bob" NOT DELETED) UID 1:5 SINCE 1-Jan-2024')).args), true);
   t.same(p.ret, ['MIN', 'COUNT']);
   t.match(p.key, { k: 'and', keys: [{ k: 'or' }, { k: 'uid' }, { k: 'date', op: 'since' }] });
-  t.throws(() => parseSearchProgram(new Args(cmd(line('a SEARCH FOO')).args), false), { kind: 'BAD' });
-  t.throws(() => parseSearchProgram(new Args(cmd(line('a SEARCH CHARSET KOI8-R ALL')).args), false), { kind: 'NO', code: /BADCHARSET/ });
-  t.throws(() => parseSearchProgram(new Args(cmd(line('a SEARCH SINCE yesterday')).args), false), { kind: 'BAD' });
+  t.throws(() => parseSearchProgram(new Args(cmd(line('a SEARCH FOO')).args), false), { name: 'ImapError', kind: 'BAD' });
+  t.throws(() => parseSearchProgram(new Args(cmd(line('a SEARCH CHARSET KOI8-R ALL')).args), false), { name: 'ImapError', kind: 'NO', code: /BADCHARSET/ });
+  t.throws(() => parseSearchProgram(new Args(cmd(line('a SEARCH SINCE yesterday')).args), false), { name: 'ImapError', kind: 'BAD' });
 });
 
 t.test('encoding', async (t) => {

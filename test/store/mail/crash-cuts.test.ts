@@ -2,7 +2,7 @@
  * Crash cuts in the mail store (issue 3, found by the crash harness): do the first half of a
  * MOVE or an EXPUNGE by hand, as a `kill -9` would leave it, then reopen as a restart would.
  */
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { readFileSync, writeFileSync, existsSync, linkSync, readdirSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { mailHarness, type MailHarness } from '../../helpers/mail.js';
@@ -14,7 +14,7 @@ import { encodeRecord } from '../../../src/store/mail/journal.js';
 const ID = 'alice@example.com';
 const MSG = (n: number) => Buffer.from(`Subject: m${n}\r\nFrom: a@example.com\r\n\r\nbody ${n}\r\n`);
 
-async function seeded(t: Tap.Test) {
+async function seeded(t: Test) {
   const h = await mailHarness(t);
   await h.addUser(ID);
   for (let i = 1; i <= 4; i++) await h.mail.append(ID, 'INBOX', { data: MSG(i) }, { flags: i === 2 ? ['\\Flagged'] : [] });
@@ -28,7 +28,7 @@ const uids = async (h: MailHarness, folder: string) => (await h.mail.folder(ID, 
 const subjects = async (h: MailHarness, folder: string) =>
   Promise.all((await uids(h, folder)).map(async (u) => (await h.mail.summary(ID, folder, u)).envelope.subject));
 
-async function verifyClean(t: Tap.Test, h: MailHarness): Promise<void> {
+async function verifyClean(t: Test, h: MailHarness): Promise<void> {
   const v = await verifyMailRoot(h.root);
   t.same(v.issues.map((i) => `${i.level} ${i.where}: ${i.what}`), [], 'verify finds nothing');
 }

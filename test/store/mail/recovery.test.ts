@@ -1,4 +1,4 @@
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { readFileSync, writeFileSync, appendFileSync, existsSync, statSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { mailHarness } from '../../helpers/mail.js';
@@ -8,7 +8,7 @@ import type { FolderIndex } from '../../../src/actors/mail/folder-index.js';
 const ID = 'alice@example.com';
 const MSG = (n: number) => Buffer.from(`Subject: m${n}\r\nFrom: a@example.com\r\n\r\nbody ${n}\r\n`);
 
-async function seeded(t: Tap.Test) {
+async function seeded(t: Test) {
   const h = await mailHarness(t);
   await h.addUser(ID);
   for (let i = 1; i <= 5; i++) await h.mail.append(ID, 'INBOX', { data: MSG(i) }, { flags: i % 2 ? ['\\Seen'] : [] });
@@ -18,7 +18,7 @@ async function seeded(t: Tap.Test) {
   return { h, dir };
 }
 
-async function checkAll(t: Tap.Test, h: Awaited<ReturnType<typeof mailHarness>>, uids: number[]) {
+async function checkAll(t: Test, h: Awaited<ReturnType<typeof mailHarness>>, uids: number[]) {
   const v = await h.mail.folder(ID, 'INBOX');
   t.same(v.messages.map((m) => m.uid), uids, 'every acknowledged message, once');
   for (const uid of uids) t.ok(readFileSync(h.mail.messageFile(ID, 'INBOX', uid)).equals(MSG(uid)), `content of ${uid}`);
