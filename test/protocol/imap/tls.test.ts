@@ -1,4 +1,4 @@
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { connect as tlsConnect } from 'node:tls';
 import { connect as netConnect } from 'node:net';
 import { startTestServer } from '../../helpers/server.js';
@@ -56,7 +56,8 @@ t.test('LOGINDISABLED until STARTTLS outside trusted networks; implicit TLS', as
   t.ok(f2.secureConnection || f2.usable, 'imapflow upgrades with STARTTLS');
 });
 
-t.test('AUTHENTICATE PLAIN with continuation, cancel, limits and idle timeout', async (t) => {
+/** A plain-port IMAP server for alice with a per-user cap of 2 and a 1.5 s autologout. */
+async function limitedServer(t: Test): Promise<number> {
   const s = await startTestServer(t);
   await s.addUser('alice@example.com', 'pw');
   const imap = await startImapServers(s.services, s.tls, '127.0.0.1', {
@@ -64,7 +65,11 @@ t.test('AUTHENTICATE PLAIN with continuation, cancel, limits and idle timeout', 
     limits: { perUser: 2, idleMs: 1500 },
   });
   t.teardown(() => imap.close());
-  const port = imap.ports.imap!;
+  return imap.ports.imap!;
+}
+
+t.test('AUTHENTICATE PLAIN with continuation, cancel, limits and idle timeout', async (t) => {
+  const port = await limitedServer(t);
   const { c } = await rawConnect(port);
   c.write('A1 AUTHENTICATE PLAIN\r\n');
   await c.waitFor(/^\+ \r\n/m);
@@ -87,14 +92,7 @@ t.test('AUTHENTICATE PLAIN with continuation, cancel, limits and idle timeout', 
 });
 
 t.test('input keeps a session from the autologout; silence ends it after idleMs', async (t) => {
-  const s = await startTestServer(t);
-  await s.addUser('alice@example.com', 'pw');
-  const imap = await startImapServers(s.services, s.tls, '127.0.0.1', {
-    ports: { port: 0, tls_port: null },
-    limits: { perUser: 2, idleMs: 1500 },
-  });
-  t.teardown(() => imap.close());
-  const { c } = await rawConnect(imap.ports.imap!);
+  const { c } = await rawConnect(await limitedServer(t));
   t.match((await c.cmd('LOGIN alice@example.com pw')).tagged, /OK/);
   // a command every 400 ms for 3.2 s: twice idleMs since the login, never idleMs without input
   for (let i = 0; i < 8; i++) {
