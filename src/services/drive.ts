@@ -7,9 +7,9 @@
  * Uploads stream to a temp file while hashing (SHA-256) outside the actor — or, up to 64 KB with
  * a Content-Length, are read into memory and hashed inline — and only the commit (one journal
  * line per group of uploads queued meanwhile) runs in the actor turn. Small files stay in memory
- * until the store's checkpoint writes them; `read` and `openForDownload` serve them from there.
- * A failed or aborted upload leaves nothing behind. Quota reads the drive's byte total from the
- * live store.
+ * until the store's checkpoint writes them; `openForDownload` serves them from there. A failed
+ * or aborted upload leaves nothing behind. Quota reads the drive's byte total from the live
+ * store.
  */
 import { promises as fsp, open as openCallback } from 'node:fs';
 import { createHash } from 'node:crypto';
@@ -179,19 +179,6 @@ export class DriveService {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError('Not found');
       throw err;
     }
-  }
-
-  /**
-   * A read stream of a file's bytes [start, end] (inclusive), in chunks read into a small ring
-   * of reused buffers (memory stays flat however large the file). A chunk is valid until the
-   * consumer asks for the next-but-two, so a consumer must send or copy each chunk before
-   * reading further (the HTTP reply loop does).
-   */
-  read(userId: string, parts: readonly string[], range?: { start: number; end: number }): Readable {
-    const store = this.store(userId);
-    const held = store.pendingData(parts);
-    if (held) return Readable.from([range ? held.subarray(range.start, range.end + 1) : held]);
-    return fileChunks(store.path(parts), range);
   }
 
   /**
@@ -445,51 +432,6 @@ export function toListing(path: string, idx: DirIndex): DirListing {
 /** Open `path` for reading: a raw descriptor. */
 const openFd = (path: string): Promise<number> =>
   new Promise((resolve, reject) => openCallback(path, 'r', (err, fd) => (err ? reject(err) : resolve(fd))));
-
-/** Bytes per download chunk, and how many chunk buffers a download cycles through. */
-const CHUNK = 1024 * 1024;
-const RING = 4;
-
-/** See DriveService.read: the bytes of `path` [start, end] as a stream over a ring of buffers. */
-function fileChunks(path: string, range?: { start: number; end: number }): Readable {
-  let fh: fsp.FileHandle | undefined;
-  let pos = range?.start ?? 0;
-  const end = range ? range.end + 1 : Number.MAX_SAFE_INTEGER;
-  const ring: Buffer[] = [];
-  let next = 0;
-  return new Readable({
-    // One chunk buffered ahead at most: with the consumer's chunk and the one being read, three
-    // of the four ring buffers are ever in use.
-    highWaterMark: 1,
-    async construct(cb) {
-      try {
-        fh = await fsp.open(path, 'r');
-        cb();
-      } catch (err) {
-        cb(err as Error);
-      }
-    },
-    async read() {
-      try {
-        if (pos >= end) return void this.push(null);
-        const buf = (ring[next] ??= Buffer.allocUnsafeSlow(CHUNK));
-        next = (next + 1) % RING;
-        const { bytesRead } = await fh!.read(buf, 0, Math.min(CHUNK, end - pos), pos);
-        if (bytesRead === 0) return void this.push(null);
-        pos += bytesRead;
-        this.push(buf.subarray(0, bytesRead));
-      } catch (err) {
-        this.destroy(err as Error);
-      }
-    },
-    destroy(err, cb) {
-      const h = fh;
-      fh = undefined;
-      if (!h) return cb(err);
-      h.close().then(() => cb(err), () => cb(err));
-    },
-  });
-}
 
 /** 413 that also closes the connection (the rest of the upload is never read). */
 const overQuota = (): HttpError => new HttpError(413, 'Quota exceeded');

@@ -66,6 +66,18 @@ t.test('drive screens: tiles, upload, folder upload, mkdir, delete, share, publi
   t.notOk(docs.$('section.drive-grid form'), 'no nested forms in the grid');
   const dl = await fetch(`${s.url}/webmail/drive/_download/docs/readme.txt`, { headers: { cookie: cookie() } });
   t.equal(await dl.text(), 'hello world');
+  // a file past the in-memory size is sent from its descriptor, byte-exact, with its length
+  const big = Buffer.alloc(300 * 1024 + 7, 0).map((_, i) => (i * 31) & 0xff);
+  const put = await fetch(`${s.url}/drive/docs/big.bin`, {
+    method: 'PUT', body: new Uint8Array(big), headers: { authorization: `Basic ${Buffer.from('alice@example.com:pw-alice').toString('base64')}` },
+  });
+  t.equal(put.status, 201);
+  const bigDl = await fetch(`${s.url}/webmail/drive/_download/docs/big.bin`, { headers: { cookie: cookie() } });
+  t.equal(bigDl.status, 200);
+  t.equal(bigDl.headers.get('content-length'), String(big.length));
+  t.equal(bigDl.headers.get('content-disposition')?.startsWith('attachment'), true);
+  t.ok(Buffer.from(await bigDl.arrayBuffer()).equals(big), 'big download byte-exact');
+  t.equal((await fetch(`${s.url}/webmail/drive/_download/docs/missing.bin`, { headers: { cookie: cookie() } })).status, 404);
   for (const a of [...docs.$$('a[href]'), ...docs.$$('form[action]')]) {
     const url = a.getAttribute('href') ?? a.getAttribute('action');
     t.ok(url!.startsWith(base), `absolute ${url}`);

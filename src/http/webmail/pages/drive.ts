@@ -138,6 +138,7 @@ async function download(ctx: WebContext, w: WebRequest): Promise<Reply> {
   const parts = checkDrivePath(w.req.rest);
   const info = await ctx.services.drive.fileInfo(w.principal.id, parts);
   const inline = SAFE_INLINE.test(info.content_type);
+  const content = await ctx.services.drive.openForDownload(w.principal.id, parts);
   return {
     status: 200,
     headers: {
@@ -145,8 +146,7 @@ async function download(ctx: WebContext, w: WebRequest): Promise<Reply> {
       'content-disposition': disposition(inline ? 'inline' : 'attachment', info.name),
       'x-content-type-options': 'nosniff', 'content-security-policy': "default-src 'none'; sandbox", 'cache-control': 'private, no-cache',
     },
-    body: ctx.services.drive.read(w.principal.id, parts),
-    length: info.size,
+    ...('data' in content ? { body: content.data } : { file: { fd: content.fd, start: 0, length: info.size } }),
   };
 }
 
