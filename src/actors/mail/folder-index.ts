@@ -84,6 +84,12 @@ export class FolderIndex implements FolderView {
   private readonly sums: FolderSummaries;
   /** Inode of the journal we hold open (another process's compaction replaces the file). */
   private journalIno = 0;
+  /**
+   * Memory may disagree with the disk: a commit failed after some of its writes (its journal
+   * line among them, perhaps) were done. The next use reloads from the disk, as after another
+   * process's write, so that no uid or modseq of that commit is handed out again.
+   */
+  private stale = false;
   /** The folder directory, kept open for the per-commit directory fsync. */
   private dirFd: number | null = null;
   /** Directory fsyncs in flight (the descriptor is closed only after them). */
@@ -163,7 +169,7 @@ export class FolderIndex implements FolderView {
    */
   isCurrent(): boolean {
     const st = this.journalStat();
-    return st !== null && st.ino === this.journalIno && this.log.unchanged(st.size);
+    return !this.stale && st !== null && st.ino === this.journalIno && this.log.unchanged(st.size);
   }
 
   /** Reload in place unless `isCurrent()`. Call inside the actor turn; answers true when reloaded. */
@@ -178,6 +184,7 @@ export class FolderIndex implements FolderView {
     this.journalRecords = 0;
     this.sums.drop();
     await this.load();
+    this.stale = false;
     return true;
   }
 
@@ -443,6 +450,7 @@ export class FolderIndex implements FolderView {
       }).join(''));
       await Promise.all([dir, ...files, sums, journal]);
     } catch (err) {
+      this.stale = true;
       await removeFiles(placed);
       throw err;
     }

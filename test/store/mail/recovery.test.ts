@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { mailHarness } from '../../helpers/mail.js';
 import { mailFolderDir } from '../../../src/store/layout.js';
 import type { FolderIndex } from '../../../src/actors/mail/folder-index.js';
+import { FolderSummaries } from '../../../src/actors/mail/summaries.js';
 
 const ID = 'alice@example.com';
 const MSG = (n: number) => Buffer.from(`Subject: m${n}\r\nFrom: a@example.com\r\n\r\nbody ${n}\r\n`);
@@ -156,4 +157,26 @@ t.test('summary lines written before and after an idle close of the folder files
   t.equal(JSON.parse(lines[1]!.slice(2)).envelope.subject, 'm2', 'the line holds the summary');
   await h.restart();
   t.equal((await h.mail.summary(ID, 'INBOX', 2)).envelope.subject, 'm2', 'read back after a restart');
+});
+
+t.test('an append that fails after its journal line is written reuses no uid, before or after a restart', async (t) => {
+  const { h } = await seeded(t);
+  // the summaries write fails once: the journal line of that commit is on disk, the command fails
+  const proto = FolderSummaries.prototype;
+  const append = proto.append;
+  proto.append = async function () {
+    proto.append = append;
+    throw Object.assign(new Error('injected EIO'), { code: 'EIO' });
+  };
+  t.teardown(() => void (proto.append = append));
+  await t.rejects(h.mail.append(ID, 'INBOX', { data: MSG(6) }), /injected EIO/);
+  const next = await h.mail.append(ID, 'INBOX', { data: MSG(7) });
+  t.equal(next.uid, 7, 'the failed commit burnt uid 6');
+  t.same((await h.mail.folder(ID, 'INBOX')).messages.map((m) => m.uid), [1, 2, 4, 5, 7]);
+  t.ok(readFileSync(h.mail.messageFile(ID, 'INBOX', 7)).equals(MSG(7)));
+  await h.restart();
+  const v = await h.mail.folder(ID, 'INBOX');
+  t.same(v.messages.map((m) => m.uid), [1, 2, 4, 5, 7], 'after a restart: each acknowledged message once');
+  t.ok(readFileSync(h.mail.messageFile(ID, 'INBOX', 7)).equals(MSG(7)), 'content of 7');
+  t.equal((await h.mail.append(ID, 'INBOX', { data: MSG(8) })).uid, 8);
 });
