@@ -12,6 +12,7 @@ import { TLSSocket } from 'node:tls';
 import type { Socket } from 'node:net';
 import { ImapError, NotFoundError, ValidationError, ConflictError, QuotaError } from '../common/errors.js';
 import { inTrustedNetworks, normalizeIp } from '../common/net.js';
+import { IdleTimer } from '../common/idle-timer.js';
 import type { Change } from '../actors/changes.js';
 import type { Principal } from '../services/auth.js';
 import { tmpDir } from '../store/layout.js';
@@ -48,9 +49,8 @@ export class Session {
   readonly out: Output;
   private socket: Socket;
   private unsubscribe: (() => void) | null = null;
-  private idleTimer: NodeJS.Timeout | null = null;
-  /** When the client last sent a line (the autologout timer re-arms itself until it is idle). */
-  private lastInput = 0;
+  /** Autologout after `idleMs` without a line from the client. */
+  private readonly idleTimer: IdleTimer;
   private tempFiles: string[] = [];
   /** Wakes an IDLE wait when an update arrives. */
   onUpdate: (() => void) | null = null;
@@ -64,6 +64,7 @@ export class Session {
     this.ip = normalizeIp(socket.remoteAddress ?? '');
     this.input = new Input(socket);
     this.out = new Output(socket);
+    this.idleTimer = new IdleTimer(ctx.limits.idleMs, () => this.autologout());
     socket.setNoDelay(true);
   }
 
@@ -96,7 +97,7 @@ export class Session {
 
   /** Greet and serve commands until logout or disconnect. */
   async serve(): Promise<void> {
-    this.armTimer();
+    this.idleTimer.touch();
     this.out.line(`* OK [CAPABILITY ${capabilities(this)}] rmail IMAP ready`);
     await this.out.flush();
     try {
@@ -116,29 +117,15 @@ export class Session {
     }
   }
 
-  /** Note input from the client: autologout after `idleMs` without any (no timer per line). */
-  private armTimer(): void {
-    this.lastInput = performance.now();
-    if (!this.idleTimer) this.startTimer(this.ctx.limits.idleMs);
-  }
-
-  private startTimer(ms: number): void {
-    this.idleTimer = setTimeout(() => {
-      const quiet = performance.now() - this.lastInput;
-      if (quiet < this.ctx.limits.idleMs) {
-        this.startTimer(this.ctx.limits.idleMs - quiet);
-        return;
-      }
-      this.out.line('* BYE Autologout; idle for too long');
-      void this.out.flush().finally(() => this.socket.destroy());
-    }, ms);
-    this.idleTimer.unref();
+  private autologout(): void {
+    this.out.line('* BYE Autologout; idle for too long');
+    void this.out.flush().finally(() => this.socket.destroy());
   }
 
   /** Read one line from the client (for AUTHENTICATE continuations and IDLE's DONE). */
   async readLine(): Promise<Buffer | null> {
     const line = await this.input.line(this.ctx.limits.maxLine);
-    this.armTimer();
+    this.idleTimer.touch();
     if (line === 'toolong') return Buffer.from('*');
     return line;
   }
@@ -150,7 +137,7 @@ export class Session {
     let total = 0;
     for (;;) {
       const line = await this.input.line(limits.maxLine);
-      this.armTimer();
+      this.idleTimer.touch();
       if (line === null) return null;
       if (line === 'toolong') return { error: 'Command line too long', tag: parts.length ? peekTag((parts[0] as { data: Buffer }).data) : '*' };
       if (parts.length === 0 && line.length === 0) continue;
@@ -305,7 +292,7 @@ export class Session {
 
   /** Release everything: timers, subscriptions, counters, temp files, the socket. */
   async close(): Promise<void> {
-    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer.cancel();
     this.unsubscribe?.();
     this.unsubscribe = null;
     if (this.user) {

@@ -25,6 +25,7 @@ import { normalizeFlags } from '../common/flags.js';
 import { checkFolderName, DEFAULT_FOLDERS } from '../common/folder-name.js';
 import { splitAddress, isDomain } from '../common/names.js';
 import { NotFoundError, QuotaError, ValidationError } from '../common/errors.js';
+import { IdleTimer } from '../common/idle-timer.js';
 
 export type { AppendResult, AppendSource, FolderView, MailDeps, AppendOptions, SetFlagsResult, CopyResult };
 
@@ -51,9 +52,8 @@ export class MailService {
   private readonly queues = new Map<string, AppendQueue>();
   /** Running totals of mail bytes per user (quota). */
   private readonly totals: MailBytes;
-  private readonly idleTimers = new Map<string, NodeJS.Timeout>();
-  /** When each user's mail was last written (the idle timer re-arms itself until a quiet minute). */
-  private readonly lastWrite = new Map<string, number>();
+  /** Per user: close the journal files after a quiet minute. */
+  private readonly idleTimers = new Map<string, IdleTimer>();
   /** User ids that passed the format check (`actor`), so a hot path does not re-run the regexes. */
   private readonly validIds = new Set<string>();
   /** The UserMail last loaded per user (also after its actor was evicted), to close on shutdown. */
@@ -114,31 +114,20 @@ export class MailService {
     });
   }
 
-  /**
-   * Note a write to the user's mail: its journal files are closed after a quiet minute (an
-   * evicted actor's too). One timer per user, re-armed when it fires early (no timer per write).
-   */
+  /** Note a write to the user's mail: its journal files are closed after a quiet minute (an evicted actor's too). */
   private idle(userId: string, um: UserMail): void {
     this.open.set(userId, um);
-    this.lastWrite.set(userId, Date.now());
-    if (!this.idleTimers.has(userId)) this.armIdle(userId, IDLE_CLOSE_MS);
-  }
-
-  private armIdle(userId: string, ms: number): void {
-    const timer = setTimeout(() => {
-      const quiet = Date.now() - (this.lastWrite.get(userId) ?? 0);
-      if (quiet < IDLE_CLOSE_MS) {
-        this.armIdle(userId, IDLE_CLOSE_MS - quiet);
-        return;
-      }
-      this.idleTimers.delete(userId);
-      this.lastWrite.delete(userId);
-      const um = this.open.get(userId);
-      this.open.delete(userId);
-      um?.closeLogs().catch(() => undefined);
-    }, ms);
-    timer.unref();
-    this.idleTimers.set(userId, timer);
+    let timer = this.idleTimers.get(userId);
+    if (!timer) {
+      timer = new IdleTimer(IDLE_CLOSE_MS, () => {
+        this.idleTimers.delete(userId);
+        const quiet = this.open.get(userId);
+        this.open.delete(userId);
+        quiet?.closeLogs().catch(() => undefined);
+      });
+      this.idleTimers.set(userId, timer);
+    }
+    timer.touch();
   }
 
   private touched(userId: string, delta: number | null): void {
@@ -154,9 +143,8 @@ export class MailService {
   async forgetUser(userId: string): Promise<void> {
     this.touched(userId, null);
     this.deps.quota.forget(userId);
-    clearTimeout(this.idleTimers.get(userId));
+    this.idleTimers.get(userId)?.cancel();
     this.idleTimers.delete(userId);
-    this.lastWrite.delete(userId);
     this.validIds.delete(userId);
     await this.open.get(userId)?.close().catch(() => undefined);
     this.open.delete(userId);
@@ -164,7 +152,7 @@ export class MailService {
 
   /** Close every journal file (on shutdown, after the actors finished their work). */
   async close(): Promise<void> {
-    for (const t of this.idleTimers.values()) clearTimeout(t);
+    for (const t of this.idleTimers.values()) t.cancel();
     this.idleTimers.clear();
     for (const um of this.open.values()) await um.close().catch(() => undefined);
     this.open.clear();

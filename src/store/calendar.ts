@@ -13,6 +13,7 @@
 import { promises as fsp, renameSync, rmSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { IdleTimer } from '../common/idle-timer.js';
 import { AppendLog, fsyncDir, mkdirDurable, readJson, tempPath, writeFileDurable, writeJsonDurable } from './atomic.js';
 
 /** calendar.json */
@@ -166,8 +167,8 @@ export class CalendarStore {
   private readonly unfiled = new Map<string, string | null>();
   /** File steps not yet run (compaction waits for them). */
   private readonly filing = new Set<Promise<void>>();
-  /** Closes the journal file after a quiet spell (an evicted actor leaves no descriptor open). */
-  private idle: NodeJS.Timeout | null = null;
+  /** Closes the journal file after 30 s without a write (an evicted actor leaves no descriptor open). */
+  private readonly idle = new IdleTimer(30_000, () => void this.journal.close().catch(() => {}));
 
   private constructor(
     readonly dir: string,
@@ -227,13 +228,7 @@ export class CalendarStore {
     this.journal = new AppendLog(journalFile(this.dir));
     await this.journal.open();
     this.expected = this.journal.size;
-    this.closeWhenIdle();
-  }
-
-  private closeWhenIdle(): void {
-    if (this.idle) clearTimeout(this.idle);
-    this.idle = setTimeout(() => void this.journal.close().catch(() => {}), 30_000);
-    this.idle.unref();
+    this.idle.touch();
   }
 
   /** Reload when another process changed the files since we read them (cheap stat check). */
@@ -331,7 +326,7 @@ export class CalendarStore {
     this.expected += Buffer.byteLength(data);
     const durable = this.journal.append(data);
     durable.catch(() => {}); // awaited by the caller after the actor turn
-    this.closeWhenIdle();
+    this.idle.touch();
     if ('n' in line) {
       const old = this.index.events[line.n];
       if (this.uids) {
@@ -383,7 +378,7 @@ export class CalendarStore {
 
   /** Close the journal file (waits for appends in flight). */
   async close(): Promise<void> {
-    if (this.idle) clearTimeout(this.idle);
+    this.idle.cancel();
     await this.journal.close();
   }
 }
