@@ -7,7 +7,7 @@
  * if the kernel refuses it (EPERM: a file owned by someone else), plain O_RDONLY is used from
  * then on.
  */
-import { constants, fstatSync, openSync } from 'node:fs';
+import { constants, fstatSync, openSync, statSync } from 'node:fs';
 
 let flags = constants.O_RDONLY | (constants.O_NOATIME ?? 0);
 
@@ -37,4 +37,9 @@ export class ShortMessageFile extends Error {
 export function checkMessageSize(fd: number, uid: number, size: number): void {
   const actual = fstatSync(fd).size;
   if (actual < size) throw new ShortMessageFile(uid, size, actual);
+}
+
+/** Size in bytes of a message file, -1 when it does not exist. */
+export function messageFileSize(path: string): number {
+  return statSync(path, { throwIfNoEntry: false })?.size ?? -1;
 }

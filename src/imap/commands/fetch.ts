@@ -17,7 +17,7 @@ import { internalDate } from '../encode.js';
 import type { EncodedKind, FolderEncoded } from '../encode-cache.js';
 import { cachedNow, encodeFromSummary } from '../fetch-encoded.js';
 import { decodeTransfer, findPart, readRange, sectionPiece, type Piece } from '../fetch-body.js';
-import { checkMessageSize, openMessageFile, ShortMessageFile } from '../message-reader.js';
+import { checkMessageSize, messageFileSize, openMessageFile, ShortMessageFile } from '../message-reader.js';
 import { resolveUids } from '../sequence.js';
 import { uidSetText } from '../uidset.js';
 import { selectFromSet, parseSequenceSet } from '../parser.js';
@@ -323,11 +323,23 @@ async function fetch(s: Session, args: Args, uidMode: boolean): Promise<void> {
     const hit = set === '$' ? [] : selectFromSet(set, gone, box.view.info.uidNext);
     if (hit.length) s.out.line(`* VANISHED (EARLIER) ${uidSetText(hit)}`);
   }
+  const mail = s.ctx.services.mail;
+  const dir = p.needFile ? dirname(mail.messageFile(s.userId, box.name, 0)) : '';
+  const file = fileNamer(dir);
   const seen = new Set<number>();
+  /** Unseen messages whose file is missing or short: left out of the response, and not marked \Seen. */
+  const damaged = new Set<number>();
   if (p.markSeen) {
     const toMark = uids.filter((u) => {
       const m = box.view.byUid(u);
-      return m && !m.flags.includes('\\Seen');
+      if (!m || m.flags.includes('\\Seen')) return false;
+      const actual = messageFileSize(file(u));
+      if (actual >= m.size) return true;
+      damaged.add(u);
+      s.ctx.services.log.warn('imap fetch: message file missing or shorter than recorded, left out and not marked \\Seen', {
+        user: s.userId, folder: box.name, uid: u, expected: m.size, actual,
+      });
+      return false;
     });
     if (toMark.length) {
       await s.ctx.services.mail.setFlags(s.userId, box.name, toMark, 'add', ['\\Seen']);
@@ -338,17 +350,15 @@ async function fetch(s: Session, args: Args, uidMode: boolean): Promise<void> {
     }
   }
   const view = box.view;
-  const mail = s.ctx.services.mail;
-  const dir = p.needFile ? dirname(mail.messageFile(s.userId, box.name, 0)) : '';
   const r: Run = {
     s,
     p,
     enc: s.ctx.cache.folder(`${s.userId}\0${view.info.id}`, view),
     json: p.needEncoded ? await mail.summaryReader(s.userId, box.name) : null,
-    file: fileNamer(dir),
+    file,
   };
   const out = s.out;
-  const pass: Pass = { uids, changedSince, seen, next: 0, waitFor: null, turnEnds: performance.now() + FETCH_TURN.ms };
+  const pass: Pass = { uids, changedSince, seen, damaged, next: 0, waitFor: null, turnEnds: performance.now() + FETCH_TURN.ms };
   while (pass.next < uids.length) {
     fetchAllNow(r, pass);
     if (pass.waitFor) {
@@ -376,6 +386,8 @@ interface Pass {
   changedSince: number | null;
   /** Uids this command just set \Seen on (their FLAGS are reported). */
   seen: Set<number>;
+  /** Uids left out because their file was found missing or short before \Seen was set. */
+  damaged: Set<number>;
   /** Index of the next uid to answer. */
   next: number;
   /** A message the pass stopped at because it needs the async path (fetchOne), or null. */
@@ -411,12 +423,12 @@ function fetchAllNow(r: Run, pass: Pass): void {
   const box = r.s.box;
   const view = box.view;
   const out = r.s.out;
-  const { uids, changedSince, seen } = pass;
+  const { uids, changedSince, seen, damaged } = pass;
   let answered = 0;
   while (pass.next < uids.length) {
     const uid = uids[pass.next++]!;
     const m = view.byUid(uid);
-    if (!m) continue;
+    if (!m || damaged.has(uid)) continue;
     if (changedSince !== null && m.modseq <= changedSince) continue;
     const seq = box.seqOf(uid);
     if (!seq) continue;

@@ -224,3 +224,30 @@ t.test('a client that stops reading: the server queues a bounded amount, then fi
   t.ok([...bodies].every(([uid, text]) => text === msgs[uid - 1]!.toString('latin1')), 'bytes as stored');
   sock.destroy();
 });
+
+t.test('a non-PEEK fetch does not mark \\Seen on a message it leaves out (file missing or short)', async (t) => {
+  const s = await startTestServer(t);
+  await s.addUser(USER, 'pw');
+  const sizes = Array.from({ length: 12 }, (_, k) => ((k + 1) === 10 ? 300_000 : 1_500 + k * 100));
+  const msgs = await fill(s, sizes);
+  const file = (uid: number) => s.services.mail.messageFile(USER, 'INBOX', uid);
+  unlinkSync(file(3)); // gone
+  truncateSync(file(6), 600); // shorter than recorded (the batched path)
+  truncateSync(file(10), 100_000); // a streamed one
+  const c = await login(s);
+  t.match((await c.cmd('UID STORE 1:* -FLAGS.SILENT (\\Seen)')).tagged, /OK/);
+  for (const atts of ['BODY[]', 'BODY[]<0.100>', 'RFC822', 'BODY[TEXT]']) {
+    const r = await c.cmd(`UID FETCH 1:* (${atts})`);
+    t.match(r.tagged, /OK/, `${atts}: OK`);
+    const answered = [...r.raw.matchAll(/\* \d+ FETCH \(UID (\d+) /g)].map((m) => Number(m[1]));
+    t.same(answered, [1, 2, 4, 5, 7, 8, 9, 11, 12], `${atts}: the damaged ones left out, the rest answered`);
+    const flags = await c.cmd('UID FETCH 1:* (FLAGS)');
+    const seen = flags.untagged.filter((l) => /FLAGS \(\\Seen\)/.test(l)).map((l) => Number(/UID (\d+)/.exec(l)![1]));
+    t.same(seen, answered, `${atts}: \\Seen stored on exactly the answered ones`);
+    t.match((await c.cmd('UID STORE 1:* -FLAGS.SILENT (\\Seen)')).tagged, /OK/);
+  }
+  const whole = await c.cmd('UID FETCH 1:* (BODY[])');
+  const got = literals(t, whole.raw.replace(/ FLAGS \(\\Seen\)\)\r\n/g, ')\r\n'), 'BODY[]');
+  t.ok([...got].every(([uid, text]) => text === msgs[uid - 1]!.toString('latin1')), 'the answered ones byte-exact');
+  c.close();
+});
