@@ -20,6 +20,7 @@ import type { CompFilter } from '../common/caldav-filter.js';
 import type { ExpandOutput } from '../workers/expand-rrule.js';
 import { splitAddress } from '../common/names.js';
 import { ConflictError, HttpError, NotFoundError, ValidationError } from '../common/errors.js';
+import { etagMatches } from '../common/etag.js';
 
 /** The default calendar and the iMIP inbox every user has. */
 export const DEFAULT_CALENDAR = 'default';
@@ -70,13 +71,6 @@ export function checkResourceName(name: string, what: string): string {
 
 /** The quoted content-hashed ETag of a body (SHA-256, 32 hex chars). */
 export const etagOf = (text: string): string => createHash('sha256').update(text).digest('hex').slice(0, 32);
-
-/** Match an If-Match / If-None-Match header value against the current ETag. */
-export function etagMatches(header: string, etag: string | undefined): boolean {
-  if (etag === undefined) return false;
-  if (header.trim() === '*') return true;
-  return header.split(',').some((t) => t.trim().replace(/^W\//, '').replace(/"/g, '') === etag);
-}
 
 /** Calendar collections and events of all users. */
 export class CalendarService {

@@ -27,7 +27,7 @@ import { DriveUploads } from './drive/uploads.js';
 
 export type { ListingChild, DirListing, FileInfo } from './drive/listing.js';
 export { toListing } from './drive/listing.js';
-export { etagMatches, checkPreconditions } from './drive/preconditions.js';
+export { checkPreconditions } from './drive/preconditions.js';
 export type { UploadOptions, UploadResult, StagedUpload } from './drive/uploads.js';
 export { LOG_MAX } from './drive/upload-body.js';
 

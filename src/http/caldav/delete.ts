@@ -2,7 +2,7 @@
 import { HttpError } from '../../common/errors.js';
 import type { MethodHandler } from './context.js';
 import { eventHref } from './target.js';
-import { etagMatches } from '../../services/calendar.js';
+import { etagMatches } from '../../common/etag.js';
 
 /** DELETE handler. */
 export const del: MethodHandler = async (ctx, req, target, p) => {

@@ -1,7 +1,7 @@
 /** GET and HEAD of an event resource: the stored iCalendar text with its ETag (RFC 4791 5.3.4). */
 import { HttpError } from '../../common/errors.js';
 import type { MethodHandler } from './context.js';
-import { etagMatches } from '../../services/calendar.js';
+import { etagMatches } from '../../common/etag.js';
 
 /** GET/HEAD handler. */
 export const get: MethodHandler = async (ctx, req, target, p) => {

@@ -7,7 +7,7 @@
 import { Readable } from 'node:stream';
 import { HttpError, NotFoundError } from '../../common/errors.js';
 import { joinDrivePath } from '../../common/drive-path.js';
-import { etagMatches } from '../../services/drive.js';
+import { etagMatches } from '../../common/etag.js';
 import { json } from '../reply.js';
 import { resolveTarget, need, etagOf } from './context.js';
 import { browserRedirect } from './public-link.js';

@@ -4,13 +4,7 @@
  */
 import { HttpError } from '../../common/errors.js';
 import type { ChildEntry } from '../../store/drive/types.js';
-
-/** True when an ETag list header (`*` or `"a", W/"b"`) matches `etag`. */
-export function etagMatches(header: string, etag: string | undefined): boolean {
-  if (etag === undefined) return false;
-  if (header.trim() === '*') return true;
-  return header.split(',').map((s) => s.trim().replace(/^W\//, '')).includes(etag);
-}
+import { etagMatches } from '../../common/etag.js';
 
 /** Throw 412 when If-Match / If-None-Match fail for the current entry. */
 export function checkPreconditions(entry: ChildEntry | undefined, ifMatch?: string, ifNoneMatch?: string): void {
