@@ -63,8 +63,27 @@ export abstract class DriveCheckpoints extends DriveCommits {
   /** The unlocked part of a checkpoint in progress (writeSnapshot). */
   protected flushing?: Promise<void>;
 
+  /** A journal `growAhead` in progress (it keeps the flock, like a checkpoint aside). */
+  protected growing?: Promise<void>;
+
+  /**
+   * With the lock held (after a commit): when the journal's zeroed space runs low, extend it
+   * now, off the request path, keeping the flock until it is done.
+   */
+  private growJournal(): void {
+    if (this.holds === 0 || this.growing || this.closed || !this.journal.wantsGrow) return;
+    this.holds++;
+    this.growing = this.journal.growAhead()
+      .catch(() => undefined) // the next line that needs the space grows the file itself
+      .finally(() => {
+        this.growing = undefined;
+        this.unhold();
+      });
+  }
+
   /** Plan the next checkpoint: soon when the journal or the unsynced data is large, else after CHECKPOINT_MS. */
   protected override schedule(): void {
+    this.growJournal();
     if (this.queued || this.closed) return;
     const urgent = this.journal.bytes > JOURNAL_MAX || this.dataSince > DATA_MAX;
     if (this.timer && !urgent) return;

@@ -62,6 +62,9 @@ export type JournalEntry = ({ op: 'begin' } & Intent) | RedoLine;
 
 /** Zeroed journal space added at a time (written and synced once, then overwritten in place). */
 const GROW = 1024 * 1024;
+/** Zeroed space left ahead below which the next GROW is due (`wantsGrow`). */
+const LOW = GROW / 2;
+const ZEROS = Buffer.alloc(GROW);
 
 /**
  * `drive/_journal.log`: one JSON object per line, each written and synced by one O_DSYNC write.
@@ -69,7 +72,9 @@ const GROW = 1024 * 1024;
  * The file is zero-filled ahead of the writes (GROW at a time, synced once), so a line only
  * overwrites blocks that already exist: the file's size and block map do not change, and the
  * sync needs no file-system journal commit (on ext4 that is what makes a small synced write
- * cheap, and independent of other processes' fsyncs). The first line is a header
+ * cheap, and independent of other processes' fsyncs). The store extends it (`growAhead`) once
+ * less than LOW is left ahead, after a commit and off its path, so a line waits for the file to
+ * grow only when it outruns that write. The first line is a header
  * `{"op":"head","g":N}`; every later line carries the same `g`. Emptying the journal writes a
  * new header with the next generation at offset 0, so the lines of earlier generations left
  * behind it no longer count: a reader stops at the first line that is torn, zero, or of another
@@ -83,6 +88,8 @@ export class DriveJournal {
   private off = 0;
   private zeroEnd = 0;
   private head = 0;
+  /** A `growAhead` write in progress. */
+  private growing: Promise<void> | null = null;
 
   constructor(readonly path: string) {}
 
@@ -107,16 +114,46 @@ export class DriveJournal {
     const fh = await this.file();
     if (this.head === 0) await this.writeHead(fh); // an older journal, or none: start a generation
     if (this.off + line.length > this.zeroEnd) {
-      const grow = Math.max(GROW, this.off + line.length - this.zeroEnd);
-      await writeAllAt(fh.fd, Buffer.alloc(grow), this.zeroEnd);
-      this.zeroEnd += grow;
+      await this.growing?.catch(() => undefined);
+      if (this.off + line.length > this.zeroEnd) {
+        const grow = Math.max(GROW, this.off + line.length - this.zeroEnd);
+        await writeAllAt(fh.fd, Buffer.alloc(grow), this.zeroEnd);
+        this.zeroEnd += grow;
+      }
     }
     await writeAllAt(fh.fd, line, this.off);
     this.off += line.length;
   }
 
+  /** True when the zeroed space ahead runs low and no `growAhead` is running. */
+  get wantsGrow(): boolean {
+    return this.fh !== null && this.head !== 0 && this.growing === null && this.zeroEnd - this.off < LOW;
+  }
+
+  /**
+   * Add GROW zeroed bytes after the zeroed space (one O_DSYNC write through the thread pool), so
+   * no line has to wait for the file to grow. Lines go on meanwhile; one that needs the new
+   * space waits for it. The caller holds the drive's lock until it resolves (another process
+   * must not write the file meanwhile).
+   */
+  growAhead(): Promise<void> {
+    const fh = this.fh;
+    if (this.growing || !fh) return this.growing ?? Promise.resolve();
+    const at = this.zeroEnd;
+    const running: Promise<void> = writeAllAt(fh.fd, ZEROS, at)
+      .then(() => {
+        if (this.fh === fh) this.zeroEnd = Math.max(this.zeroEnd, at + GROW);
+      })
+      .finally(() => {
+        if (this.growing === running) this.growing = null;
+      });
+    this.growing = running;
+    return running;
+  }
+
   /** Start a new generation: its header at offset 0 (earlier lines stop counting). */
   private async writeHead(fh: fsp.FileHandle): Promise<void> {
+    await this.growing?.catch(() => undefined);
     this.gen += 1;
     const head = Buffer.from(`{"op":"head","g":${this.gen}}\n`);
     if (this.zeroEnd < GROW) {
@@ -214,6 +251,7 @@ export class DriveJournal {
 
   /** Re-read the state from the file (another process may have emptied the journal). */
   async resync(): Promise<void> {
+    await this.growing?.catch(() => undefined);
     const fh = this.fh;
     this.fh = null;
     if (fh) await fh.close();
@@ -221,6 +259,7 @@ export class DriveJournal {
 
   /** Close the file; `trim` (the journal is empty): cut it to nothing, the zeroed space included. */
   async close(trim = false): Promise<void> {
+    await this.growing?.catch(() => undefined);
     const fh = this.fh;
     this.fh = null;
     if (!fh) return;

@@ -38,6 +38,16 @@ export class JournalPair {
     return this.current.redo(rec, data);
   }
 
+  /** The current file's zeroed space runs low (see DriveJournal.wantsGrow). */
+  get wantsGrow(): boolean {
+    return this.current.wantsGrow;
+  }
+
+  /** See DriveJournal.growAhead (the current file; the caller holds the lock until it resolves). */
+  growAhead(): Promise<void> {
+    return this.current.growAhead();
+  }
+
   /** Bytes of lines in the current file since it was emptied. */
   get bytes(): number {
     return this.current.bytes;

@@ -142,6 +142,7 @@ export abstract class DriveLifecycle extends DriveCheckpoints {
     await this.flushing?.catch(() => undefined);
     this.timer = undefined;
     await this.turn;
+    await this.growing;
     await this.journal.close();
     await this.lock.close();
   }
@@ -154,6 +155,7 @@ export abstract class DriveLifecycle extends DriveCheckpoints {
     let clean = false;
     if (this.opening) clean = await this.locked(() => this.checkpoint()).then(() => true, () => false);
     clearTimeout(this.timer);
+    await this.growing;
     await this.journal.close(clean);
     await this.lock.close();
   }
