@@ -21,8 +21,8 @@ import { HttpError, NotFoundError } from '../common/errors.js';
 import type { ActorRegistry } from '../actors/registry.js';
 import type { ChangeBus } from '../actors/changes.js';
 import type { QuotaService } from './quota.js';
-import { DriveShares } from './drive-shares.js';
-import { DriveLocks } from './drive-locks.js';
+import { DriveShares } from './drive/shares.js';
+import { DriveLocks } from './drive/locks.js';
 import { DriveUploads } from './drive/uploads.js';
 
 export type { ListingChild, DirListing, FileInfo } from './drive/listing.js';

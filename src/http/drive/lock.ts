@@ -8,7 +8,7 @@ import { HttpError } from '../../common/errors.js';
 import { resolveTarget, ownerOnly, tokensOf, hrefOf } from './context.js';
 import { parseXml, child, serialize, esc, XML_TYPE } from './xml.js';
 import { Readable } from 'node:stream';
-import type { DavLock } from '../../services/drive-locks.js';
+import type { DavLock } from '../../services/drive/locks.js';
 import type { Services } from '../../services/index.js';
 import type { HttpRequest, Reply } from '../types.js';
 

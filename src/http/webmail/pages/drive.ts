@@ -11,7 +11,7 @@ import type { Router } from '../../router.js';
 import type { HttpRequest, Reply } from '../../types.js';
 import { HttpError } from '../../../common/errors.js';
 import { checkDrivePath, checkShareName, isShareUid, parseDrivePath } from '../../../common/drive-path.js';
-import { defaultShareName } from '../../../services/drive-shares.js';
+import { defaultShareName } from '../../../services/drive/shares.js';
 import type { ShareRecord } from '../../../store/shares.js';
 import { type WebContext, type WebRequest, page, publicPage, redirect, readForm, html, signedIn } from '../web.js';
 import { driveView, confirmDeleteView, type DriveData } from '../views/drive.js';

@@ -4,7 +4,7 @@
  * `a/b/c` join of DrivePath components ('' is the root).
  */
 import { randomUUID } from 'node:crypto';
-import { HttpError } from '../common/errors.js';
+import { HttpError } from '../../common/errors.js';
 
 /** One active lock. */
 export interface DavLock {

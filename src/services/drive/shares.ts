@@ -5,12 +5,12 @@
  * refuses expired and revoked shares, so revocation is immediate.
  */
 import { randomBytes } from 'node:crypto';
-import { readShare, readOwnerShares, writeShare, deleteShare, type ShareRecord } from '../store/shares.js';
-import { HttpError, NotFoundError, ValidationError } from '../common/errors.js';
-import { splitAddress } from '../common/names.js';
-import { parseDrivePath, checkShareName, checkPermissions, isShareUid, joinDrivePath } from '../common/drive-path.js';
-import type { ActorRegistry } from '../actors/registry.js';
-import type { DriveService } from './drive.js';
+import { readShare, readOwnerShares, writeShare, deleteShare, type ShareRecord } from '../../store/shares.js';
+import { HttpError, NotFoundError, ValidationError } from '../../common/errors.js';
+import { splitAddress } from '../../common/names.js';
+import { parseDrivePath, checkShareName, checkPermissions, isShareUid, joinDrivePath } from '../../common/drive-path.js';
+import type { ActorRegistry } from '../../actors/registry.js';
+import type { DriveService } from '../drive.js';
 
 /** A share record as the API returns it (with its public URL). */
 export type ShareView = ShareRecord & { url: string };
