@@ -9,6 +9,11 @@
  *   crash between writing a snapshot and emptying the journal is harmless.
  * - A corrupt journal line or snapshot triggers a rebuild from the `{uid}.eml` files (flags
  *   that were only in the lost part are lost; no acknowledged message is).
+ * - A small message's journal line carries its bytes (`data`): that line is its only sync before
+ *   the ack, its file is written in place without fsync. On open such a file is checked against
+ *   the line (size, crc32) and rewritten from it when it did not survive; compaction fsyncs these
+ *   files and the directory before it empties the journal (`checkpoint`), and COPY/MOVE fsync
+ *   them before hard-linking them elsewhere.
  * - A commit may fsync new message files in the same round as the directory and the journal
  *   (their lines carry the file's crc32 and the commit's record count): on open, the last
  *   commit's files are checked against them and a file whose content did not survive is
@@ -23,13 +28,14 @@
  */
 import { randomInt } from 'node:crypto';
 import { promises as fsp, constants as fsc, statSync, openSync, closeSync, fsync, type Stats } from 'node:fs';
+import { crc32 } from 'node:zlib';
 import { writeFileDurable } from '../../store/atomic.js';
 import { JournalFile } from '../../store/mail/journal-file.js';
 import { decodeJournal, encodeRecord, type JournalRecord } from '../../store/mail/journal.js';
 import { readSnapshot, writeSnapshot, type Snapshot } from '../../store/mail/snapshot.js';
 import {
   messagePath, indexFiles, placeFile, linkFile, removeFiles, listMessageUids, statMessage, exists, fsyncDir, fileCrc,
-  type UnsyncedFile,
+  writeInline, restoreFile, syncFiles, type UnsyncedFile,
 } from '../../store/mail/files.js';
 import type { FolderRecord } from '../../store/mail/folders.js';
 import type { FolderInfo, FolderView, MessageMeta, FlagOp } from '../../common/mail.js';
@@ -46,6 +52,13 @@ export interface MoveIntent {
 
 /** A message ready to be committed: a sealed temp file to take over, or a file to hard-link. */
 export interface PreparedMessage {
+  /**
+   * The message itself (small ones): the commit writes its file in place without fsync and
+   * carries the bytes in the journal line, the one sync before the acknowledgement.
+   */
+  data?: Uint8Array;
+  /** With `data`: set the file's mtime to `date` (else it is left as written). */
+  stampDate?: boolean;
   tmp?: string;
   /** `tmp` (or a hard link of it) is not fsync'd yet: the commit syncs it with the journal. */
   unsynced?: UnsyncedFile;
@@ -61,6 +74,8 @@ const MAX_EXPUNGED = 20_000;
 const COMPACT_MIN = 2_000;
 /** The most messages one commit takes (the service splits bigger batches). */
 export const MAX_BATCH = 512;
+/** A journal this big is folded into a snapshot (it carries the bytes of small appends). */
+const JOURNAL_BYTES_MAX = 16 * 1024 * 1024;
 
 // flags are stored normalized (common/flags.ts), so the canonical spelling is enough
 const isSeen = (flags: readonly string[]): boolean => flags.includes('\\Seen');
@@ -96,6 +111,11 @@ export class FolderIndex implements FolderView {
   private dirSyncs = 0;
   /** Closers waiting for those fsyncs. */
   private dirWaiters: (() => void)[] = [];
+  /**
+   * Uids whose file was written without fsync, its bytes in a journal line (`data`): fsync'd,
+   * with the directory, before the journal is emptied (`checkpoint`).
+   */
+  private inline = new Set<number>();
 
   private constructor(readonly dir: string, rec: FolderRecord) {
     this.files = indexFiles(dir);
@@ -119,7 +139,7 @@ export class FolderIndex implements FolderView {
   static async peek(dir: string, rec: FolderRecord): Promise<FolderIndex> {
     const idx = new FolderIndex(dir, rec);
     const { j } = await idx.readState();
-    await idx.dropMissingTail(j.records, false); // memory only, as open() would
+    await idx.dropMissingTail(j.records, false); // memory only, as open() would (inline files count as restored)
     idx.recount();
     return idx;
   }
@@ -139,6 +159,7 @@ export class FolderIndex implements FolderView {
 
   private async load(): Promise<void> {
     const { snap, j } = await this.readState();
+    await this.restoreInline(j.records);
     let damaged = snap === 'corrupt';
     if (j.damage === 'corrupt') damaged = true;
     if (damaged) {
@@ -182,6 +203,7 @@ export class FolderIndex implements FolderView {
     this.info.uidNext = 1;
     this.info.highestModseq = 1;
     this.journalRecords = 0;
+    this.inline.clear();
     this.sums.drop();
     await this.load();
     this.stale = false;
@@ -279,7 +301,7 @@ export class FolderIndex implements FolderView {
     for (let i = records.length - 1, n = 0; i >= 0 && n < MAX_BATCH; i--, n++) {
       const r = records[i]!;
       if (r.t !== 'a') break;
-      if (!this.byUid(r.uid)) continue;
+      if (!this.byUid(r.uid) || r.data !== undefined) continue; // an inline file is restored from its line
       const path = messagePath(this.dir, r.uid);
       if (n < checked && r.crc !== undefined) {
         const f = await fileCrc(path);
@@ -296,6 +318,42 @@ export class FolderIndex implements FolderView {
     }
     if (gone.size === 0) return;
     this.messages = this.messages.filter((m) => !gone.has(m.uid));
+  }
+
+  /**
+   * Files of messages whose journal line carries their bytes were written without fsync: each
+   * one still listed is checked against its line's size and crc32 and, when it did not survive,
+   * rewritten from the line. They stay in `inline` until the next checkpoint.
+   */
+  private async restoreInline(records: JournalRecord[]): Promise<void> {
+    let restored = false;
+    for (const r of records) {
+      if (r.t !== 'a' || r.data === undefined || !this.byUid(r.uid)) continue;
+      this.inline.add(r.uid);
+      const path = messagePath(this.dir, r.uid);
+      const f = await fileCrc(path);
+      if (f && f.size === r.size && f.crc === r.crc) continue;
+      const data = Buffer.from(r.data, 'base64');
+      if (crc32(data) !== r.crc) continue; // cannot happen: the line's own crc covers it
+      await restoreFile(path, data, r.date);
+      restored = true;
+    }
+    if (restored) await fsyncDir(this.dir);
+  }
+
+  /** Make the inline files durable (their fsync and the directory's), so the journal may be emptied. */
+  private async checkpoint(): Promise<void> {
+    if (this.inline.size === 0) return;
+    await syncFiles([...this.inline].map((u) => messagePath(this.dir, u)));
+    await fsyncDir(this.dir);
+    this.inline.clear();
+  }
+
+  /** fsync the inline files among `uids` (before they are hard-linked elsewhere by COPY or MOVE). */
+  async syncMessages(uids: number[]): Promise<void> {
+    const todo = uids.filter((u) => this.inline.has(u));
+    if (todo.length === 0) return;
+    await syncFiles(todo.map((u) => messagePath(this.dir, u)));
   }
 
   /** Remove `{uid}.eml` files at and above uidNext (never acknowledged). */
@@ -367,6 +425,7 @@ export class FolderIndex implements FolderView {
 
   /** Write the snapshot and start an empty journal (inside the actor, nothing in flight). */
   async compact(): Promise<void> {
+    await this.checkpoint();
     await this.log.close();
     await writeSnapshot(this.files.snapshot, {
       uidValidity: this.info.uidValidity, uidNext: this.info.uidNext, highestModseq: this.info.highestModseq,
@@ -386,7 +445,7 @@ export class FolderIndex implements FolderView {
 
   /** True when the journal has grown enough to be folded into a fresh snapshot (`compact`). */
   private get compactDue(): boolean {
-    return this.journalRecords > Math.max(COMPACT_MIN, this.messages.length / 4);
+    return this.journalRecords > Math.max(COMPACT_MIN, this.messages.length / 4) || this.log.size > JOURNAL_BYTES_MAX;
   }
 
   /** FolderView: the message with this uid (binary search: `messages` is ascending). */
@@ -420,15 +479,34 @@ export class FolderIndex implements FolderView {
     const metas: MessageMeta[] = [];
     let uid = this.info.uidNext;
     let modseq = this.info.highestModseq;
+    let journal: Promise<void> | undefined;
     try {
       for (const it of items) {
         metas.push({ uid, modseq: ++modseq, internalDate: it.date, size: it.size, flags: it.flags });
         uid++;
       }
+      // A line that carries its message's bytes (`data`) is that message's only sync before the
+      // ack, so its file is written in place without fsync, while the line is on its way (either
+      // order is safe: a line without its file is restored on open, a file without its line is a
+      // leftover removed on open).
+      const inline = items.some((it) => it.data);
+      const lines = metas.map((m, i) => {
+        const it = items[i]!;
+        const f = it.unsynced;
+        const extra = it.data ? { crc: crc32(it.data), n: items.length, data: Buffer.from(it.data.buffer, it.data.byteOffset, it.data.byteLength).toString('base64') }
+          : f ? { crc: f.crc, n: items.length } : {};
+        return encodeRecord({ t: 'a', uid: m.uid, modseq: m.modseq, date: m.internalDate, size: m.size, flags: m.flags, ...extra });
+      }).join('');
+      if (inline) journal = this.log.append(lines, true);
+      let placedAny = false;
       items.forEach((it, i) => {
         const dest = messagePath(this.dir, metas[i]!.uid);
-        if (it.linkFrom) linkFile(it.linkFrom, dest);
-        else placeFile(it.tmp!, dest);
+        if (it.data) writeInline(dest, it.data, it.stampDate ? it.date : null);
+        else {
+          if (it.linkFrom) linkFile(it.linkFrom, dest);
+          else placeFile(it.tmp!, dest);
+          placedAny = true;
+        }
         placed.push(dest);
       });
       // The files' (unsynced ones, issued when they were written), the directory's and the
@@ -438,20 +516,24 @@ export class FolderIndex implements FolderView {
       // (JournalFile.append), runs beside it: one thread-pool round trip fewer per commit.
       const syncs = new Set<UnsyncedFile>();
       for (const it of items) if (it.unsynced) syncs.add(it.unsynced);
-      const dir = this.syncDir();
+      // inline files need neither their fsync nor the directory's now
+      const dir = placedAny ? this.syncDir() : undefined;
       const files = [...syncs].map((f) => f.sync());
+      journal ??= this.log.append(lines);
       // a summary still being computed by the mime worker is awaited here, beside the syncs
       const sums = Promise.all(items.map((it) => it.summary)).then((js) => this.sums.append(js.map((json, i) => [metas[i]!.uid, json])));
-      const journal = this.log.append(metas.map((m, i) => {
-        const f = items[i]!.unsynced;
-        return encodeRecord({
-          t: 'a', uid: m.uid, modseq: m.modseq, date: m.internalDate, size: m.size, flags: m.flags, ...(f ? { crc: f.crc, n: items.length } : {}),
-        });
-      }).join(''));
       await Promise.all([dir, ...files, sums, journal]);
+      items.forEach((it, i) => {
+        if (it.data) this.inline.add(metas[i]!.uid);
+      });
     } catch (err) {
       this.stale = true;
       await removeFiles(placed);
+      // a line that carries its message's bytes would bring the file back on the reload: retire it
+      const inlined = metas.filter((_, i) => items[i]!.data).map((m) => m.uid);
+      if (journal && inlined.length && (await journal.then(() => true, () => false))) {
+        await this.log.append(encodeRecord({ t: 'x', modseq: modseq + 1, uids: inlined })).catch(() => undefined);
+      }
       throw err;
     }
     for (const m of metas) {

@@ -114,10 +114,12 @@ export class JournalFile {
   /**
    * Append `data`; resolves once it is on disk (possibly together with other appends). A caller
    * with other syncs to wait for issues them first: a synchronous write here runs beside them.
+   * `beside`: the caller has work of its own for the loop while the line is written (it goes
+   * through the thread pool).
    */
-  append(data: string | Buffer): Promise<void> {
+  append(data: string | Buffer, beside = false): Promise<void> {
     const buf = typeof data === 'string' ? Buffer.from(data) : data;
-    if (!this.group.busy && this.fd !== null) {
+    if (!beside && !this.group.busy && this.fd !== null) {
       const started = performance.now();
       if (syncAllowed(started)) {
         const grows = this.size + buf.length > this.end;

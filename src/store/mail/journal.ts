@@ -12,9 +12,12 @@ export type JournalRecord =
   /**
    * message added: uid, modseq, internal date (ms), size, flags. `crc` (crc32 of the file) and
    * `n` (records in its commit) are set when the file's fsync ran together with this line's, so
-   * a restart checks the last commit's files against them.
+   * a restart checks the last commit's files against them. `data` (base64) is the message itself
+   * when its file was written without fsync (a small APPEND: this line is its only sync before the
+   * acknowledgement): on open the file is checked against `crc` and rewritten from `data` when it
+   * did not survive; compaction fsyncs such files before the journal is emptied.
    */
-  | { t: 'a'; uid: number; modseq: number; date: number; size: number; flags: string[]; crc?: number; n?: number }
+  | { t: 'a'; uid: number; modseq: number; date: number; size: number; flags: string[]; crc?: number; n?: number; data?: string }
   /** flags replaced */
   | { t: 'f'; uid: number; modseq: number; flags: string[] }
   /** messages expunged */
@@ -26,7 +29,9 @@ export type JournalRecord =
 
 /** Encode one record as a journal line. */
 export function encodeRecord(r: JournalRecord): string {
-  const arr = r.t === 'a' ? (r.crc === undefined ? ['a', r.uid, r.modseq, r.date, r.size, r.flags] : ['a', r.uid, r.modseq, r.date, r.size, r.flags, r.crc, r.n ?? 1])
+  const arr = r.t === 'a' ? (r.crc === undefined ? ['a', r.uid, r.modseq, r.date, r.size, r.flags]
+    : r.data === undefined ? ['a', r.uid, r.modseq, r.date, r.size, r.flags, r.crc, r.n ?? 1]
+    : ['a', r.uid, r.modseq, r.date, r.size, r.flags, r.crc, r.n ?? 1, r.data])
     : r.t === 'f' ? ['f', r.uid, r.modseq, r.flags]
     : r.t === 'x' ? ['x', r.modseq, r.uids]
     : r.t === 'm' ? ['m', r.id, r.uids, r.to, r.dst]
@@ -42,6 +47,13 @@ export interface JournalRead {
   validBytes: number;
   /** `torn`: the last line is incomplete (a crash mid-append; safe to drop). `corrupt`: a complete line is bad. */
   damage: null | 'torn' | 'corrupt';
+}
+
+/** Bytes that a canonical base64 string decodes to, or -1 when it is not one. */
+function base64Bytes(b64: string): number {
+  if (b64.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(b64)) return -1;
+  const pad = b64.endsWith('==') ? 2 : b64.endsWith('=') ? 1 : 0;
+  return (b64.length / 4) * 3 - pad;
 }
 
 function decodeLine(line: string): JournalRecord | null {
@@ -60,6 +72,9 @@ function decodeLine(line: string): JournalRecord | null {
   const fl = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
   if (a[0] === 'a' && n(a[1]) && n(a[2]) && n(a[3]) && n(a[4]) && fl(a[5])) {
     if (a.length === 8 && n(a[6]) && n(a[7]) && a[7] >= 1) return { t: 'a', uid: a[1], modseq: a[2], date: a[3], size: a[4], flags: a[5], crc: a[6], n: a[7] };
+    if (a.length === 9 && n(a[6]) && n(a[7]) && a[7] >= 1 && typeof a[8] === 'string' && base64Bytes(a[8]) === a[4]) {
+      return { t: 'a', uid: a[1], modseq: a[2], date: a[3], size: a[4], flags: a[5], crc: a[6], n: a[7], data: a[8] };
+    }
     if (a.length !== 6) return null;
     return { t: 'a', uid: a[1], modseq: a[2], date: a[3], size: a[4], flags: a[5] };
   }

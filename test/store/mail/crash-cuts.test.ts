@@ -3,7 +3,7 @@
  * MOVE or an EXPUNGE by hand, as a `kill -9` would leave it, then reopen as a restart would.
  */
 import t, { type Test } from 'tap';
-import { readFileSync, writeFileSync, existsSync, linkSync, readdirSync, appendFileSync } from 'node:fs';
+import { readFileSync, writeFileSync, existsSync, linkSync, readdirSync, appendFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { mailHarness, type MailHarness } from '../../helpers/mail.js';
 import { mailFolderDir } from '../../../src/store/layout.js';
@@ -13,6 +13,8 @@ import { encodeRecord } from '../../../src/store/mail/journal.js';
 
 const ID = 'alice@example.com';
 const MSG = (n: number) => Buffer.from(`Subject: m${n}\r\nFrom: a@example.com\r\n\r\nbody ${n}\r\n`);
+/** Over 64 KiB: written to a temp file and fsync'd with the commit (not carried by its journal line). */
+const BIG = (n: number) => Buffer.from(`Subject: m${n}\r\nFrom: a@example.com\r\n\r\n${'body line\r\n'.repeat(7000)}`);
 
 async function seeded(t: Test) {
   const h = await mailHarness(t);
@@ -179,26 +181,82 @@ t.test('a damaged journal is rebuilt from the message files; rebuild is public',
 t.test('a commit whose file fsync ran with the journal: a file that did not survive is dropped on open', async (t) => {
   const h = await seeded(t);
   const dir = await dirOf(h, 'INBOX');
+  await h.mail.append(ID, 'INBOX', { data: BIG(5) });
   const log = readFileSync(join(dir, 'index.log'), 'utf8').replace(/\0+$/, '').trim().split('\n');
-  t.match(log[log.length - 1]!, /^[0-9a-f]{8} \["a",4,\d+,\d+,\d+,\[\],\d+,1\]$/, 'the line carries crc32 and the commit size');
+  t.match(log[log.length - 1]!, /^[0-9a-f]{8} \["a",5,\d+,\d+,\d+,\[\],\d+,1\]$/, 'the line carries crc32 and the commit size');
   // the last commit's file lost its content (as if the crash came before its fsync): size 0
-  writeFileSync(join(dir, '4.eml'), '');
+  writeFileSync(join(dir, '5.eml'), '');
   await h.restart();
-  t.same(await uids(h, 'INBOX'), [1, 2, 3], 'the unacknowledged message is dropped');
-  t.notOk(existsSync(join(dir, '4.eml')), 'its file removed');
+  t.same(await uids(h, 'INBOX'), [1, 2, 3, 4], 'the unacknowledged message is dropped');
+  t.notOk(existsSync(join(dir, '5.eml')), 'its file removed');
   await verifyClean(t, h);
-  t.equal((await h.mail.append(ID, 'INBOX', { data: MSG(5) })).uid, 5, 'its uid is not reused');
+  t.equal((await h.mail.append(ID, 'INBOX', { data: BIG(6) })).uid, 6, 'its uid is not reused');
   // same size, other bytes (garbage blocks): caught by the crc
-  const f5 = join(dir, '5.eml');
-  writeFileSync(f5, Buffer.alloc(MSG(5).length, 0));
+  const f6 = join(dir, '6.eml');
+  writeFileSync(f6, Buffer.alloc(BIG(6).length, 0));
   await h.restart();
-  t.same(await uids(h, 'INBOX'), [1, 2, 3]);
+  t.same(await uids(h, 'INBOX'), [1, 2, 3, 4]);
   // an earlier commit's file is not checked against its crc (it was acknowledged, its fsync done)
-  await h.mail.append(ID, 'INBOX', { data: MSG(6) });
-  await h.mail.append(ID, 'INBOX', { data: MSG(7) });
+  await h.mail.append(ID, 'INBOX', { data: BIG(7) });
+  await h.mail.append(ID, 'INBOX', { data: BIG(8) });
   await h.restart();
-  t.same(await uids(h, 'INBOX'), [1, 2, 3, 6, 7]);
-  t.ok(readFileSync(join(dir, '7.eml')).equals(MSG(7)));
+  t.same(await uids(h, 'INBOX'), [1, 2, 3, 4, 7, 8]);
+  t.ok(readFileSync(join(dir, '8.eml')).equals(BIG(8)));
+  await verifyClean(t, h);
+});
+
+t.test('a small APPEND: its journal line carries the bytes; a file lost, emptied or garbled in a crash is restored from it', async (t) => {
+  const h = await seeded(t);
+  const dir = await dirOf(h, 'INBOX');
+  const log = readFileSync(join(dir, 'index.log'), 'utf8').replace(/\0+$/, '').trim().split('\n');
+  const last = JSON.parse(log[log.length - 1]!.slice(9)) as unknown[];
+  t.same(last.slice(0, 2), ['a', 4]);
+  t.ok(Buffer.from(last[8] as string, 'base64').equals(MSG(4)), 'the line holds the message bytes');
+  // what a crash can leave of files written without fsync: gone, empty, or the right size of garbage
+  rmSync(join(dir, '3.eml'));
+  writeFileSync(join(dir, '4.eml'), '');
+  writeFileSync(join(dir, '2.eml'), Buffer.alloc(MSG(2).length, 0));
+  await h.restart();
+  t.same(await uids(h, 'INBOX'), [1, 2, 3, 4], 'every acknowledged message is there');
+  for (const u of [1, 2, 3, 4]) t.ok(readFileSync(join(dir, `${u}.eml`)).equals(MSG(u)), `${u}.eml restored byte for byte`);
+  t.same((await h.mail.folder(ID, 'INBOX')).byUid(2)!.flags, ['\\Flagged'], 'flags kept');
+  t.same(await subjects(h, 'INBOX'), ['m1', 'm2', 'm3', 'm4']);
+  await verifyClean(t, h);
+  t.equal((await h.mail.append(ID, 'INBOX', { data: MSG(5) })).uid, 5, 'no uid reused');
+});
+
+t.test('a small APPEND cut before its journal line: the file is an unacknowledged leftover', async (t) => {
+  const h = await seeded(t);
+  const dir = await dirOf(h, 'INBOX');
+  writeFileSync(join(dir, '5.eml'), MSG(5));
+  await h.restart();
+  t.same(await uids(h, 'INBOX'), [1, 2, 3, 4]);
+  t.notOk(existsSync(join(dir, '5.eml')), 'leftover removed');
+  t.equal((await h.mail.append(ID, 'INBOX', { data: MSG(6) })).uid, 5);
+  await verifyClean(t, h);
+});
+
+t.test('compaction fsyncs the inline files first and leaves no message bytes in the journal', async (t) => {
+  const h = await seeded(t);
+  const dir = await dirOf(h, 'INBOX');
+  const idx = await index(h, 'INBOX');
+  await h.actors.user(ID).mutate(() => idx.compact());
+  const log = readFileSync(join(dir, 'index.log'), 'utf8').replace(/\0+$/, '');
+  t.equal(log, '', 'fresh journal');
+  await h.restart();
+  t.same(await subjects(h, 'INBOX'), ['m1', 'm2', 'm3', 'm4']);
+  await verifyClean(t, h);
+});
+
+t.test('COPY and MOVE of small appends: the destination links survive a restart byte for byte', async (t) => {
+  const h = await seeded(t);
+  await h.mail.copy(ID, 'INBOX', [1], 'Archive');
+  await h.mail.move(ID, 'INBOX', [3], 'Archive');
+  await h.restart();
+  t.same(await subjects(h, 'Archive'), ['m100', 'm1', 'm3']);
+  t.same(await subjects(h, 'INBOX'), ['m1', 'm2', 'm4']);
+  const adir = await dirOf(h, 'Archive');
+  t.ok(readFileSync(join(adir, '3.eml')).equals(MSG(3)));
   await verifyClean(t, h);
 });
 

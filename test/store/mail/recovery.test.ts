@@ -8,6 +8,8 @@ import { FolderSummaries } from '../../../src/actors/mail/summaries.js';
 
 const ID = 'alice@example.com';
 const MSG = (n: number) => Buffer.from(`Subject: m${n}\r\nFrom: a@example.com\r\n\r\nbody ${n}\r\n`);
+/** Over 64 KiB: written to a temp file and fsync'd with the commit (not carried by its journal line). */
+const BIG = (n: number) => Buffer.from(`Subject: m${n}\r\nFrom: a@example.com\r\n\r\n${'body line\r\n'.repeat(7000)}`);
 
 async function seeded(t: Test) {
   const h = await mailHarness(t);
@@ -110,8 +112,8 @@ t.test('compaction keeps everything and a flag change stays one line', async (t)
 
 t.test('a journal line whose file did not survive is dropped, its uid not reused', async (t) => {
   const { h, dir } = await seeded(t);
-  await h.mail.append(ID, 'INBOX', { data: MSG(6) });
-  await h.mail.append(ID, 'INBOX', { data: MSG(7) });
+  await h.mail.append(ID, 'INBOX', { data: BIG(6) });
+  await h.mail.append(ID, 'INBOX', { data: BIG(7) });
   await h.restart();
   rmSync(join(dir, '7.eml'));
   await h.restart();
