@@ -259,9 +259,11 @@ function pipeStream(res: HttpResponse, live: Live, r: Reply, stream: Readable, t
 
 /**
  * Bytes of a file reply read per socket write: small enough that the buffer stays in the CPU's
- * cache between the read that fills it and the write that empties it.
+ * L2 cache (2 MB a core here) between the read that fills it and the write that empties it, large
+ * enough to keep the syscalls and turns per GB few. 1 MB against 256 KB: +9%, +10%, +22% on the
+ * 1 GB GET (median MB/s of 8 alternating rounds, three runs at load 4-7; 2 MB was no better).
  */
-const FILE_CHUNK = 256 * 1024;
+const FILE_CHUNK = 1024 * 1024;
 /** What a file reply may write, and for how long, in one event-loop turn before it lets other sockets run. */
 const FILE_TURN_BYTES = 8 * 1024 * 1024;
 const FILE_TURN_MS = 2;
