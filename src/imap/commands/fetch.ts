@@ -69,6 +69,54 @@ function plan(atts: FetchAtt[], uidMode: boolean, readOnly: boolean, changedSinc
 
 const KIND = { ENVELOPE: 'envelope', BODYSTRUCTURE: 'bodystructure', BODY: 'body' } as const;
 
+/** Simple atts that are answered from the index alone (no file, no summary). */
+type IndexAtt = 'FLAGS' | 'INTERNALDATE' | 'RFC822.SIZE';
+
+/**
+ * The common shape of a whole-message FETCH (`UID FETCH a:b (BODY.PEEK[])`, `RFC822`, with FLAGS,
+ * RFC822.SIZE or INTERNALDATE around it): one literal, the whole file, no partial, nothing from
+ * the summary. Such commands are answered by a small dedicated loop (wholeAllNow), which V8
+ * optimizes in a fraction of the time fetchNow takes (that one also serves ENVELOPE etc.).
+ */
+interface Whole {
+  /** How the response names the literal: `BODY[]` or `RFC822`. */
+  label: string;
+  /** Index atts before and after the literal, in the order asked. */
+  before: IndexAtt[];
+  after: IndexAtt[];
+  /** FLAGS was asked for (so a \Seen just set is not reported twice). */
+  flags: boolean;
+}
+
+function wholePlan(p: Plan): Whole | null {
+  if (p.needSummary || p.needEncoded || !p.needFile) return null;
+  let label = '';
+  const before: IndexAtt[] = [];
+  const after: IndexAtt[] = [];
+  let flags = false;
+  for (const a of p.atts) {
+    if (a.kind === 'section' || a.name === 'RFC822') {
+      if (label || !wholeRange(a, 0) || (a.kind === 'section' && a.partial)) return null;
+      label = a.kind === 'section' ? a.label : 'RFC822';
+    } else if (a.name === 'FLAGS' || a.name === 'INTERNALDATE' || a.name === 'RFC822.SIZE') {
+      (label ? after : before).push(a.name);
+      if (a.name === 'FLAGS') flags = true;
+    } else if (a.name !== 'UID' && a.name !== 'MODSEQ') return null;
+  }
+  return label ? { label, before, after, flags } : null;
+}
+
+/** ` NAME value` of index atts (FLAGS, INTERNALDATE, RFC822.SIZE). */
+function indexAtts(box: Session['box'], m: MessageMeta, names: IndexAtt[]): string {
+  let text = '';
+  for (const name of names) {
+    text += name === 'FLAGS' ? ` FLAGS ${box.flagsText(m)}`
+      : name === 'INTERNALDATE' ? ` INTERNALDATE ${internalDate(m.internalDate)}`
+        : ` RFC822.SIZE ${m.size}`;
+  }
+  return text;
+}
+
 /** What one FETCH command shares across its messages. */
 interface Run {
   s: Session;
@@ -158,14 +206,14 @@ function fetchNow(r: Run, seq: number, m: MessageMeta, addFlags: boolean): boole
           default: {
             const range = wholeRange(a, m.size)!;
             out.write(`${head}${sep}RFC822 {${range.end - range.start}}\r\n`);
-            literalFrom(out, fd!, m, range);
+            literalFrom(out, fd!, m, range.start, range.end - range.start);
             head = '';
           }
         }
       } else {
         const range = wholeRange(a, m.size)!;
         out.write(`${head}${sep}${a.label} {${range.end - range.start}}\r\n`);
-        literalFrom(out, fd!, m, range);
+        literalFrom(out, fd!, m, range.start, range.end - range.start);
         head = '';
       }
       sep = ' ';
@@ -184,9 +232,38 @@ function fetchNow(r: Run, seq: number, m: MessageMeta, addFlags: boolean): boole
 }
 
 /** Queue a literal's bytes from the message file; a short read means the file is damaged. */
-function literalFrom(out: Session['out'], fd: number, m: MessageMeta, range: { start: number; end: number }): void {
-  const n = out.readFrom(fd, range.start, range.end - range.start);
-  if (n < range.end - range.start) throw new ShortMessageFile(m.uid, m.size, range.start + n);
+function literalFrom(out: Session['out'], fd: number, m: MessageMeta, start: number, length: number): void {
+  const n = out.readFrom(fd, start, length);
+  if (n < length) throw new ShortMessageFile(m.uid, m.size, start + n);
+}
+
+/**
+ * Write one message's response for a Whole command without waiting (whole or nothing, like
+ * fetchNow); false, having written nothing, for a message over STREAM_CHUNK (the async path).
+ */
+function wholeNow(r: Run, w: Whole, seq: number, m: MessageMeta, addFlags: boolean): boolean {
+  if (m.size > STREAM_CHUNK) return false;
+  const box = r.s.box;
+  const out = r.s.out;
+  const fd = openMessageFile(r.file(m.uid));
+  out.hold();
+  try {
+    const uid = r.p.uid ? `UID ${m.uid} ` : '';
+    const before = w.before.length ? indexAtts(box, m, w.before).slice(1) + ' ' : '';
+    out.write(`* ${seq} FETCH (${uid}${before}${w.label} {${m.size}}\r\n`);
+    literalFrom(out, fd, m, 0, m.size);
+    let tail = w.after.length ? indexAtts(box, m, w.after) : '';
+    if (r.p.modseq) tail += ` MODSEQ (${m.modseq})`;
+    if (addFlags && !w.flags) tail += ` FLAGS ${box.flagsText(m)}`;
+    out.write(`${tail})\r\n`);
+    out.release();
+  } catch (err) {
+    out.rewind();
+    throw err;
+  } finally {
+    closeSync(fd);
+  }
+  return true;
 }
 
 /** Write one message's FETCH response. */
@@ -357,10 +434,12 @@ async function fetch(s: Session, args: Args, uidMode: boolean): Promise<void> {
     json: p.needEncoded ? await mail.summaryReader(s.userId, box.name) : null,
     file,
   };
+  const pass: Pass = { uids, changedSince, seen, damaged, next: 0, m: null, seq: 0, waitFor: null, turnEnds: performance.now() + FETCH_TURN.ms };
+  const whole = wholePlan(p);
   const out = s.out;
-  const pass: Pass = { uids, changedSince, seen, damaged, next: 0, waitFor: null, turnEnds: performance.now() + FETCH_TURN.ms };
   while (pass.next < uids.length) {
-    fetchAllNow(r, pass);
+    if (whole) wholeAllNow(r, whole, pass);
+    else fetchAllNow(r, pass);
     if (pass.waitFor) {
       const { seq, m } = pass.waitFor;
       pass.waitFor = null;
@@ -390,6 +469,9 @@ interface Pass {
   damaged: Set<number>;
   /** Index of the next uid to answer. */
   next: number;
+  /** The message nextMessage moved to, and its sequence number. */
+  m: MessageMeta | null;
+  seq: number;
   /** A message the pass stopped at because it needs the async path (fetchOne), or null. */
   waitFor: { seq: number; m: MessageMeta } | null;
   /** When this event-loop turn's time for the FETCH is up (FETCH_TURN; performance.now()). */
@@ -420,21 +502,13 @@ function skippable(r: Run, err: unknown): boolean {
  * process took twice the CPU of later ones).
  */
 function fetchAllNow(r: Run, pass: Pass): void {
-  const box = r.s.box;
-  const view = box.view;
   const out = r.s.out;
-  const { uids, changedSince, seen, damaged } = pass;
   let answered = 0;
-  while (pass.next < uids.length) {
-    const uid = uids[pass.next++]!;
-    const m = view.byUid(uid);
-    if (!m || damaged.has(uid)) continue;
-    if (changedSince !== null && m.modseq <= changedSince) continue;
-    const seq = box.seqOf(uid);
-    if (!seq) continue;
+  while (nextMessage(r.s.box, pass)) {
+    const { seq, m } = pass;
     try {
-      if (!fetchNow(r, seq, m, seen.has(uid))) {
-        pass.waitFor = { seq, m };
+      if (!fetchNow(r, seq, m!, pass.seen.has(m!.uid))) {
+        pass.waitFor = { seq, m: m! };
         return;
       }
     } catch (err) {
@@ -443,6 +517,50 @@ function fetchAllNow(r: Run, pass: Pass): void {
     if (out.needsDrain) return;
     if (++answered % FETCH_TURN.check === 0 && performance.now() > pass.turnEnds) return;
   }
+}
+
+/**
+ * fetchAllNow for a Whole command (wholeNow per message). A loop of its own, not fetchAllNow with
+ * a callback: each loop's optimized code then holds only its own per-message function, which is
+ * what keeps V8's compile of this one small (a shared call site would see both and inline both).
+ */
+function wholeAllNow(r: Run, w: Whole, pass: Pass): void {
+  const out = r.s.out;
+  let answered = 0;
+  while (nextMessage(r.s.box, pass)) {
+    const { seq, m } = pass;
+    try {
+      if (!wholeNow(r, w, seq, m!, pass.seen.has(m!.uid))) {
+        pass.waitFor = { seq, m: m! };
+        return;
+      }
+    } catch (err) {
+      if (!skippable(r, err)) throw err;
+    }
+    if (out.needsDrain) return;
+    if (++answered % FETCH_TURN.check === 0 && performance.now() > pass.turnEnds) return;
+  }
+}
+
+/**
+ * Move the pass to its next message to answer (left in `seq` and `m`), skipping uids expunged or
+ * damaged meanwhile and ones unchanged since CHANGEDSINCE; false at the end.
+ */
+function nextMessage(box: Session['box'], pass: Pass): boolean {
+  const { uids, changedSince } = pass;
+  const view = box.view;
+  while (pass.next < uids.length) {
+    const uid = uids[pass.next++]!;
+    const m = view.byUid(uid);
+    if (!m || pass.damaged.has(uid)) continue;
+    if (changedSince !== null && m.modseq <= changedSince) continue;
+    const seq = box.seqOf(uid);
+    if (!seq) continue;
+    pass.seq = seq;
+    pass.m = m;
+    return true;
+  }
+  return false;
 }
 
 /** FETCH */

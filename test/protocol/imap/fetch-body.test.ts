@@ -251,3 +251,39 @@ t.test('a non-PEEK fetch does not mark \\Seen on a message it leaves out (file m
   t.ok([...got].every(([uid, text]) => text === msgs[uid - 1]!.toString('latin1')), 'the answered ones byte-exact');
   c.close();
 });
+
+t.test('whole-message FETCHes with index atts around the literal: the same bytes, order and framing as asked', async (t) => {
+  const s = await startTestServer(t);
+  await s.addUser(USER, 'pw');
+  const sizes = [700, 70_000, 2_500, 300_000, 1_100];
+  const msgs = await fill(s, sizes);
+  const c = await login(s);
+  const info = new Map<number, { date: string; modseq: string }>();
+  for (const l of (await c.cmd('UID FETCH 1:* (INTERNALDATE MODSEQ)')).untagged) {
+    const m = /UID (\d+) INTERNALDATE ("[^"]+") MODSEQ \((\d+)\)/.exec(l)!;
+    info.set(Number(m[1]), { date: m[2]!, modseq: m[3]! });
+  }
+  t.equal(info.size, sizes.length);
+  const expect = (make: (uid: number, body: string) => string): string =>
+    msgs.map((m, k) => make(k + 1, m.toString('latin1'))).join('');
+  const cases: [string, (uid: number, body: string) => string][] = [
+    ['UID FETCH 1:* (BODY.PEEK[])', (u, b) => `* ${u} FETCH (UID ${u} BODY[] {${b.length}}\r\n${b})\r\n`],
+    ['FETCH 1:* (BODY.PEEK[] UID)', (u, b) => `* ${u} FETCH (UID ${u} BODY[] {${b.length}}\r\n${b})\r\n`],
+    ['FETCH 1:* (RFC822.SIZE FLAGS BODY.PEEK[])', (u, b) => `* ${u} FETCH (RFC822.SIZE ${b.length} FLAGS (\\Seen) BODY[] {${b.length}}\r\n${b})\r\n`],
+    ['UID FETCH 1:* (BODY.PEEK[] INTERNALDATE RFC822.SIZE)',
+      (u, b) => `* ${u} FETCH (UID ${u} BODY[] {${b.length}}\r\n${b} INTERNALDATE ${info.get(u)!.date} RFC822.SIZE ${b.length})\r\n`],
+    ['UID FETCH 1:* (RFC822) (CHANGEDSINCE 0)', (u, b) => `* ${u} FETCH (UID ${u} RFC822 {${b.length}}\r\n${b} MODSEQ (${info.get(u)!.modseq}))\r\n`],
+    ['FETCH 1:* (FLAGS MODSEQ BODY.PEEK[])', (u, b) => `* ${u} FETCH (FLAGS (\\Seen) BODY[] {${b.length}}\r\n${b} MODSEQ (${info.get(u)!.modseq}))\r\n`],
+  ];
+  for (const [cmd, make] of cases) {
+    const r = await c.cmd(cmd);
+    t.match(r.tagged, /OK/, cmd);
+    t.ok(r.raw.startsWith(expect(make)), `${cmd}: every response as expected`);
+    t.match(r.raw.slice(expect(make).length), /^\w+ OK/, `${cmd}: then the tagged OK`);
+  }
+  t.match((await c.cmd('UID STORE 1:* -FLAGS.SILENT (\\Seen)')).tagged, /OK/);
+  const marking = await c.cmd('FETCH 1:* (FLAGS BODY[])');
+  t.ok(marking.raw.startsWith(expect((u, b) => `* ${u} FETCH (FLAGS (\\Seen) BODY[] {${b.length}}\r\n${b})\r\n`)),
+    'non-PEEK with FLAGS asked: \\Seen reported once, before the literal');
+  c.close();
+});
