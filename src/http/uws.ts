@@ -260,8 +260,9 @@ function pipeStream(res: HttpResponse, live: Live, r: Reply, stream: Readable, t
 /**
  * Bytes of a file reply read per socket write: small enough that the buffer stays in the CPU's
  * L2 cache (2 MB a core here) between the read that fills it and the write that empties it, large
- * enough to keep the syscalls and turns per GB few. 1 MB against 256 KB: +9%, +10%, +22% on the
- * 1 GB GET (median MB/s of 8 alternating rounds, three runs at load 4-7; 2 MB was no better).
+ * enough to keep the syscalls and turns per GB few. 1 MB against 256 KB on the 1 GB GET (median
+ * MB/s of 6-8 alternating rounds, load 4-7): +9%, +10%, +22%, and -5% in a fourth run of only 4
+ * rounds; 2 MB was no better.
  */
 const FILE_CHUNK = 1024 * 1024;
 /** What a file reply may write, and for how long, in one event-loop turn before it lets other sockets run. */
