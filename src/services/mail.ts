@@ -7,7 +7,8 @@
  *   fsync'd; or, for a small message, its journal line carrying its bytes fsync'd: the file is
  *   restored from it after a crash). Concurrent appends to one folder are batched into one actor
  *   turn sharing fsyncs.
- * - MIME parsing (the `mime` worker) happens before the actor turn, never inside it.
+ * - MIME parsing (the `mime` worker) happens before the actor turn, never inside it; a small
+ *   message (INLINE_MAX) is parsed on the loop by its commit while its journal line is written.
  * - Change events are published after the write is durable, in order.
  * - Reads (`folder`, `listFolders`, `summary`, `messageFile`) never queue behind writes.
  * - Folder names use `/` as the hierarchy separator; `INBOX` is case-insensitive.
@@ -258,12 +259,15 @@ export class MailService {
     if ('data' in source && source.data.byteLength > this.deps.config.smtp.max_message_bytes) throw new QuotaError('Message too large');
     if ('data' in source && source.data.byteLength <= INLINE_MAX) {
       const data = source.data;
-      let summary: string | null = null;
-      try {
-        summary = JSON.stringify(opts.summary ?? summarizeHere(Buffer.from(data.buffer, data.byteOffset, data.byteLength)));
-      } catch {
-        /* recomputed when read */
-      }
+      const given = opts.summary;
+      // parsed by the commit while its journal line is written (a failed parse is recomputed when read)
+      const summary = (): string | null => {
+        try {
+          return JSON.stringify(given ?? summarizeHere(Buffer.from(data.buffer, data.byteOffset, data.byteLength)));
+        } catch {
+          return null;
+        }
+      };
       return this.enqueue(userId, idx.info.id, { data, stampDate: opts.internalDate !== undefined, size: data.byteLength, date: when, flags, summary });
     }
     // The mime worker parses the bytes while the temp file is written; the file's fsync runs in

@@ -66,8 +66,12 @@ export interface PreparedMessage {
   size: number;
   date: number;
   flags: string[];
-  /** The MessageSummary as JSON, or null when it must be computed later. */
-  summary: string | null | Promise<string | null>;
+  /**
+   * The MessageSummary as JSON, or null when it must be computed later; a function is called by
+   * the commit once its journal line is on its way (a small message parsed while the line is
+   * written).
+   */
+  summary: string | null | Promise<string | null> | (() => string | null);
 }
 
 const MAX_EXPUNGED = 20_000;
@@ -480,6 +484,7 @@ export class FolderIndex implements FolderView {
     let uid = this.info.uidNext;
     let modseq = this.info.highestModseq;
     let journal: Promise<void> | undefined;
+    const written: Promise<void>[] = [];
     try {
       for (const it of items) {
         metas.push({ uid, modseq: ++modseq, internalDate: it.date, size: it.size, flags: it.flags });
@@ -501,7 +506,7 @@ export class FolderIndex implements FolderView {
       let placedAny = false;
       items.forEach((it, i) => {
         const dest = messagePath(this.dir, metas[i]!.uid);
-        if (it.data) writeInline(dest, it.data, it.stampDate ? it.date : null);
+        if (it.data) written.push(writeInline(dest, it.data, it.stampDate ? it.date : null));
         else {
           if (it.linkFrom) linkFile(it.linkFrom, dest);
           else placeFile(it.tmp!, dest);
@@ -521,13 +526,14 @@ export class FolderIndex implements FolderView {
       const files = [...syncs].map((f) => f.sync());
       journal ??= this.log.append(lines);
       // a summary still being computed by the mime worker is awaited here, beside the syncs
-      const sums = Promise.all(items.map((it) => it.summary)).then((js) => this.sums.append(js.map((json, i) => [metas[i]!.uid, json])));
-      await Promise.all([dir, ...files, sums, journal]);
+      const sums = Promise.all(items.map((it) => (typeof it.summary === 'function' ? it.summary() : it.summary))).then((js) => this.sums.append(js.map((json, i) => [metas[i]!.uid, json])));
+      await Promise.all([dir, ...files, ...written, sums, journal]);
       items.forEach((it, i) => {
         if (it.data) this.inline.add(metas[i]!.uid);
       });
     } catch (err) {
       this.stale = true;
+      await Promise.allSettled(written);
       await removeFiles(placed);
       // a line that carries its message's bytes would bring the file back on the reload: retire it
       const inlined = metas.filter((_, i) => items[i]!.data).map((m) => m.uid);
