@@ -17,7 +17,7 @@ import { internalDate } from '../encode.js';
 import type { EncodedKind, FolderEncoded } from '../encode-cache.js';
 import { cachedNow, encodeFromSummary } from '../fetch-encoded.js';
 import { decodeTransfer, findPart, readRange, sectionPiece, type Piece } from '../fetch-body.js';
-import { checkMessageSize, messageFileSize, openMessageFile, ShortMessageFile } from '../message-reader.js';
+import { checkMessageSize, messageFileSize, openMessageFile, ShortMessageFile, warmReads } from '../message-reader.js';
 import { resolveUids } from '../sequence.js';
 import { uidSetText } from '../uidset.js';
 import { selectFromSet, parseSequenceSet } from '../parser.js';
@@ -30,6 +30,8 @@ const STREAM_CHUNK = 256 * 1024;
  * read every `check` messages. Mutable for tests only.
  */
 export const FETCH_TURN = { ms: 2, check: 16 };
+/** A FETCH in a folder of at least this many messages warms the file reads (warmReads). */
+const WARM_AT = 1000;
 
 interface Plan {
   atts: FetchAtt[];
@@ -436,6 +438,7 @@ async function fetch(s: Session, args: Args, uidMode: boolean): Promise<void> {
   };
   const pass: Pass = { uids, changedSince, seen, damaged, next: 0, m: null, seq: 0, waitFor: null, turnEnds: performance.now() + FETCH_TURN.ms };
   const whole = wholePlan(p);
+  if (box.count >= WARM_AT) void warmReads(() => mail.messageFile(s.userId, box.name, box.uidAt(1)));
   const out = s.out;
   while (pass.next < uids.length) {
     if (whole) wholeAllNow(r, whole, pass);
