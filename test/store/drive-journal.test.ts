@@ -144,3 +144,28 @@ t.test('a drive killed while its journal was being extended replays every acknow
   t.equal((await reread.readIndex(['big']))?.self_files, 45, 'uploads after the replay go on');
   await reread.close();
 });
+
+t.test('journal writes on the event loop are paced process-wide (sync-pace.ts)', async (t) => {
+  const { syncAllowed, noteSync } = await import('../../src/store/sync-pace.js');
+  const t0 = 1e9; // a fabricated clock, far from this process's own writes
+  t.ok(syncAllowed(t0), 'allowed at first');
+  noteSync(t0, t0 + 1.5);
+  t.ok(syncAllowed(t0 + 2), 'a write under 2 ms changes nothing but the budget');
+  for (let i = 0; i < 40; i++) noteSync(t0 + 2, t0 + 3.9);
+  t.notOk(syncAllowed(t0 + 50), 'half of a 100 ms window spent: the rest goes to the pool');
+  t.ok(syncAllowed(t0 + 101), 'the next window starts afresh');
+  noteSync(t0 + 101, t0 + 104, true);
+  t.ok(syncAllowed(t0 + 105), 'a write expected to be slow (it grew the file) does not back off');
+  noteSync(t0 + 105, t0 + 108);
+  t.notOk(syncAllowed(t0 + 120), 'a write over 2 ms sends writes to the pool');
+  t.notOk(syncAllowed(t0 + 350), '... for 250 ms');
+  t.ok(syncAllowed(t0 + 360), 'then the loop writes again');
+  // And the drive journal works either way: its lines are whole and in order.
+  const dir = tempDir(t);
+  const j = new DriveJournal(join(dir, '_journal.log'));
+  for (let i = 1; i <= 3; i++) await line(j, i, 100);
+  noteSync(performance.now() - 5, performance.now()); // the real clock now: the pool for 250 ms
+  for (let i = 4; i <= 6; i++) await line(j, i, 100);
+  t.same(markers(await j.entries()), [1, 2, 3, 4, 5, 6], 'lines written on the loop and on the pool, in order');
+  await j.close();
+});

@@ -15,7 +15,8 @@
  */
 import { promises as fsp, constants as fsc } from 'node:fs';
 import { dirname } from 'node:path';
-import { fsyncDir, writeAllAt } from '../atomic.js';
+import { fsyncDir, writeAllAt, writeAllSync } from '../atomic.js';
+import { syncAllowed, noteSync } from '../sync-pace.js';
 import type { DirIndex, DriveMeta, ChildEntry, DirCounters } from './types.js';
 
 /** One `begin` line: the paths an intent touches and (older journals) small uploads' bytes (base64). */
@@ -109,7 +110,11 @@ export class DriveJournal {
     return this.fh;
   }
 
-  /** Write one line at the end of the valid lines; resolves once it is on disk. */
+  /**
+   * Write one line at the end of the valid lines; resolves once it is on disk. The write is
+   * synchronous when the pacing allows (sync-pace.ts: no thread-pool round trip; the caller waits
+   * for it anyway, and issued any other syncs it waits for before), else on the thread pool.
+   */
   private async append(line: Buffer): Promise<void> {
     const fh = await this.file();
     if (this.head === 0) await this.writeHead(fh); // an older journal, or none: start a generation
@@ -121,8 +126,16 @@ export class DriveJournal {
         this.zeroEnd += grow;
       }
     }
-    await writeAllAt(fh.fd, line, this.off);
-    this.off += line.length;
+    const at = this.off;
+    const started = performance.now();
+    if (syncAllowed(started)) {
+      try {
+        writeAllSync(fh.fd, line, at);
+      } finally {
+        noteSync(started, performance.now());
+      }
+    } else await writeAllAt(fh.fd, line, at);
+    this.off = at + line.length;
   }
 
   /** True when the zeroed space ahead runs low and no `growAhead` is running. */

@@ -11,45 +11,17 @@
  *   the zeros (journal.ts `decodeJournal`); `size` is the logical end, not the file's.
  * - No thread-pool round trip when the loop can afford the wait: an append with nothing in flight
  *   is written synchronously (about 0.1 ms of device time), which saves two thread wake-ups per
- *   STORE. A synchronous write that took longer than SLOW_MS sends this process's journal writes
- *   to the pool for BACKOFF_MS, and synchronous writes may take at most half of every 100 ms, so
- *   a busy server (many sessions writing) keeps group commit and a responsive loop.
+ *   STORE, paced process-wide (sync-pace.ts: a slow one sends journal writes to the pool for a
+ *   while, and they may block the loop for at most half of every 100 ms), so a busy server (many
+ *   sessions writing) keeps group commit and a responsive loop.
  */
 import { closeSync, constants as fsc, fstatSync, openSync, readSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fsyncDir, GroupCommit, writeAllAt, writeAllSync } from '../atomic.js';
+import { syncAllowed, noteSync } from '../sync-pace.js';
 
 /** Zeroed space written ahead at a time. */
 const GROW = 64 * 1024;
-/**
- * A synchronous journal write slower than this (DESIGN's bound on an event-loop stall) sends
- * writes to the thread pool for BACKOFF_MS. A write that grows the file (GROW zeroed bytes and a
- * new size) is expected to be slower and does not count.
- */
-const SLOW_MS = 2;
-const BACKOFF_MS = 250;
-/** Synchronous journal writes may block the loop for at most BUDGET_MS of every WINDOW_MS. */
-const WINDOW_MS = 100;
-const BUDGET_MS = 50;
-
-/** Process-wide pacing of synchronous journal writes (they block the event loop). */
-const pace = { asyncUntil: 0, windowStart: 0, spent: 0 };
-
-function syncAllowed(now: number): boolean {
-  if (now < pace.asyncUntil) return false;
-  if (now - pace.windowStart >= WINDOW_MS) {
-    pace.windowStart = now;
-    pace.spent = 0;
-  }
-  return pace.spent < BUDGET_MS;
-}
-
-function noteSync(started: number, now: number, grew: boolean): void {
-  const took = now - started;
-  pace.spent += took;
-  if (took > SLOW_MS && !grew) pace.asyncUntil = now + BACKOFF_MS;
-}
-
 const zeros = Buffer.alloc(GROW);
 /** The byte `unchanged` reads (one buffer for every check: it runs at every write's turn). */
 const probe = Buffer.alloc(1);
