@@ -53,3 +53,15 @@ t.test('a write that fails rejects the request and closes what it opened', async
   t.equal(openUnder(dir), 0, 'every descriptor it opened is closed');
   t.same(await putSynced([{ path: join(dir, 'next'), data: Buffer.from('ok') }]), ['created'], 'the worker goes on');
 });
+
+t.test('the worker thread runs at a lower priority than the request path (Linux)', { skip: process.platform !== 'linux' && 'per-thread nice is Linux only' }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'rmail-disk-worker-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  await putSynced([{ path: join(dir, 'a'), data: Buffer.from('a') }]);
+  const nice = readdirSync('/proc/self/task').map((tid) => {
+    const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(') ') + 2).split(' ')[16]);
+  });
+  t.equal(nice.filter((n) => n === 10).length, 1, 'one thread (the worker) at nice 10');
+  t.equal(readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ')[16], '0', 'the main thread keeps nice 0');
+});

@@ -19,9 +19,15 @@
  */
 import { Worker } from 'node:worker_threads';
 
+/** The worker thread's nice value (see WORKER). */
+const NICE = 10;
+
 const WORKER = `
 const { parentPort } = require('node:worker_threads');
 const fs = require('node:fs');
+// Background work: this thread (only it, on Linux) yields the CPU to the request path when the
+// cores are busy; nice 10 still leaves it about a tenth of a contended core.
+try { require('node:os').setPriority(${NICE}); } catch { /* not permitted: normal priority */ }
 const gone = (err) => err.code === 'ENOENT' || err.code === 'ENOTDIR';
 function syncPath(p) {
   let fd;
