@@ -9,11 +9,12 @@
  * `--gb=N` sets the big file size in GB (default 1), `--files=N` the file count (default 1000),
  * `--rows=put1,put16,propfind,get` the rows to run (default all; propfind needs put16),
  * `--get-rounds=N` how many GETs of the big file per server (default 1; in turn A B B A ..., the
- * row reports total bytes / total seconds, the spread in the note).
+ * row reports total bytes / total seconds, the spread in the note). Every row's note gives the
+ * 1-minute load average as the row ended.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync, readFileSync, rmSync, chmodSync, existsSync, readdirSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tmpdir, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { createServer, connect } from 'node:net';
 import http from 'node:http';
@@ -324,7 +325,12 @@ export async function run(args: string[]): Promise<Row[]> {
     };
     const targets = apache ? [ours, apache.target] : [ours];
     const results: Record<string, Row[]> = Object.fromEntries(targets.map((t) => [t.name, []]));
-    const add = (rows: Row[]) => rows.forEach((row, i) => results[targets[i]!.name]!.push(row));
+    // Each row notes the machine's 1-minute load average as it ends (the figures mean little
+    // without it on a shared machine).
+    const add = (rows: Row[]) => {
+      const load = `load ${loadavg()[0]!.toFixed(2)}`;
+      rows.forEach((row, i) => results[targets[i]!.name]!.push({ ...row, note: row.note ? `${row.note}; ${load}` : load }));
+    };
     // Row by row, the servers side by side (PUT rows interleaved A B B A; the others in turn, then
     // in reverse for PROPFIND), so the machine's load at the time is shared.
     if (wanted('put1')) {
