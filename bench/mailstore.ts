@@ -1,5 +1,5 @@
 /**
- * Mail store (issue 3): durable append rate (group commit, mime worker included), cold open of
+ * Mail store (issue 3): durable append rate (group commit; a small message is parsed on the loop and its journal line carries its bytes), cold open of
  * a 100,000-message folder, list of the 100 newest, one flag change on 1,000 vs 100,000
  * messages, and every envelope of the 100k folder (IMAP FETCH 1:* ENVELOPE's store part).
  * In-process MailService on a temp mail_root; the 100k folder is laid down directly in the

@@ -218,6 +218,11 @@ export class FolderRecovery extends FolderState {
     await fsyncDir(this.dir);
   }
 
+  /** True when the journal carries message bytes (files written without fsync since the last compaction). */
+  get holdsInline(): boolean {
+    return this.inline.size > 0;
+  }
+
   /** Write the snapshot and start an empty journal (inside the actor, nothing in flight). */
   async compact(): Promise<void> {
     await this.checkpoint();

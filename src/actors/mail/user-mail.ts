@@ -253,6 +253,11 @@ export class UserMail {
     return n;
   }
 
+  /** Compact every open index whose journal carries message bytes (their files fsync'd first). Inside the actor. */
+  async checkpoint(): Promise<void> {
+    for (const idx of this.indexes.values()) if (idx.holdsInline) await idx.compact();
+  }
+
   /** Close the journal files of every open index (idle; they reopen on the next write). */
   async closeLogs(): Promise<void> {
     for (const idx of this.indexes.values()) await idx.closeLog();

@@ -248,6 +248,21 @@ t.test('compaction fsyncs the inline files first and leaves no message bytes in 
   await verifyClean(t, h);
 });
 
+t.test('MailService.checkpoint folds every journal that carries message bytes, and only those', async (t) => {
+  const h = await seeded(t);
+  await h.mail.checkpoint(ID);
+  for (const f of ['INBOX', 'Archive']) {
+    t.equal(readFileSync(join(await dirOf(h, f), 'index.log'), 'utf8').replace(/\0+$/, ''), '', `${f}: fresh journal`);
+  }
+  await h.mail.setFlags(ID, 'INBOX', [1], 'add', ['\\Seen']);
+  await h.mail.checkpoint(ID);
+  t.match(readFileSync(join(await dirOf(h, 'INBOX'), 'index.log'), 'utf8'), /\["f",1,/, 'a journal of flag lines only is left as it is');
+  await h.restart();
+  t.same(await subjects(h, 'INBOX'), ['m1', 'm2', 'm3', 'm4']);
+  t.same((await h.mail.folder(ID, 'INBOX')).byUid(1)!.flags, ['\\Seen']);
+  await verifyClean(t, h);
+});
+
 t.test('COPY and MOVE of small appends: the destination links survive a restart byte for byte', async (t) => {
   const h = await seeded(t);
   await h.mail.copy(ID, 'INBOX', [1], 'Archive');
