@@ -125,12 +125,16 @@ async function checkFolder(dir: string, rec: { id: string; name: string; uidVali
     prev = m.uid;
     inIndex.add(m.uid);
     if (m.uid >= idx.info.uidNext) r.issues.push({ level: 'error', where, what: `uid ${m.uid} >= UIDNEXT ${idx.info.uidNext}` });
-    if (!onDisk.has(m.uid)) {
+    const st = onDisk.has(m.uid) ? await statMessage(join(dir, `${m.uid}.eml`)) : null;
+    if (st && st.size === m.size) continue;
+    if (idx.restorable(m.uid)) {
+      // a small APPEND's file is written without fsync: its journal line carries the bytes
+      r.issues.push({ level: 'warning', where, what: `${m.uid}.eml lost in a crash (restored from its journal line when the folder is next opened)` });
+    } else if (!st) {
       r.issues.push({ level: 'error', where, what: `uid ${m.uid} indexed but ${m.uid}.eml is missing` });
-      continue;
+    } else {
+      r.issues.push({ level: 'error', where, what: `uid ${m.uid} size ${m.size} in index, ${st.size} on disk` });
     }
-    const st = await statMessage(join(dir, `${m.uid}.eml`));
-    if (st && st.size !== m.size) r.issues.push({ level: 'error', where, what: `uid ${m.uid} size ${m.size} in index, ${st.size} on disk` });
   }
   for (const uid of onDisk) {
     if (inIndex.has(uid)) continue;

@@ -87,8 +87,14 @@ export class FolderIndex extends FolderRecovery {
     const idx = new FolderIndex(dir, rec);
     const { j } = await idx.readState();
     await idx.dropMissingTail(j.records, false); // memory only, as open() would (inline files count as restored)
+    for (const r of j.records) if (r.t === 'a' && r.data !== undefined && idx.byUid(r.uid)) idx.inline.add(r.uid);
     idx.recount();
     return idx;
+  }
+
+  /** True when the message's journal line carries its bytes (its file is restored from it on open). */
+  restorable(uid: number): boolean {
+    return this.inline.has(uid);
   }
 
   /** fsync the inline files among `uids` (before they are hard-linked elsewhere by COPY or MOVE). */
