@@ -253,9 +253,15 @@ export class UserMail {
     return n;
   }
 
-  /** Compact every open index whose journal carries message bytes (their files fsync'd first). Inside the actor. */
+  /**
+   * Compact every folder whose journal carries message bytes (their files fsync'd first), opening
+   * the folders not open yet (a fresh process: the journals a previous one left). Inside the actor.
+   */
   async checkpoint(): Promise<void> {
-    for (const idx of this.indexes.values()) if (idx.holdsInline) await idx.compact();
+    for (const rec of this.list.folders) {
+      const idx = await this.index(rec);
+      if (idx.holdsInline) await idx.compact();
+    }
   }
 
   /** Close the journal files of every open index (idle; they reopen on the next write). */

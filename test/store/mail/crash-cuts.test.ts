@@ -266,6 +266,19 @@ t.test('MailService.checkpoint folds every journal that carries message bytes, a
   await verifyClean(t, h);
 });
 
+t.test('MailService.checkpoint in a fresh process folds the journals the previous one left', async (t) => {
+  const h = await seeded(t);
+  await h.restart(); // no folder open: before, checkpoint only looked at open indexes
+  await h.mail.checkpoint(ID);
+  for (const f of ['INBOX', 'Archive']) {
+    t.equal(readFileSync(join(await dirOf(h, f), 'index.log'), 'utf8').replace(/\0+$/, ''), '', `${f}: fresh journal`);
+  }
+  await h.restart();
+  t.same(await subjects(h, 'INBOX'), ['m1', 'm2', 'm3', 'm4']);
+  t.same(await subjects(h, 'Archive'), ['m100']);
+  await verifyClean(t, h);
+});
+
 t.test('COPY and MOVE of small appends: the destination links survive a restart byte for byte', async (t) => {
   const h = await seeded(t);
   await h.mail.copy(ID, 'INBOX', [1], 'Archive');
