@@ -70,7 +70,7 @@ t.test('APPENDs through the mail service: a cut in the journal\'s zero tail lose
   const valid = decodeJournal(buf).validBytes;
   t.ok(valid > 200 * KB, `the journal carries the messages (${valid} bytes)`);
   t.ok(buf.length > valid, 'zeros after the lines');
-  const subjects = async (): Promise<string[]> => {
+  const subjects = async (): Promise<(string | null)[]> => {
     const v = await h.mail.folder(ID, 'INBOX');
     return Promise.all(v.messages.map(async (m) => (await h.mail.summary(ID, 'INBOX', m.uid)).envelope.subject));
   };
