@@ -15,7 +15,7 @@ import { execFileSync } from 'node:child_process';
 import { closeSync, fdatasyncSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { tmpdir, loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { Row } from './types.js';
 import { buildConfig } from '../src/main/config.js';
@@ -90,6 +90,10 @@ interface Result {
   bodyColdMbS: number;
   storeOps: number;
   appendOps: number;
+  /** APPEND latency: p50 / p99 / max ms, and the time spent in the ones over 5 ms (what makes a run slow). */
+  appendLat: string;
+  /** 1-minute load average as the APPEND step ended. */
+  appendLoad: number;
   concurrentMs: number;
   concurrentP50: number;
 }
@@ -202,9 +206,18 @@ const PHASES: (Phase | SideBySide)[] = [
   async (port, r) => {
     const c = await session(port);
     await c.cmd('SELECT INBOX');
+    const lat: number[] = [];
     const t0 = performance.now();
-    for (let i = 0; i < 1000; i++) await c.cmd('APPEND INBOX', message(900_000 + i));
+    for (let i = 0; i < 1000; i++) {
+      const s0 = performance.now();
+      await c.cmd('APPEND INBOX', message(900_000 + i));
+      lat.push(performance.now() - s0);
+    }
     r.appendOps = 1000 / ((performance.now() - t0) / 1000);
+    r.appendLoad = loadavg()[0]!;
+    const slow = lat.filter((v) => v > 5);
+    r.appendLat = `p50 ${percentile(lat, 50).toFixed(2)} p99 ${percentile(lat, 99).toFixed(1)} max ${Math.max(...lat).toFixed(0)} ms, `
+      + `${slow.reduce((a, b) => a + b, 0).toFixed(0)} ms in ${slow.length} over 5 ms`;
     await c.close();
   },
   async (port, r) => {
@@ -275,7 +288,10 @@ function rows(n: number, r: Result, d: Result | null, peerName: string, rss: num
     { name: `imap ${k}: first (cold) BODY.PEEK[] x1000`, ops_per_s: r.bodyColdMbS, note: `MB/s; ${ratio(r.bodyColdMbS, d?.bodyColdMbS, true)} MB/s` },
     { name: `imap ${k}: BODY.PEEK[] x1000`, ops_per_s: r.bodyMbS, note: `MB/s; ${ratio(r.bodyMbS, d?.bodyMbS, true)} MB/s` },
     { name: `imap ${k}: 1000 single STOREs`, ops_per_s: r.storeOps, note: `${ratio(r.storeOps, d?.storeOps, true)}/s; fsync floor ${fsyncRate.toFixed(0)}/s` },
-    { name: `imap ${k}: 1000 APPENDs`, ops_per_s: r.appendOps, note: ratio(r.appendOps, d?.appendOps, true) + '/s' },
+    {
+      name: `imap ${k}: 1000 APPENDs`, ops_per_s: r.appendOps,
+      note: `${ratio(r.appendOps, d?.appendOps, true)}/s; rmail ${r.appendLat}${d ? `; ${peerName} ${d.appendLat}` : ''}; load ${r.appendLoad.toFixed(2)}`,
+    },
     { name: `imap ${k}: 100 concurrent sessions`, ops_per_s: 100 / (r.concurrentMs / 1000), p50_ms: r.concurrentP50, note: ratio(r.concurrentMs, d?.concurrentMs, false) + ' ms total' },
   ];
 }
