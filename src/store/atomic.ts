@@ -28,6 +28,31 @@ export async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
+/**
+ * fsync each of `paths` (files already written; one that is gone is skipped, any other error
+ * rejects), at most `inFlight` at a time: what a compaction runs before it empties a journal.
+ */
+export async function fsyncFiles(paths: string[], inFlight: number): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(inFlight, paths.length) }, async () => {
+    while (next < paths.length) {
+      const path = paths[next++]!;
+      let fh: fsp.FileHandle;
+      try {
+        fh = await fsp.open(path, fsc.O_RDONLY);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
+        throw err;
+      }
+      try {
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+    }
+  }));
+}
+
 /** A unique temp name beside `path` (`*.tmp`, never a valid stored name). */
 export const tempPath = (path: string): string =>
   join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);

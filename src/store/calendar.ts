@@ -14,7 +14,7 @@ import { promises as fsp, renameSync, rmSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { IdleTimer } from '../common/idle-timer.js';
-import { AppendLog, fsyncDir, mkdirDurable, readJson, tempPath, writeFileDurable, writeJsonDurable } from './atomic.js';
+import { AppendLog, fsyncDir, fsyncFiles, mkdirDurable, readJson, tempPath, writeFileDurable, writeJsonDurable } from './atomic.js';
 
 /** calendar.json */
 export interface CalendarProps {
@@ -350,20 +350,7 @@ export class CalendarStore {
   async compact(): Promise<void> {
     await this.journal.close();
     await Promise.allSettled([...this.filing]);
-    const names = [...this.dirty];
-    let next = 0;
-    await Promise.all(Array.from({ length: 16 }, async () => {
-      while (next < names.length) {
-        const fh = await fsp.open(eventFile(this.dir, names[next++]!), 'r').catch(() => null);
-        if (fh) {
-          try {
-            await fh.sync();
-          } finally {
-            await fh.close();
-          }
-        }
-      }
-    }));
+    await fsyncFiles([...this.dirty].map((name) => eventFile(this.dir, name)), 16);
     await fsyncDir(eventsDir(this.dir));
     this.dirty.clear();
     pruneTombstones(this.index);

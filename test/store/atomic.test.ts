@@ -1,8 +1,8 @@
 import t from 'tap';
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AppendLog, writeJsonDurable, readJson, withFileLock, writeFileDurable } from '../../src/store/atomic.js';
+import { AppendLog, fsyncFiles, writeJsonDurable, readJson, withFileLock, writeFileDurable } from '../../src/store/atomic.js';
 
 t.test('durable JSON round trip leaves no temp files', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'rmail-atomic-'));
@@ -39,4 +39,15 @@ t.test('withFileLock serialises holders', async (t) => {
     inside--;
   })));
   t.equal(max, 1);
+});
+
+t.test('fsyncFiles syncs the files there, skips the ones gone, rejects any other error', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'rmail-fsyncfiles-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const paths = Array.from({ length: 5 }, (_, i) => join(dir, `f${i}`));
+  for (const p of paths) writeFileSync(p, 'x');
+  await fsyncFiles([...paths, join(dir, 'gone')], 2);
+  t.pass('existing files synced, a missing one skipped');
+  await fsyncFiles([], 4);
+  await t.rejects(fsyncFiles([join(paths[0]!, 'under-a-file')], 2), { code: 'ENOTDIR' });
 });

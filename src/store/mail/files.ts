@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { join, dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { crc32 } from 'node:zlib';
-import { fsyncDir, mkdirDurable, writeAllSync } from '../atomic.js';
+import { fsyncDir, fsyncFiles, mkdirDurable, writeAllSync } from '../atomic.js';
 
 /** The path of message `uid` in a folder directory. */
 export const messagePath = (dir: string, uid: number): string => join(dir, `${uid}.eml`);
@@ -202,24 +202,7 @@ export async function restoreFile(dest: string, data: Uint8Array, mtimeMs: numbe
 }
 
 /** fsync message files (those already gone are skipped), at most 64 at a time. */
-export async function syncFiles(paths: string[]): Promise<void> {
-  for (let i = 0; i < paths.length; i += 64) {
-    await Promise.all(paths.slice(i, i + 64).map(async (p) => {
-      let fh: fsp.FileHandle;
-      try {
-        fh = await fsp.open(p, fsc.O_RDONLY);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-        throw err;
-      }
-      try {
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
-    }));
-  }
-}
+export const syncFiles = (paths: string[]): Promise<void> => fsyncFiles(paths, 64);
 
 /** Hard-link an existing message file under a new name (COPY). */
 export const linkFile = (src: string, dest: string): void => linkSync(src, dest);
