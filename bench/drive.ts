@@ -8,9 +8,10 @@
  * no auth (Debian apache2; the system service is never touched). Loopback only, bounded.
  * `--gb=N` sets the big file size in GB (default 1), `--files=N` the file count (default 1000),
  * `--rows=put1,put16,propfind,get` the rows to run (default all; propfind needs put16),
- * `--get-rounds=N` how many GETs of the big file per server (default 1; in turn A B B A ..., the
- * row reports total bytes / total seconds, the spread in the note). Every row's note gives the
- * 1-minute load average as the row ended.
+ * `--get-rounds=N` how many GETs of the big file per server (default 3: one 0.4 s GET is noise, Apache
+ * alone swung 2,031-2,802 MB/s between rounds; in turn A B B A ..., the row reports the median
+ * round's MB/s and the note the spread, lowest-highest). Every row's note gives the 1-minute load
+ * average as the row ended.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync, readFileSync, rmSync, chmodSync, existsSync, readdirSync, mkdirSync } from 'node:fs';
@@ -164,8 +165,15 @@ async function bigPut(t: Target, bytes: number): Promise<string | undefined> {
   return put.status >= 300 ? `upload failed ${put.status}` : undefined;
 }
 
-/** GET tallies of one server: bytes, seconds, MB/s of each round, peaks. */
-interface GetTally { bytes: number; secs: number; each: number[]; uploadPeak: number; peak: number; growth: number; failed?: string }
+/** The median of `values` (the mean of the middle two for an even count). */
+function median(values: number[]): number {
+  const v = [...values].sort((a, b) => a - b);
+  const mid = v.length >> 1;
+  return v.length % 2 ? v[mid]! : (v[mid - 1]! + v[mid]!) / 2;
+}
+
+/** GET tallies of one server: MB/s of each round, peaks. */
+interface GetTally { each: number[]; uploadPeak: number; peak: number; growth: number; failed?: string }
 
 /** One GET of the big file from `t`, adding to `y` (peak RSS reset before it). */
 async function bigGet(t: Target, bytes: number, y: GetTally): Promise<void> {
@@ -178,8 +186,6 @@ async function bigGet(t: Target, bytes: number, y: GetTally): Promise<void> {
     y.failed = `download failed ${r.status}, ${r.bytes} bytes`;
     return;
   }
-  y.bytes += r.bytes;
-  y.secs += secs;
   y.each.push(r.bytes / 1048576 / secs);
   const peak = t.peakRssMb();
   y.peak = Math.max(y.peak, peak);
@@ -188,7 +194,7 @@ async function bigGet(t: Target, bytes: number, y: GetTally): Promise<void> {
 
 /** The GET row for both servers: upload each, then `rounds` GETs each in turn A B B A .... */
 async function getRows(targets: Target[], bytes: number, rounds: number): Promise<Row[]> {
-  const tallies = targets.map((): GetTally => ({ bytes: 0, secs: 0, each: [], uploadPeak: 0, peak: 0, growth: 0 }));
+  const tallies = targets.map((): GetTally => ({ each: [], uploadPeak: 0, peak: 0, growth: 0 }));
   for (let i = 0; i < targets.length; i++) {
     tallies[i]!.failed = await bigPut(targets[i]!, bytes);
     tallies[i]!.uploadPeak = targets[i]!.peakRssMb();
@@ -201,10 +207,10 @@ async function getRows(targets: Target[], bytes: number, rounds: number): Promis
     const y = tallies[i]!;
     const name = `${t.name}: GET ${bytes >> 20} MB file`;
     if (y.failed) return { name, note: y.failed };
-    const spread = y.each.length > 1 ? `${Math.round(Math.min(...y.each))}-${Math.round(Math.max(...y.each))} MB/s over ${y.each.length}; ` : '';
+    const spread = y.each.length > 1 ? `rounds ${Math.round(Math.min(...y.each))}-${Math.round(Math.max(...y.each))} MB/s over ${y.each.length}; ` : '';
     return {
-      name, ops_per_s: y.bytes / 1048576 / y.secs, peak_rss_mb: y.peak,
-      note: `MB/s (ops/s column; raw-socket client); ${spread}peak RSS during the GETs, at most ${y.growth} MB above the RSS each began with (${y.uploadPeak} MB peak up to and including its upload)`,
+      name, ops_per_s: median(y.each), peak_rss_mb: y.peak,
+      note: `median round's MB/s (ops/s column; raw-socket client); ${spread}peak RSS during the GETs, at most ${y.growth} MB above the RSS each began with (${y.uploadPeak} MB peak up to and including its upload)`,
     };
   });
 }
@@ -311,7 +317,7 @@ export async function run(args: string[]): Promise<Row[]> {
   const big = Math.round(gb * 1024 * 1024 * 1024);
   const only = args.find((a) => a.startsWith('--rows='))?.slice(7).split(',');
   const wanted = (row: string) => !only || only.includes(row);
-  const getRounds = Number(args.find((a) => a.startsWith('--get-rounds='))?.slice(13) ?? 1);
+  const getRounds = Number(args.find((a) => a.startsWith('--get-rounds='))?.slice(13) ?? 3);
   const server = await startBenchServer({ log: { level: 'info', requests: false } });
   const apache = await startApache();
   const rows: Row[] = [];
