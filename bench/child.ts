@@ -49,7 +49,10 @@ export async function startBenchServer(overrides: Record<string, unknown> = {}):
     MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2',
     MALLOC_MMAP_THRESHOLD_: process.env.MALLOC_MMAP_THRESHOLD_ ?? '131072',
   };
-  const child = spawn(process.execPath, [CLI, 'serve', '--config', configFile], { stdio: ['ignore', 'pipe', 'inherit'], env });
+  // RMAIL_BENCH_NODE_ARGS: extra node flags for the server only, e.g. `--cpu-prof --cpu-prof-dir=/tmp/p`
+  // (the profile is written when the server exits on the bench's SIGTERM)
+  const nodeArgs = (process.env.RMAIL_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, CLI, 'serve', '--config', configFile], { stdio: ['ignore', 'pipe', 'inherit'], env });
   const ports: Record<string, number> = {};
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('bench server did not start')), 30_000);

@@ -1,7 +1,10 @@
 /**
  * The peer for bench/imap.ts: Dovecot (Debian `dovecot-imapd`) on a high 127.0.0.1 port with a
  * temp config, passwd-file auth and Maildir (or mdbox, its fast format for big folders); the
- * system's own config is not touched.
+ * system's own config is not touched. `variant` starts a second Dovecot on the same store with
+ * other settings: bench/imap.ts runs its STOREs against one with `mail_fsync = always` (strace
+ * of that imap process: each STORE is a write + fdatasync of `dovecot.index.log`, twice; with
+ * the default `optimized` the same writes and no fdatasync).
  */
 import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,7 +15,50 @@ import { freePort } from './smtp-load.js';
 /** A running Dovecot IMAP server. */
 export interface ImapPeer {
   port: number;
+  /**
+   * Start a second Dovecot on the same store and users with `settings` (config lines) added, e.g.
+   * `mail_fsync = always`: its own port, run and state directories. It is stopped with this one.
+   */
+  variant(settings: string): Promise<ImapPeer>;
   stop(): void;
+}
+
+/** The Dovecot config of one instance: its own run/state/log under `dir`, the shared passwd and mail. */
+function dovecotConf(dir: string, port: number, passwd: string, mail: string, format: 'maildir' | 'mdbox', settings = ''): string {
+  return `base_dir = ${join(dir, 'run')}
+state_dir = ${join(dir, 'state')}
+log_path = ${join(dir, 'dovecot.log')}
+protocols = imap
+listen = 127.0.0.1
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+mail_location = ${format}:~/${format === 'mdbox' ? 'mdbox' : 'Maildir'}
+first_valid_uid = 1
+mail_max_userip_connections = 500
+${settings}
+passdb {
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u ${passwd}
+}
+userdb {
+  driver = static
+  args = uid=nobody gid=nogroup home=${mail}/%d/%n
+}
+service imap-login {
+  inet_listener imap {
+    address = 127.0.0.1
+    port = ${port}
+  }
+  inet_listener imaps {
+    port = 0
+  }
+  process_min_avail = 2
+}
+protocol imap {
+  mail_max_userip_connections = 500
+}
+`;
 }
 
 /** Why Dovecot cannot run here, or null. */
@@ -40,39 +86,7 @@ export async function startImapPeer(
   writeFileSync(passwd, `${user}:{PLAIN}${pass}::::::\n`);
   chmodSync(passwd, 0o644);
   const conf = join(dir, 'dovecot.conf');
-  writeFileSync(conf, `base_dir = ${join(dir, 'run')}
-state_dir = ${join(dir, 'state')}
-log_path = ${join(dir, 'dovecot.log')}
-protocols = imap
-listen = 127.0.0.1
-ssl = no
-disable_plaintext_auth = no
-auth_mechanisms = plain login
-mail_location = ${format}:~/${format === 'mdbox' ? 'mdbox' : 'Maildir'}
-first_valid_uid = 1
-mail_max_userip_connections = 500
-passdb {
-  driver = passwd-file
-  args = scheme=PLAIN username_format=%u ${passwd}
-}
-userdb {
-  driver = static
-  args = uid=nobody gid=nogroup home=${mail}/%d/%n
-}
-service imap-login {
-  inet_listener imap {
-    address = 127.0.0.1
-    port = ${port}
-  }
-  inet_listener imaps {
-    port = 0
-  }
-  process_min_avail = 2
-}
-protocol imap {
-  mail_max_userip_connections = 500
-}
-`);
+  writeFileSync(conf, dovecotConf(dir, port, passwd, mail, format));
   const [local, domain] = user.split('@') as [string, string];
   const home = join(mail, domain, local);
   const maildir = format === 'maildir' ? join(home, 'Maildir') : join(dir, 'import');
@@ -86,10 +100,35 @@ protocol imap {
     rmSync(maildir, { recursive: true, force: true });
   }
   await waitPort(port);
+  const variants: ImapPeer[] = [];
   return {
     port,
+    variant: async (settings) => {
+      const vdir = mkdtempSync(join(dir, 'variant-'));
+      chmodSync(vdir, 0o755);
+      for (const d of ['run', 'state']) mkdirSync(join(vdir, d), { recursive: true });
+      const vport = await freePort();
+      const vconf = join(vdir, 'dovecot.conf');
+      writeFileSync(vconf, dovecotConf(vdir, vport, passwd, mail, format, settings));
+      const v: ImapPeer = {
+        port: vport,
+        variant: () => Promise.reject(new Error('a variant of a variant')),
+        stop: () => execFileSync('dovecot', ['-c', vconf, 'stop'], { stdio: 'ignore' }),
+      };
+      variants.push(v); // before the start: stop() stops it even when the wait below fails
+      execFileSync('dovecot', ['-c', vconf], { stdio: 'ignore', timeout: 20_000 });
+      await waitPort(vport);
+      return v;
+    },
     stop: () => {
       try {
+        for (const v of variants) {
+          try {
+            v.stop();
+          } catch {
+            /* stop the others and the main one anyway */
+          }
+        }
         execFileSync('dovecot', ['-c', conf, 'stop'], { stdio: 'ignore' });
       } finally {
         rmSync(dir, { recursive: true, force: true });

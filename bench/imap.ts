@@ -3,7 +3,9 @@
  * Per folder size (10,000; with `--big` also 100,000 on Dovecot mdbox): LOGIN+SELECT latency,
  * UID FETCH 1:* (UID FLAGS RFC822.SIZE ENVELOPE) time, FETCH BODY.PEEK[] of 1,000 messages in
  * MB/s (median of five batches after a first one reported apart), 1,000 single STOREs, 1,000
- * APPENDs and 100 concurrent sessions.
+ * APPENDs and 100 concurrent sessions. The STOREs also run against a second Dovecot on the same
+ * store with `mail_fsync = always` (a row of its own): Dovecot's default does not fsync a flag
+ * change, which we must (DESIGN: OK only once the change is on disk).
  * Both stores are filled before their server starts (rmail through its own services in this
  * process, Dovecot by writing its Maildir / `doveadm import` for mdbox), then `sync`ed (else the
  * writeback of ~400 MB written just before competes with the first rows' fsyncs: rmail's, since
@@ -89,6 +91,8 @@ interface Result {
   bodyMbS: number;
   bodyColdMbS: number;
   storeOps: number;
+  /** STOREs per second of the peer's `mail_fsync = always` twin (the same durability as ours). */
+  storeOpsFsync?: number;
   appendOps: number;
   /** APPEND latency: p50 / p99 / max ms, and the time spent in the ones over 5 ms (what makes a run slow). */
   appendLat: string;
@@ -134,8 +138,22 @@ async function warmClient(): Promise<void> {
 
 /** One measured step, run against each server in turn before the next step (see measureAll). */
 type Phase = (port: number, r: Result) => Promise<void>;
-/** A step that measures every server itself, interleaved (see the BODY step). */
-type SideBySide = { sideBySide(ports: number[], rs: Result[]): Promise<void> };
+/**
+ * A step that measures every server itself, interleaved (see the BODY step). `fsyncPort`: the
+ * peer's `mail_fsync = always` twin, the last server's result takes its figure.
+ */
+type SideBySide = { sideBySide(ports: number[], rs: Result[], fsyncPort?: number): Promise<void> };
+
+/** 1,000 sequential `UID STORE n +FLAGS (\Flagged)` on uids first..first+999 (unflagged before). */
+async function storeRate(port: number, first: number): Promise<number> {
+  const c = await session(port);
+  await c.cmd('SELECT INBOX');
+  const t0 = performance.now();
+  for (let i = first; i < first + 1000; i++) await c.cmd(`UID STORE ${i} +FLAGS (\\Flagged)`);
+  const rate = 1000 / ((performance.now() - t0) / 1000);
+  await c.close();
+  return rate;
+}
 
 const PHASES: (Phase | SideBySide)[] = [
   async (port, r) => {
@@ -195,13 +213,15 @@ const PHASES: (Phase | SideBySide)[] = [
       for (const c of cs) await c.close();
     },
   },
-  async (port, r) => {
-    const c = await session(port);
-    await c.cmd('SELECT INBOX');
-    const t0 = performance.now();
-    for (let i = 1; i <= 1000; i++) await c.cmd(`UID STORE ${i} +FLAGS (\\Flagged)`);
-    r.storeOps = 1000 / ((performance.now() - t0) / 1000);
-    await c.close();
+  /**
+   * STOREs: each server in turn on uids 1-1000, then the peer's `mail_fsync = always` twin on
+   * uids 2001-3000 of the same store (1-1000 are \Flagged by then: no change, nothing to sync).
+   */
+  {
+    async sideBySide(ports, rs, fsyncPort) {
+      for (const [k, port] of ports.entries()) rs[k]!.storeOps = await storeRate(port, 1);
+      if (fsyncPort !== undefined) rs[rs.length - 1]!.storeOpsFsync = await storeRate(fsyncPort, 2001);
+    },
   },
   async (port, r) => {
     const c = await session(port);
@@ -242,12 +262,12 @@ const PHASES: (Phase | SideBySide)[] = [
  * minutes (the machine is shared; ratios are what the bench reports). The BODY step interleaves
  * its batches across the servers (SideBySide).
  */
-export async function measureAll(ports: number[]): Promise<Result[]> {
+export async function measureAll(ports: number[], fsyncPort?: number): Promise<Result[]> {
   const results = ports.map(() => ({}) as Result);
   for (const [k, phase] of PHASES.entries()) {
     if ('sideBySide' in phase) {
       console.error(`imap bench: step ${k + 1} side by side: ${dirtyKb()}`);
-      await phase.sideBySide(ports, results);
+      await phase.sideBySide(ports, results, fsyncPort);
       continue;
     }
     for (let i = 0; i < ports.length; i++) {
@@ -288,6 +308,10 @@ function rows(n: number, r: Result, d: Result | null, peerName: string, rss: num
     { name: `imap ${k}: first (cold) BODY.PEEK[] x1000`, ops_per_s: r.bodyColdMbS, note: `MB/s; ${ratio(r.bodyColdMbS, d?.bodyColdMbS, true)} MB/s` },
     { name: `imap ${k}: BODY.PEEK[] x1000`, ops_per_s: r.bodyMbS, note: `MB/s; ${ratio(r.bodyMbS, d?.bodyMbS, true)} MB/s` },
     { name: `imap ${k}: 1000 single STOREs`, ops_per_s: r.storeOps, note: `${ratio(r.storeOps, d?.storeOps, true)}/s; fsync floor ${fsyncRate.toFixed(0)}/s` },
+    ...(d?.storeOpsFsync === undefined ? [] : [{
+      name: `imap ${k}: 1000 single STOREs (Dovecot mail_fsync=always)`, ops_per_s: r.storeOps,
+      note: `${ratio(r.storeOps, d.storeOpsFsync, true).replace(peerName, `${peerName} mail_fsync=always`)}/s (its uids 2001-3000)`,
+    }]),
     {
       name: `imap ${k}: 1000 APPENDs`, ops_per_s: r.appendOps,
       note: `${ratio(r.appendOps, d?.appendOps, true)}/s; rmail ${r.appendLat}${d ? `; ${peerName} ${d.appendLat}` : ''}; load ${r.appendLoad.toFixed(2)}`,
@@ -321,6 +345,7 @@ export async function run(args: string[]): Promise<Row[]> {
     const format = n >= 100_000 ? 'mdbox' : 'maildir';
     let server: Awaited<ReturnType<typeof startBenchServer>> | null = null;
     let dv: Awaited<ReturnType<typeof startImapPeer>> | null = null;
+    let dvFsync: Awaited<ReturnType<typeof startImapPeer>> | null = null;
     try {
       const t0 = Date.now();
       await populateRmail(root, n);
@@ -328,10 +353,13 @@ export async function run(args: string[]): Promise<Row[]> {
       server = await startBenchServer({ mail_root: root, imap: { port: 0, tls_port: null }, workers: { threads: 1 } });
       for (let i = 0; i < 100 && !server.ports.imap; i++) await new Promise((r) => setTimeout(r, 100));
       if (!missing) dv = await startImapPeer(USER, PASS, format, (maildir) => populateMaildir(maildir, n));
+      // the STORE step's equal-durability peer: a second Dovecot on the same store (stopped with dv;
+      // it flags uids 2001-3000)
+      if (dv && n >= 3000) dvFsync = await dv.variant('mail_fsync = always');
       // Both stores were just written (100,000 files each, and Dovecot's import into mdbox): flush
       // that to disk now, so its writeback does not compete with the measured rows' fsyncs.
       settle();
-      const [result, peer] = await measureAll(dv ? [server.ports.imap!, dv.port] : [server.ports.imap!]);
+      const [result, peer] = await measureAll(dv ? [server.ports.imap!, dv.port] : [server.ports.imap!], dvFsync?.port);
       const rss = server.peakRssMb();
       out.push(...rows(n, result!, peer ?? null, `dovecot-${format}`, rss, fsyncPerSecond(root)));
     } finally {
