@@ -18,7 +18,7 @@ import type { EncodedKind, FolderEncoded } from '../encode-cache.js';
 import { cachedNow, encodeFromSummary } from '../fetch-encoded.js';
 import { decodeTransfer, findPart, readRange, sectionPiece, type Piece } from '../fetch-body.js';
 import { checkMessageSize, messageFileSize, openMessageFile, ShortMessageFile, warmReads } from '../message-reader.js';
-import { resolveUids } from '../sequence.js';
+import { lowerBoundMeta, resolveUids } from '../sequence.js';
 import { uidSetText } from '../uidset.js';
 import { selectFromSet, parseSequenceSet } from '../parser.js';
 import { SELECTED, type CommandSpec } from './types.js';
@@ -436,7 +436,7 @@ async function fetch(s: Session, args: Args, uidMode: boolean): Promise<void> {
     json: p.needEncoded ? await mail.summaryReader(s.userId, box.name) : null,
     file,
   };
-  const pass: Pass = { uids, changedSince, seen, damaged, next: 0, m: null, seq: 0, waitFor: null, turnEnds: performance.now() + FETCH_TURN.ms };
+  const pass: Pass = { uids, changedSince, seen, damaged, next: 0, m: null, seq: 0, at: 0, waitFor: null, turnEnds: performance.now() + FETCH_TURN.ms };
   const whole = wholePlan(p);
   if (box.count >= WARM_AT) void warmReads(() => mail.messageFile(s.userId, box.name, box.uidAt(1)));
   const out = s.out;
@@ -475,6 +475,8 @@ interface Pass {
   /** The message nextMessage moved to, and its sequence number. */
   m: MessageMeta | null;
   seq: number;
+  /** Where in the folder's message array (view.messages) nextMessage looks first for the next uid. */
+  at: number;
   /** A message the pass stopped at because it needs the async path (fetchOne), or null. */
   waitFor: { seq: number; m: MessageMeta } | null;
   /** When this event-loop turn's time for the FETCH is up (FETCH_TURN; performance.now()). */
@@ -551,13 +553,19 @@ function wholeAllNow(r: Run, w: Whole, pass: Pass): void {
  */
 function nextMessage(box: Session['box'], pass: Pass): boolean {
   const { uids, changedSince } = pass;
-  const view = box.view;
+  const messages = box.view.messages;
   while (pass.next < uids.length) {
     const uid = uids[pass.next++]!;
-    const m = view.byUid(uid);
-    if (!m || pass.damaged.has(uid)) continue;
+    // the folder's message and the client's sequence number of `uid`: in a range they follow the
+    // previous ones, so the slot after the last one is tried before a binary search
+    let at = pass.at;
+    if (messages[at]?.uid !== uid) at = lowerBoundMeta(messages, messages.length, uid);
+    const m = messages[at];
+    if (m?.uid !== uid || pass.damaged.has(uid)) continue;
+    pass.at = at + 1;
     if (changedSince !== null && m.modseq <= changedSince) continue;
-    const seq = box.seqOf(uid);
+    let seq = pass.seq + 1;
+    if (seq > box.count || box.uidAt(seq) !== uid) seq = box.seqOf(uid);
     if (!seq) continue;
     pass.seq = seq;
     pass.m = m;

@@ -287,3 +287,30 @@ t.test('whole-message FETCHes with index atts around the literal: the same bytes
     'non-PEEK with FLAGS asked: \\Seen reported once, before the literal');
   c.close();
 });
+
+t.test('sequence numbers and messages stay right where the session map and the folder differ', async (t) => {
+  const s = await startTestServer(t);
+  await s.addUser(USER, 'pw');
+  const msgs = await fill(s, Array.from({ length: 20 }, (_, k) => 900 + k * 37));
+  const c = await login(s);
+  const other = await login(s);
+  t.match((await other.cmd('UID STORE 3,4,10,20 +FLAGS.SILENT (\\Deleted)')).tagged, /OK/);
+  t.match((await other.cmd('EXPUNGE')).tagged, /OK/);
+  /** [seq, uid] of each response, and each literal checked against the stored bytes. */
+  const answered = (raw: string): [number, number][] => {
+    const got = literals(t, raw, 'BODY[]');
+    t.ok([...got].every(([uid, text]) => text === msgs[uid - 1]!.toString('latin1')), 'bytes as stored');
+    return [...raw.matchAll(/\* (\d+) FETCH \(UID (\d+)/g)].map((m) => [Number(m[1]), Number(m[2])]);
+  };
+  // not told of the expunge yet (no EXPUNGE during FETCH): its sequence numbers are still 1..20
+  const kept = [1, 2, 5, 6, 7, 8, 9, 11, 12, 13, 14, 15, 16, 17, 18, 19];
+  t.same(answered((await c.cmd('UID FETCH 1:* (BODY.PEEK[])')).raw), kept.map((u) => [u, u]), 'expunged ones left out, seqs unshifted');
+  t.same(answered((await c.cmd('FETCH 2,4:6,9:12,20 (BODY.PEEK[] UID)')).raw), [[2, 2], [5, 5], [6, 6], [9, 9], [11, 11], [12, 12]], 'a sparse sequence set');
+  t.match((await c.cmd('NOOP')).untagged.join('\n'), /EXPUNGE/);
+  // told: the map shrank, every later message moved down
+  t.same(answered((await c.cmd('UID FETCH 1:* (BODY.PEEK[])')).raw), kept.map((u, k) => [k + 1, u]), 'seqs after the EXPUNGEs');
+  t.same(answered((await c.cmd('UID FETCH 2,4,9:12,19 (BODY.PEEK[])')).raw), [[2, 2], [7, 9], [8, 11], [9, 12], [16, 19]], 'a sparse uid set');
+  t.same(answered((await c.cmd('FETCH 3:5,16 (BODY.PEEK[] UID)')).raw), [[3, 5], [4, 6], [5, 7], [16, 19]], 'a sequence set');
+  c.close();
+  other.close();
+});
