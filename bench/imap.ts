@@ -91,8 +91,11 @@ interface Result {
   bodyMbS: number;
   bodyColdMbS: number;
   storeOps: number;
-  /** STOREs per second of the peer's `mail_fsync = always` twin (the same durability as ours). */
+  /** STORE latency: p50 / p99 / max ms, and the load average as the step ended. */
+  storeLat: string;
+  /** STOREs per second of the peer's `mail_fsync = always` twin (the same durability as ours), and its latency. */
   storeOpsFsync?: number;
+  storeLatFsync?: string;
   appendOps: number;
   /** APPEND latency: p50 / p99 / max ms, and the time spent in the ones over 5 ms (what makes a run slow). */
   appendLat: string;
@@ -144,15 +147,27 @@ type Phase = (port: number, r: Result) => Promise<void>;
  */
 type SideBySide = { sideBySide(ports: number[], rs: Result[], fsyncPort?: number): Promise<void> };
 
-/** 1,000 sequential `UID STORE n +FLAGS (\Flagged)` on uids first..first+999 (unflagged before). */
-async function storeRate(port: number, first: number): Promise<number> {
+/**
+ * 1,000 sequential `UID STORE n +FLAGS (\Flagged)` on uids first..first+999 (unflagged before):
+ * the rate, and the latency's p50 / p99 / max with the load average (on this shared machine the
+ * rate swings with the disk's tail; the p50 much less).
+ */
+async function storeRate(port: number, first: number): Promise<{ ops: number; lat: string }> {
   const c = await session(port);
   await c.cmd('SELECT INBOX');
+  const lat: number[] = [];
   const t0 = performance.now();
-  for (let i = first; i < first + 1000; i++) await c.cmd(`UID STORE ${i} +FLAGS (\\Flagged)`);
-  const rate = 1000 / ((performance.now() - t0) / 1000);
+  for (let i = first; i < first + 1000; i++) {
+    const s0 = performance.now();
+    await c.cmd(`UID STORE ${i} +FLAGS (\\Flagged)`);
+    lat.push(performance.now() - s0);
+  }
+  const ops = 1000 / ((performance.now() - t0) / 1000);
   await c.close();
-  return rate;
+  return {
+    ops,
+    lat: `p50 ${percentile(lat, 50).toFixed(2)} p99 ${percentile(lat, 99).toFixed(1)} max ${Math.max(...lat).toFixed(0)} ms, load ${loadavg()[0]!.toFixed(2)}`,
+  };
 }
 
 const PHASES: (Phase | SideBySide)[] = [
@@ -219,8 +234,16 @@ const PHASES: (Phase | SideBySide)[] = [
    */
   {
     async sideBySide(ports, rs, fsyncPort) {
-      for (const [k, port] of ports.entries()) rs[k]!.storeOps = await storeRate(port, 1);
-      if (fsyncPort !== undefined) rs[rs.length - 1]!.storeOpsFsync = await storeRate(fsyncPort, 2001);
+      for (const [k, port] of ports.entries()) {
+        const { ops, lat } = await storeRate(port, 1);
+        rs[k]!.storeOps = ops;
+        rs[k]!.storeLat = lat;
+      }
+      if (fsyncPort !== undefined) {
+        const { ops, lat } = await storeRate(fsyncPort, 2001);
+        rs[rs.length - 1]!.storeOpsFsync = ops;
+        rs[rs.length - 1]!.storeLatFsync = lat;
+      }
     },
   },
   async (port, r) => {
@@ -307,10 +330,13 @@ function rows(n: number, r: Result, d: Result | null, peerName: string, rss: num
     { name: `imap ${k}: first (cold) UID FETCH 1:*`, p50_ms: r.fetchAllColdMs, note: `${ratio(r.fetchAllColdMs, d?.fetchAllColdMs, false)} ms` },
     { name: `imap ${k}: first (cold) BODY.PEEK[] x1000`, ops_per_s: r.bodyColdMbS, note: `MB/s; ${ratio(r.bodyColdMbS, d?.bodyColdMbS, true)} MB/s` },
     { name: `imap ${k}: BODY.PEEK[] x1000`, ops_per_s: r.bodyMbS, note: `MB/s; ${ratio(r.bodyMbS, d?.bodyMbS, true)} MB/s` },
-    { name: `imap ${k}: 1000 single STOREs`, ops_per_s: r.storeOps, note: `${ratio(r.storeOps, d?.storeOps, true)}/s; fsync floor ${fsyncRate.toFixed(0)}/s` },
+    {
+      name: `imap ${k}: 1000 single STOREs`, ops_per_s: r.storeOps,
+      note: `${ratio(r.storeOps, d?.storeOps, true)}/s; fsync floor ${fsyncRate.toFixed(0)}/s; rmail ${r.storeLat}${d ? `; ${peerName} ${d.storeLat}` : ''}`,
+    },
     ...(d?.storeOpsFsync === undefined ? [] : [{
       name: `imap ${k}: 1000 single STOREs (Dovecot mail_fsync=always)`, ops_per_s: r.storeOps,
-      note: `${ratio(r.storeOps, d.storeOpsFsync, true).replace(peerName, `${peerName} mail_fsync=always`)}/s (its uids 2001-3000)`,
+      note: `${ratio(r.storeOps, d.storeOpsFsync, true).replace(peerName, `${peerName} mail_fsync=always`)}/s (its uids 2001-3000); it: ${d.storeLatFsync}`,
     }]),
     {
       name: `imap ${k}: 1000 APPENDs`, ops_per_s: r.appendOps,
