@@ -43,9 +43,14 @@ export async function readSmall(body: Readable, limit: number): Promise<{ data: 
 /** The reference.md ETag of a whole content: SHA-256, 32 hex chars, quoted. */
 export const etagOfBytes = (data: Buffer): string => `"${createHash('sha256').update(data).digest('hex').slice(0, 32)}"`;
 
-/** Write `body` through `fh`, hashing as it goes; 413 past `limit` bytes. Small bodies also come back whole. */
+/**
+ * Write `body` through `fh`, hashing as it goes; 413 past `limit` bytes. Small bodies also come
+ * back whole. Each chunk written and not kept goes back to the transport when its stream offers
+ * `recycle` (uws.ts reuses its buffer for the next chunks).
+ */
 export async function streamToFile(body: Readable, fh: fsp.FileHandle, limit: number): Promise<{ size: number; etag: string; logged?: Buffer }> {
   const hash = createHash('sha256');
+  const recycle = (body as Readable & { recycle?: (chunk: Buffer) => void }).recycle;
   let size = 0;
   let kept: Buffer[] | undefined = [];
   for await (const buf of withinLimit(body, limit)) {
@@ -54,6 +59,7 @@ export async function streamToFile(body: Readable, fh: fsp.FileHandle, limit: nu
     if (kept && size <= LOG_MAX) kept.push(buf);
     else kept = undefined;
     await fh.write(buf, 0, buf.byteLength);
+    if (!kept) recycle?.(buf);
   }
   // Not synced here: the commit fdatasyncs it (or logs it) together with the journal intent (one round).
   return { size, etag: `"${hash.digest('hex').slice(0, 32)}"`, logged: kept ? Buffer.concat(kept, size) : undefined };
