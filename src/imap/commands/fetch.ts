@@ -436,7 +436,12 @@ async function fetch(s: Session, args: Args, uidMode: boolean): Promise<void> {
     json: p.needEncoded ? await mail.summaryReader(s.userId, box.name) : null,
     file,
   };
-  const pass: Pass = { uids, changedSince, seen, damaged, next: 0, m: null, seq: 0, at: 0, waitFor: null, turnEnds: performance.now() + FETCH_TURN.ms };
+  // nextMessage's guesses for the first uid, found here: its own fallback searches then run only at
+  // a gap (code optimized on a range starting at uid 1 would otherwise deoptimize on the next one)
+  const first = uids[0];
+  const at = first === undefined ? 0 : lowerBoundMeta(view.messages, view.messages.length, first);
+  const seq = first === undefined ? 0 : Math.max(0, box.seqOf(first) - 1);
+  const pass: Pass = { uids, changedSince, seen, damaged, next: 0, m: null, seq, at, waitFor: null, turnEnds: performance.now() + FETCH_TURN.ms };
   const whole = wholePlan(p);
   if (box.count >= WARM_AT) void warmReads(() => mail.messageFile(s.userId, box.name, box.uidAt(1)));
   const out = s.out;
@@ -472,7 +477,7 @@ interface Pass {
   damaged: Set<number>;
   /** Index of the next uid to answer. */
   next: number;
-  /** The message nextMessage moved to, and its sequence number. */
+  /** The message nextMessage moved to, and its sequence number (before the first: one less than the first's, a guess). */
   m: MessageMeta | null;
   seq: number;
   /** Where in the folder's message array (view.messages) nextMessage looks first for the next uid. */
