@@ -59,31 +59,35 @@ export function decodeSegments(rawPath: string): string[] {
 }
 
 /**
- * Request-body chunk copies of at least SLAB_MIN bytes go into reused slabs of SLAB bytes (uSockets
- * hands over at most 512 KB at a time): a fresh ArrayBuffer per chunk left each large upload's
- * copies for the garbage collector to free, each a fresh mmap to fault in (server RSS during a
- * 1 GB PUT: +35-45 MB with a fresh buffer per chunk, +15 MB with slabs reused). A reader hands a
- * slab back with the body stream's `recycle` once it is done with the chunk; one it keeps, or
- * never hands back, is simply left to the GC.
+ * Request-body chunks of at least SLAB_MIN bytes that go to a body stream are copied into reused
+ * slabs of SLAB bytes (uSockets hands over at most 512 KB at a time): a fresh ArrayBuffer per
+ * chunk left each large upload's copies for the garbage collector to free, each a fresh mmap to
+ * fault in (server RSS during a 1 GB PUT: +35-45 MB with a fresh buffer per chunk, +15 MB with
+ * slabs reused). A reader hands a slab back with the body stream's `recycle` once it is done with
+ * the chunk; one it keeps, or never hands back, is simply left to the GC. Chunks queued before a
+ * reader attaches, and those of `body()`, are copied to their exact size (a whole body, or a
+ * small upload held until the drive's checkpoint, must not pin a 512 KB slab); SLAB_MIN is above
+ * the drive's 64 KB LOG_MAX for the same reason (a small upload read from a stream is kept as its
+ * one chunk).
  */
 const SLAB = 512 * 1024;
-const SLAB_MIN = 64 * 1024;
+const SLAB_MIN = 128 * 1024;
 /** Spare slabs kept for the next chunks (at most 8 MB). */
 const SPARE_SLABS = 16;
 const spareSlabs: ArrayBuffer[] = [];
 /** Every slab made here (a buffer handed back must be one of them). */
 const slabs = new WeakSet<ArrayBuffer>();
 
-/** A private copy of a body chunk (valid only during uWS's callback). */
-function copyChunk(chunk: ArrayBuffer): Buffer {
+/** A private copy of a body chunk (valid only during uWS's callback), in a slab when `slab` and large enough. */
+function copyChunk(chunk: ArrayBuffer, slab: boolean): Buffer {
   const n = chunk.byteLength;
-  if (n < SLAB_MIN || n > SLAB) return Buffer.from(chunk.slice(0));
-  let slab = spareSlabs.pop();
-  if (!slab) {
-    slab = new ArrayBuffer(SLAB);
-    slabs.add(slab);
+  if (!slab || n < SLAB_MIN || n > SLAB) return Buffer.from(chunk.slice(0));
+  let ab = spareSlabs.pop();
+  if (!ab) {
+    ab = new ArrayBuffer(SLAB);
+    slabs.add(ab);
   }
-  const copy = Buffer.from(slab, 0, n);
+  const copy = Buffer.from(ab, 0, n);
   copy.set(new Uint8Array(chunk));
   return copy;
 }
@@ -113,6 +117,8 @@ class BodySource {
   private ended = false;
   private paused = false;
   private sink: ((chunk: Buffer, isLast: boolean) => void) | null = null;
+  /** The attached reader is a body stream (its chunks may go into slabs). */
+  private streaming = false;
   used = false;
 
   constructor(private readonly res: HttpResponse, expectBody: boolean) {
@@ -121,7 +127,7 @@ class BodySource {
       return;
     }
     res.onData((chunk, isLast) => {
-      const copy = copyChunk(chunk);
+      const copy = copyChunk(chunk, this.streaming);
       if (this.sink) {
         this.sink(copy, isLast);
         return;
@@ -136,10 +142,11 @@ class BodySource {
     });
   }
 
-  /** Attach the one reader; queued chunks are replayed first. */
-  attach(sink: (chunk: Buffer, isLast: boolean) => void): void {
+  /** Attach the one reader (`streaming`: a body stream); queued chunks are replayed first. */
+  attach(sink: (chunk: Buffer, isLast: boolean) => void, streaming = false): void {
     if (this.used) throw new Error('request body read twice');
     this.used = true;
+    this.streaming = streaming;
     const queued = this.queue;
     this.queue = [];
     if (queued.length === 0 && this.ended) {
@@ -229,7 +236,7 @@ function streamBody(live: Live, source: BodySource, limit: number): BodyStream {
       paused = true;
       source.pause();
     }
-  });
+  }, true);
   // The queue was replayed: unless the reader is full, let the rest come.
   if (!paused && !live.aborted && !live.done) source.resume();
   return stream;
