@@ -99,7 +99,7 @@ export class FolderIndex extends FolderRecovery {
 
   /** fsync the inline files among `uids` (before they are hard-linked elsewhere by COPY or MOVE). */
   async syncMessages(uids: number[]): Promise<void> {
-    const todo = uids.filter((u) => this.inline.has(u));
+    const todo = uids.filter((u) => this.inline.has(u) && !this.synced.has(u));
     if (todo.length === 0) return;
     await syncFiles(todo.map((u) => messagePath(this.dir, u)));
   }
@@ -182,6 +182,7 @@ export class FolderIndex extends FolderRecovery {
     this.info.highestModseq = modseq;
     this.journalRecords += metas.length;
     if (this.compactDue) await this.compact();
+    else this.presync();
     return metas;
   }
 
@@ -288,6 +289,7 @@ export class FolderIndex extends FolderRecovery {
   }
 
   private async closeFiles(): Promise<void> {
+    await this.presyncDone();
     if (this.dirSyncs > 0) await new Promise<void>((r) => this.dirWaiters.push(r));
     const fd = this.dirFd;
     this.dirFd = null;

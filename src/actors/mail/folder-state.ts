@@ -57,6 +57,11 @@ export class FolderState implements FolderView {
    * with the directory, before the journal is emptied (`checkpoint`).
    */
   protected inline = new Set<number>();
+  /**
+   * Those of `inline` whose file and directory entry were fsync'd ahead of the checkpoint, in the
+   * background, as the journal neared compaction (`presync`); their lines still carry the bytes.
+   */
+  protected synced = new Set<number>();
 
   protected constructor(readonly dir: string, rec: FolderRecord) {
     this.files = indexFiles(dir);

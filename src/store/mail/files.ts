@@ -201,8 +201,8 @@ export async function restoreFile(dest: string, data: Uint8Array, mtimeMs: numbe
   }
 }
 
-/** fsync message files (those already gone are skipped), at most 64 at a time. */
-export const syncFiles = (paths: string[]): Promise<void> => fsyncFiles(paths, 64);
+/** fsync message files (those already gone are skipped), at most `inFlight` (64) at a time. */
+export const syncFiles = (paths: string[], inFlight = 64): Promise<void> => fsyncFiles(paths, inFlight);
 
 /** Hard-link an existing message file under a new name (COPY). */
 export const linkFile = (src: string, dest: string): void => linkSync(src, dest);

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { mailHarness, type MailHarness } from '../../helpers/mail.js';
 import { mailFolderDir } from '../../../src/store/layout.js';
 import type { FolderIndex } from '../../../src/actors/mail/folder-index.js';
+import { PRESYNC } from '../../../src/actors/mail/folder-recovery.js';
 import { verifyMailRoot } from '../../../src/main/verify.js';
 import { encodeRecord } from '../../../src/store/mail/journal.js';
 
@@ -248,6 +249,36 @@ t.test('compaction fsyncs the inline files first and leaves no message bytes in 
   t.equal(log, '', 'fresh journal');
   await h.restart();
   t.same(await subjects(h, 'INBOX'), ['m1', 'm2', 'm3', 'm4']);
+  await verifyClean(t, h);
+});
+
+t.test('near compaction the inline files are fsync\'d in the background; their lines keep the bytes until compaction', async (t) => {
+  const h = await seeded(t);
+  const dir = await dirOf(h, 'INBOX');
+  const idx = await index(h, 'INBOX');
+  t.equal(idx.unsyncedInline, 4, 'far from compaction: nothing synced ahead');
+  const saved = { ...PRESYNC };
+  t.teardown(() => Object.assign(PRESYNC, saved));
+  Object.assign(PRESYNC, { near: 0, min: 3 });
+  await h.mail.append(ID, 'INBOX', { data: MSG(5) });
+  await h.actors.user(ID).mutate(async () => undefined); // the actor is idle: the append's turn is over
+  for (let i = 0; i < 200 && idx.unsyncedInline > 0; i++) await new Promise((r) => setTimeout(r, 5));
+  t.equal(idx.unsyncedInline, 0, 'the five inline files are synced ahead');
+  t.ok(idx.holdsInline, 'the journal still carries their bytes (MailService.checkpoint still folds it)');
+  t.ok(idx.restorable(5), 'and each is still restorable from its line');
+  Object.assign(PRESYNC, { min: 2 });
+  await h.mail.append(ID, 'INBOX', { data: MSG(6) });
+  t.equal(idx.unsyncedInline, 1, 'fewer than `min` left: no background sync started');
+  // a crash now: a file lost all the same is restored from its line
+  rmSync(join(dir, '5.eml'));
+  await h.restart();
+  t.same(await subjects(h, 'INBOX'), ['m1', 'm2', 'm3', 'm4', 'm5', 'm6']);
+  t.ok(readFileSync(join(dir, '5.eml')).equals(MSG(5)), '5.eml restored byte for byte');
+  const again = await index(h, 'INBOX');
+  t.equal(again.unsyncedInline, 6, 'after a restart every inline file counts as unsynced again');
+  await h.mail.checkpoint(ID);
+  t.equal(readFileSync(join(dir, 'index.log'), 'utf8').replace(/\0+$/, ''), '', 'compaction empties the journal');
+  t.equal(again.unsyncedInline, 0);
   await verifyClean(t, h);
 });
 
