@@ -208,6 +208,8 @@ export class FolderRecovery extends FolderState {
 
   /** The background fsync of inline files running (`presync`), or null. */
   private presyncing: Promise<void> | null = null;
+  /** Set while the folder's files are being closed: the background fsync stops after its chunk. */
+  private presyncStop = false;
 
   /**
    * Near compaction, fsync the inline files not yet synced (and then the directory) in the
@@ -221,7 +223,7 @@ export class FolderRecovery extends FolderState {
     this.presyncing = (async () => {
       for (let i = 0; i < uids.length; i += PRESYNC.chunk) {
         const chunk = uids.slice(i, i + PRESYNC.chunk).filter((u) => this.inline.has(u)); // none once compacted
-        if (chunk.length === 0) break;
+        if (chunk.length === 0 || this.presyncStop) break;
         await syncFiles(chunk.map((u) => messagePath(this.dir, u)), PRESYNC.inFlight);
         await fsyncDir(this.dir);
         for (const u of chunk) if (this.inline.has(u)) this.synced.add(u);
@@ -233,9 +235,17 @@ export class FolderRecovery extends FolderState {
       });
   }
 
-  /** Wait for a background fsync of inline files (before the folder's files are closed). */
+  /**
+   * Stop a background fsync of inline files after its current chunk, and wait for it (before the
+   * folder's files are closed).
+   */
   protected async presyncDone(): Promise<void> {
-    await this.presyncing;
+    this.presyncStop = true;
+    try {
+      await this.presyncing;
+    } finally {
+      this.presyncStop = false;
+    }
   }
 
   /** Inline files not yet known durable: what the next compaction would have to fsync. */

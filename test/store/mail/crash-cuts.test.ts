@@ -282,6 +282,18 @@ t.test('near compaction the inline files are fsync\'d in the background; their l
   await verifyClean(t, h);
 });
 
+t.test('closing a folder while its inline files are being fsync\'d in the background', async (t) => {
+  const h = await seeded(t);
+  const saved = { ...PRESYNC };
+  t.teardown(() => Object.assign(PRESYNC, saved));
+  Object.assign(PRESYNC, { near: 0, min: 1, chunk: 1, inFlight: 1 });
+  await h.mail.append(ID, 'INBOX', { data: MSG(5) }); // starts fsyncing five files, one per chunk
+  await h.restart(); // closes the folder at once: the background fsync stops after its chunk
+  t.same(await subjects(h, 'INBOX'), ['m1', 'm2', 'm3', 'm4', 'm5']);
+  t.equal((await index(h, 'INBOX')).unsyncedInline, 5, 'reopened: every inline file counts as unsynced');
+  await verifyClean(t, h);
+});
+
 t.test('MailService.checkpoint folds every journal that carries message bytes, and only those', async (t) => {
   const h = await seeded(t);
   await h.mail.checkpoint(ID);
