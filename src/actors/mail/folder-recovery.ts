@@ -217,9 +217,8 @@ export class FolderRecovery extends FolderState {
    * that compaction, which syncs whatever this did not.
    */
   protected presync(): void {
-    if (this.presyncing || this.compactionProgress() < PRESYNC.near) return;
+    if (this.presyncing || this.unsyncedInline < PRESYNC.min || this.compactionProgress() < PRESYNC.near) return;
     const uids = [...this.inline].filter((u) => !this.synced.has(u));
-    if (uids.length < PRESYNC.min) return;
     this.presyncing = (async () => {
       for (let i = 0; i < uids.length; i += PRESYNC.chunk) {
         const chunk = uids.slice(i, i + PRESYNC.chunk).filter((u) => this.inline.has(u)); // none once compacted
