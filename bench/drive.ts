@@ -165,13 +165,6 @@ async function bigPut(t: Target, bytes: number): Promise<string | undefined> {
   return put.status >= 300 ? `upload failed ${put.status}` : undefined;
 }
 
-/** The median of `values` (the mean of the middle two for an even count). */
-function median(values: number[]): number {
-  const v = [...values].sort((a, b) => a - b);
-  const mid = v.length >> 1;
-  return v.length % 2 ? v[mid]! : (v[mid - 1]! + v[mid]!) / 2;
-}
-
 /** GET tallies of one server: MB/s of each round, peaks. */
 interface GetTally { each: number[]; uploadPeak: number; peak: number; growth: number; failed?: string }
 
@@ -209,7 +202,7 @@ async function getRows(targets: Target[], bytes: number, rounds: number): Promis
     if (y.failed) return { name, note: y.failed };
     const spread = y.each.length > 1 ? `rounds ${Math.round(Math.min(...y.each))}-${Math.round(Math.max(...y.each))} MB/s over ${y.each.length}; ` : '';
     return {
-      name, ops_per_s: median(y.each), peak_rss_mb: y.peak,
+      name, ops_per_s: percentile(y.each, 50), peak_rss_mb: y.peak,
       note: `median round's MB/s (ops/s column; raw-socket client); ${spread}peak RSS during the GETs, at most ${y.growth} MB above the RSS each began with (${y.uploadPeak} MB peak up to and including its upload)`,
     };
   });

@@ -322,8 +322,8 @@ function fsyncPerSecond(dir: string): number {
 
 function rows(n: number, r: Result, d: Result | null, peerName: string, rss: number, fsyncRate: number): Row[] {
   const k = n >= 1000 ? `${n / 1000}k` : String(n);
-  const ratio = (x: number, y: number | undefined, higherBetter: boolean): string =>
-    y === undefined ? 'no peer' : `${peerName} ${y.toFixed(1)}; x${(higherBetter ? x / y : y / x).toFixed(2)}`;
+  const ratio = (x: number, y: number | undefined, higherBetter: boolean, peer = peerName): string =>
+    y === undefined ? 'no peer' : `${peer} ${y.toFixed(1)}; x${(higherBetter ? x / y : y / x).toFixed(2)}`;
   return [
     { name: `imap ${k}: LOGIN+SELECT`, p50_ms: r.loginSelectMs, peak_rss_mb: rss, note: ratio(r.loginSelectMs, d?.loginSelectMs, false) + ' ms' },
     { name: `imap ${k}: UID FETCH 1:* envelopes`, p50_ms: r.fetchAllMs, note: `${ratio(r.fetchAllMs, d?.fetchAllMs, false)} ms` },
@@ -336,7 +336,7 @@ function rows(n: number, r: Result, d: Result | null, peerName: string, rss: num
     },
     ...(d?.storeOpsFsync === undefined ? [] : [{
       name: `imap ${k}: 1000 single STOREs (Dovecot mail_fsync=always)`, ops_per_s: r.storeOps,
-      note: `${ratio(r.storeOps, d.storeOpsFsync, true).replace(peerName, `${peerName} mail_fsync=always`)}/s (its uids 2001-3000); it: ${d.storeLatFsync}`,
+      note: `${ratio(r.storeOps, d.storeOpsFsync, true, `${peerName} mail_fsync=always`)}/s (its uids 2001-3000); it: ${d.storeLatFsync}`,
     }]),
     {
       name: `imap ${k}: 1000 APPENDs`, ops_per_s: r.appendOps,
