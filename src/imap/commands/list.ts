@@ -14,14 +14,27 @@ import { AUTHED, type CommandSpec } from './types.js';
 
 /** A LIST pattern as a regular expression (`*` any, `%` any but the separator). */
 export function patternRegex(pattern: string): RegExp {
-  const p = /^inbox(?=$|\/)/i.test(pattern) ? `INBOX${pattern.slice(5)}` : pattern;
   let re = '';
-  for (const ch of p) {
+  for (const ch of pattern) {
     if (ch === '*') re += '.*';
     else if (ch === '%') re += '[^/]*';
     else re += ch.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
   }
   return new RegExp(`^${re}$`);
+}
+
+/**
+ * A matcher for one LIST pattern. INBOX is case-insensitive (RFC 3501 5.1): for names at or below
+ * INBOX the pattern's leading characters that spell a prefix of "INBOX" in any case match too, so
+ * `inbox*` and `Inb%` find INBOX and `inbox/%` its children, while `inb*` still finds `inbound`.
+ */
+export function patternMatcher(pattern: string): (name: string) => boolean {
+  const plain = patternRegex(pattern);
+  let k = 0;
+  while (k < 5 && k < pattern.length && pattern[k]!.toUpperCase() === 'INBOX'[k]) k++;
+  if (k === 0 || (k < 5 && k < pattern.length && pattern[k] !== '*' && pattern[k] !== '%')) return (n) => plain.test(n);
+  const inbox = patternRegex(`${'INBOX'.slice(0, k)}${pattern.slice(k)}`);
+  return (n) => plain.test(n) || ((n === 'INBOX' || n.startsWith('INBOX/')) && inbox.test(n));
 }
 
 function words(toks: Tok[], what: string): string[] {
@@ -34,21 +47,30 @@ function words(toks: Tok[], what: string): string[] {
 interface ListOptions {
   subscribedOnly: boolean;
   specialUseOnly: boolean;
+  /** RFC 5258 RECURSIVEMATCH: also a name whose descendants (outside the pattern) match the selection. */
+  recursive: boolean;
   returnSubscribed: boolean;
   returnSpecialUse: boolean;
   statusItems: string[] | null;
   lsub: boolean;
+  /** LSUB only: a pattern ends in `%`, so levels above subscribed folders show (RFC 3501 6.3.9). */
+  lsubLevels: boolean;
 }
 
 async function list(s: Session, args: Args, lsub: boolean): Promise<void> {
-  const opts: ListOptions = { subscribedOnly: lsub, specialUseOnly: false, returnSubscribed: false, returnSpecialUse: true, statusItems: null, lsub };
+  const opts: ListOptions = {
+    subscribedOnly: lsub, specialUseOnly: false, recursive: false, returnSubscribed: false, returnSpecialUse: true, statusItems: null, lsub, lsubLevels: false,
+  };
   const sel = lsub ? null : args.optionalList();
   if (sel) {
     for (const w of words(sel, 'selection option')) {
       if (w === 'SUBSCRIBED') opts.subscribedOnly = opts.returnSubscribed = true;
       else if (w === 'SPECIAL-USE') opts.specialUseOnly = true;
-      else if (w !== 'REMOTE' && w !== 'RECURSIVEMATCH') throw new ImapError('BAD', `Unknown selection option ${w}`);
+      else if (w === 'RECURSIVEMATCH') opts.recursive = true;
+      else if (w !== 'REMOTE') throw new ImapError('BAD', `Unknown selection option ${w}`);
     }
+    // RFC 5258 3: RECURSIVEMATCH only means something next to an option that selects.
+    if (opts.recursive && !opts.subscribedOnly && !opts.specialUseOnly) throw new ImapError('BAD', 'RECURSIVEMATCH needs another selection option');
   }
   const refRaw = args.astring('reference');
   const patTok = args.next('pattern');
@@ -69,19 +91,23 @@ async function list(s: Session, args: Args, lsub: boolean): Promise<void> {
     }
   }
   args.end();
+  opts.lsubLevels = lsub && patterns.some((p) => p.endsWith('%'));
   const ref = fromUtf7(refRaw);
   if (ref === null) throw new ImapError('BAD', 'Bad reference');
   if (patterns.length === 1 && patterns[0] === '') {
-    s.out.line(`* ${lsub ? 'LSUB' : 'LIST'} (\\Noselect) "/" ${encodeMailbox(ref.split('/')[0] ?? '') || '""'}`);
+    // RFC 3501 6.3.8: the root of the reference (its first level, with the separator) and the separator.
+    const cut = ref.indexOf('/');
+    const root = cut < 0 ? ref : ref.slice(0, cut + 1);
+    s.out.line(`* ${lsub ? 'LSUB' : 'LIST'} (\\Noselect) "/" ${root ? encodeMailbox(root) : '""'}`);
     return;
   }
   const folders = await s.ctx.services.mail.listFolders(s.userId);
-  const regexes = patterns.map((p) => {
+  const matchers = patterns.map((p) => {
     const full = fromUtf7(p);
     if (full === null) throw new ImapError('BAD', 'Bad pattern');
-    return patternRegex(ref && !full.startsWith('/') ? `${ref}${full}` : full);
+    return patternMatcher(ref && !full.startsWith('/') ? `${ref}${full}` : full);
   });
-  await writeList(s, folders, regexes, opts);
+  await writeList(s, folders, (n) => matchers.some((m) => m(n)), opts);
 }
 
 function patternText(t: Tok): string {
@@ -90,24 +116,60 @@ function patternText(t: Tok): string {
   throw new ImapError('BAD', 'Bad pattern');
 }
 
-async function writeList(s: Session, folders: FolderInfo[], regexes: RegExp[], o: ListOptions): Promise<void> {
-  const names = new Set(folders.map((f) => f.name));
-  const parents = new Set<string>();
-  for (const n of names) {
-    const i = n.lastIndexOf('/');
-    if (i > 0) parents.add(n.slice(0, i));
+/** One name of the hierarchy: a folder, or a level that only exists because folders live below it. */
+interface Entry {
+  name: string;
+  folder: FolderInfo | null;
+  hasChildren: boolean;
+}
+
+/**
+ * Every folder plus the levels above folders that are not folders themselves (left by a DELETE of a
+ * parent, RFC 3501 6.3.4): those are listed `\Noselect` (6.3.8), INBOX first, then by name.
+ */
+function hierarchy(folders: FolderInfo[]): Entry[] {
+  const byName = new Map<string, Entry>();
+  for (const f of folders) byName.set(f.name, { name: f.name, folder: f, hasChildren: false });
+  for (const f of folders) {
+    for (let i = f.name.indexOf('/'); i > 0; i = f.name.indexOf('/', i + 1)) {
+      const up = f.name.slice(0, i);
+      const e = byName.get(up);
+      if (e) e.hasChildren = true;
+      else byName.set(up, { name: up, folder: null, hasChildren: true });
+    }
   }
-  const sorted = [...folders].sort((a, b) => (a.name === 'INBOX' ? -1 : b.name === 'INBOX' ? 1 : a.name < b.name ? -1 : 1));
-  for (const f of sorted) {
-    if (!regexes.some((r) => r.test(f.name))) continue;
-    if (o.subscribedOnly && !f.subscribed) continue;
-    if (o.specialUseOnly && !f.specialUse) continue;
-    const attrs: string[] = [parents.has(f.name) ? '\\HasChildren' : '\\HasNoChildren'];
-    if ((o.returnSubscribed || o.lsub) && f.subscribed && !o.lsub) attrs.push('\\Subscribed');
-    if (o.returnSpecialUse && f.specialUse) attrs.push(f.specialUse);
-    s.out.line(`* ${o.lsub ? 'LSUB' : 'LIST'} (${attrs.join(' ')}) "/" ${encodeMailbox(f.name)}`);
-    if (o.statusItems) s.out.line(statusLine(f, o.statusItems, await recentOf(s, f.name, o.statusItems)));
+  return [...byName.values()].sort((a, b) => (a.name === 'INBOX' ? -1 : b.name === 'INBOX' ? 1 : a.name < b.name ? -1 : 1));
+}
+
+async function writeList(s: Session, folders: FolderInfo[], matches: (name: string) => boolean, o: ListOptions): Promise<void> {
+  const selecting = o.subscribedOnly || o.specialUseOnly;
+  const selected = (e: Entry): boolean => !!e.folder && (!o.subscribedOnly || e.folder.subscribed) && (!o.specialUseOnly || !!e.folder.specialUse);
+  const all = hierarchy(folders);
+  const chosen = new Set(selecting ? all.filter(selected).map((e) => e.name) : []);
+  for (const e of all) {
+    if (!matches(e.name)) continue;
+    let childInfo = false;
+    if (selecting && !chosen.has(e.name)) {
+      // LSUB `%` (RFC 3501 6.3.9) and RECURSIVEMATCH (RFC 5258 3): a level whose selected descendant the pattern cut off.
+      if (o.lsub ? !o.lsubLevels : !o.recursive) continue;
+      const prefix = `${e.name}/`;
+      if (![...chosen].some((n) => n.startsWith(prefix) && !matches(n))) continue;
+      childInfo = true;
+    }
+    const f = e.folder;
+    const attrs: string[] = [];
+    if (!f || (o.lsub && childInfo)) attrs.push('\\Noselect');
+    if (!o.lsub || (f && !childInfo)) attrs.push(e.hasChildren ? '\\HasChildren' : '\\HasNoChildren');
+    if (o.returnSubscribed && !o.lsub && f?.subscribed) attrs.push('\\Subscribed');
+    if (o.returnSpecialUse && f?.specialUse && !(o.lsub && childInfo)) attrs.push(f.specialUse);
+    const extra = childInfo && !o.lsub ? ` (CHILDINFO (${childTags(o)}))` : '';
+    s.out.line(`* ${o.lsub ? 'LSUB' : 'LIST'} (${attrs.join(' ')}) "/" ${encodeMailbox(e.name)}${extra}`);
+    if (o.statusItems && f) s.out.line(statusLine(f, o.statusItems, await recentOf(s, f.name, o.statusItems)));
   }
+}
+
+function childTags(o: ListOptions): string {
+  return [o.subscribedOnly ? '"SUBSCRIBED"' : '', o.specialUseOnly ? '"SPECIAL-USE"' : ''].filter(Boolean).join(' ');
 }
 
 /** LIST */
