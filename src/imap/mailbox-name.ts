@@ -2,10 +2,15 @@
 import { ImapError } from '../common/errors.js';
 import { astr, fromUtf7, toUtf7 } from './encode.js';
 
-/** Decode and validate a mailbox name the client sent; `INBOX` in any case becomes `INBOX`. */
+/**
+ * Decode and validate a mailbox name the client sent; `INBOX` in any case becomes `INBOX`. Only
+ * the one canonical modified UTF-7 spelling is accepted (RFC 3501 5.1.3): raw 8-bit text (no
+ * UTF8=ACCEPT here), base64 for printable ASCII (`a&AGE-b`) or split shifts would otherwise make
+ * names that LIST spells differently from what the client sent, as Dovecot refuses them too.
+ */
 export function decodeMailbox(raw: string): string {
   const name = fromUtf7(raw);
-  if (name === null) throw new ImapError('BAD', 'Bad modified UTF-7 in mailbox name');
+  if (name === null || toUtf7(name) !== raw) throw new ImapError('BAD', 'Mailbox name is not canonical modified UTF-7');
   let n = name.endsWith('/') && name.length > 1 ? name.slice(0, -1) : name;
   if (n.length === 0) throw new ImapError('NO', 'Empty mailbox name', 'CANNOT');
   if (/^inbox$/i.test(n)) n = 'INBOX';
