@@ -2,11 +2,11 @@
  * LIST / LSUB conformance found by differential testing against Dovecot (RFC 3501 6.3.4, 6.3.8,
  * 6.3.9; RFC 5258 LIST-EXTENDED). Each row: a command and the exact untagged lines and tagged status.
  */
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { startTestServer } from '../../helpers/server.js';
 import { rawConnect, type RawImap } from '../../helpers/imap.js';
 
-async function login(t: Parameters<typeof startTestServer>[0], user: string): Promise<RawImap> {
+async function login(t: Test, user: string): Promise<RawImap> {
   const s = await startTestServer(t);
   await s.addUser(user, 'pw');
   const { c } = await rawConnect(s.ports.imap!);

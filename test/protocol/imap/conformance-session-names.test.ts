@@ -2,17 +2,21 @@
  * Mailbox names and hierarchy commands, conformance found by differential testing against Dovecot:
  * modified UTF-7 (RFC 3501 5.1.3), RENAME (6.3.5). Raw sockets; rows of command and expected answer.
  */
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { startTestServer } from '../../helpers/server.js';
 import { rawConnect, type RawImap } from '../../helpers/imap.js';
 
-async function login(t: Parameters<typeof startTestServer>[0]): Promise<RawImap> {
-  const s = await startTestServer(t);
-  await s.addUser('alice@example.com', 'pw');
-  const { c } = await rawConnect(s.ports.imap!);
+async function session(t: Test, port: number): Promise<RawImap> {
+  const { c } = await rawConnect(port);
   t.teardown(() => c.close());
   t.match((await c.cmd('LOGIN alice@example.com pw')).tagged, /OK/);
   return c;
+}
+
+async function login(t: Test): Promise<RawImap & { port: number }> {
+  const s = await startTestServer(t);
+  await s.addUser('alice@example.com', 'pw');
+  return Object.assign(await session(t, s.ports.imap!), { port: s.ports.imap! });
 }
 
 t.test('names that are not canonical modified UTF-7 are BAD and create nothing; the selected folder stays', async (t) => {
@@ -27,4 +31,43 @@ t.test('names that are not canonical modified UTF-7 are BAD and create nothing; 
   t.match((await c.cmd('CREATE "&AOQ-bc"')).tagged, / OK /, 'the canonical spelling works');
   t.ok((await c.cmd('LIST "" "&AOQ-*"')).untagged.includes('* LIST (\\HasNoChildren) "/" &AOQ-bc'));
   t.match((await c.cmd('FETCH 1:* FLAGS')).tagged, / OK /, 'still selected');
+});
+
+t.test('RENAME INBOX moves its messages (flags kept) into the new folder and leaves INBOX empty (RFC 3501 6.3.5)', async (t) => {
+  const c = await login(t);
+  const msg = (i: number): string => `Subject: m${i}\r\nMessage-ID: <m${i}@x>\r\n\r\nbody ${i}\r\n`;
+  for (let i = 1; i <= 3; i++) {
+    const body = msg(i);
+    t.match((await c.cmd(`APPEND INBOX ${i === 2 ? '(\\Seen \\Flagged) ' : ''}{${body.length}+}\r\n${body}`)).tagged, / OK /);
+  }
+  t.match((await c.cmd('CREATE INBOX/kid')).tagged, / OK /);
+  const watcher = await session(t, c.port);
+  t.match((await watcher.cmd('SELECT INBOX')).tagged, / OK /);
+
+  t.match((await c.cmd('RENAME INBOX Old/2024')).tagged, / OK /);
+  t.same((await c.cmd('STATUS INBOX (MESSAGES UIDNEXT)')).untagged, ['* STATUS INBOX (MESSAGES 0 UIDNEXT 4)'], 'INBOX empty, uids not reused');
+  t.same((await c.cmd('STATUS Old/2024 (MESSAGES UNSEEN)')).untagged, ['* STATUS Old/2024 (MESSAGES 3 UNSEEN 2)']);
+  t.match((await c.cmd('EXAMINE Old/2024')).tagged, / OK /);
+  const f = await c.cmd('FETCH 1:* (FLAGS BODY.PEEK[HEADER.FIELDS (SUBJECT)])');
+  const flags = f.untagged.filter((l) => / FETCH /.test(l)).map((l) => (/FLAGS \(([^)]*)\)/.exec(l)?.[1] ?? '?').split(' ').sort().join(' '));
+  t.same(flags, ['', '\\Flagged \\Seen', ''], 'flags kept');
+  t.match(f.raw, /Subject: m1[\s\S]*Subject: m2[\s\S]*Subject: m3/, 'messages in order');
+  t.ok((await c.cmd('LIST "" INBOX*')).untagged.includes('* LIST (\\HasNoChildren) "/" INBOX/kid'), 'INBOX children stay');
+  const n = await watcher.cmd('NOOP');
+  t.equal(n.untagged.filter((l) => /^\* \d EXPUNGE$/.test(l)).length, 3, 'a session on INBOX sees the messages go');
+
+  t.match((await c.cmd('RENAME INBOX Old/2024')).tagged, / NO \[ALREADYEXISTS\]/, 'target exists');
+  t.match((await c.cmd('RENAME INBOX Empty')).tagged, / OK /, 'an empty INBOX renames too');
+  t.same((await c.cmd('STATUS Empty (MESSAGES)')).untagged, ['* STATUS Empty (MESSAGES 0)']);
+});
+
+t.test('RENAME onto an existing name is NO [ALREADYEXISTS], the special-use folders included', async (t) => {
+  const c = await login(t);
+  t.match((await c.cmd('CREATE x')).tagged, / OK /);
+  t.match((await c.cmd('CREATE y')).tagged, / OK /);
+  for (const to of ['Sent', 'y', 'inbox', 'Trash']) {
+    t.match((await c.cmd(`RENAME x ${to}`)).tagged, / NO \[ALREADYEXISTS\]/, to);
+  }
+  t.match((await c.cmd('RENAME nonexist z')).tagged, / NO \[NONEXISTENT\]/);
+  t.match((await c.cmd('RENAME x z')).tagged, / OK /);
 });
