@@ -13,15 +13,44 @@ import { SELECTED, type CommandSpec } from './types.js';
 
 const CRITERIA = new Set(['ARRIVAL', 'CC', 'DATE', 'FROM', 'SIZE', 'SUBJECT', 'TO']);
 
-/** RFC 5256 base subject (simplified: leading Re/Fw/Fwd and [blob] prefixes, trailing (fwd)). */
-export function baseSubject(s: string | null): string {
-  let t = (s ?? '').replace(/\s+/g, ' ').trim();
+const BLOB = String.raw`\[[^[\]]*\]\s*`;
+/** subj-refwd: "re" / "fw" / "fwd", blanks, an optional blob, ":" (RFC 5256 5). */
+const LEADER = new RegExp(String.raw`^(?:(?:${BLOB})*(?:re|fwd?)\s*(?:${BLOB})?:|\s)`, 'i');
+const LEAD_BLOB = new RegExp(`^${BLOB}`);
+
+/**
+ * RFC 5256 2.1 base subject, and whether extracting it removed a reply/forward marker (`Re:`,
+ * `Fwd:`, a `(fwd)` trailer or a `[fwd: ...]` wrapper; a `[list]` blob alone does not count).
+ * Case-folded for comparison.
+ */
+export function subjectInfo(s: string | null): { base: string; reply: boolean } {
+  let t = (s ?? '').replace(/\s+/g, ' ');
+  let reply = false;
   for (;;) {
-    const next = t.replace(/^((re|fw|fwd)(\[\d+\])?:|\[[^\]]*\])\s*/i, '').replace(/\s*\(fwd\)$/i, '');
-    if (next === t) break;
-    t = next;
+    for (let m; (m = /(?:\s|\(fwd\))$/i.exec(t)); t = t.slice(0, m.index)) if (m[0].length > 1) reply = true; // (2)
+    for (let changed = true; changed; ) { // (3) leaders, (4) a leading blob that leaves something
+      changed = false;
+      for (let m; (m = LEADER.exec(t)) && m[0].length > 0; t = t.slice(m[0].length)) {
+        changed = true;
+        if (m[0].trim() !== '') reply = true;
+      }
+      const b = LEAD_BLOB.exec(t);
+      if (b && t.length > b[0].length) {
+        t = t.slice(b[0].length);
+        changed = true;
+      }
+    }
+    const w = /^\[fwd:(.*)\]$/i.exec(t); // (5)
+    if (!w) break;
+    t = w[1]!;
+    reply = true;
   }
-  return t.toLowerCase();
+  return { base: t.toLowerCase(), reply };
+}
+
+/** RFC 5256 base subject, case-folded (the SORT SUBJECT key). */
+export function baseSubject(s: string | null): string {
+  return subjectInfo(s).base;
 }
 
 async function sort(s: Session, args: Args, uidMode: boolean): Promise<void> {
