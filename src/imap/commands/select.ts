@@ -74,14 +74,21 @@ async function select(s: Session, args: Args, readOnly: boolean): Promise<string
   return `[${readOnly ? 'READ-ONLY' : 'READ-WRITE'}] ${readOnly ? 'EXAMINE' : 'SELECT'} completed`;
 }
 
+/**
+ * RFC 7162 3.2.5: VANISHED (EARLIER) for what was expunged since the client's modseq, then the
+ * FETCH of every message changed since; known UIDs, when given, limit both to those messages.
+ */
 function resync(s: Session, box: Selected, q: Qresync): void {
+  const known = q.known && q.known !== '$' ? q.known : null;
+  const max = box.view.info.uidNext;
   let gone = box.view.expungedSince(q.modseq);
-  if (q.known && q.known !== '$') gone = selectFromSet(q.known, [...gone].sort((a, b) => a - b), box.view.info.uidNext);
+  if (known) gone = selectFromSet(known, [...gone].sort((a, b) => a - b), max);
   if (gone.length) s.out.line(`* VANISHED (EARLIER) ${uidSetText(gone)}`);
   const msgs = box.view.messages;
   for (let i = 0; i < msgs.length; i++) {
     const m = msgs[i]!;
-    if (m.modseq > q.modseq) s.out.line(`* ${i + 1} FETCH (UID ${m.uid} FLAGS ${box.flagsText(m)} MODSEQ (${m.modseq}))`);
+    if (m.modseq <= q.modseq || (known && selectFromSet(known, [m.uid], max).length === 0)) continue;
+    s.out.line(`* ${i + 1} FETCH (UID ${m.uid} FLAGS ${box.flagsText(m)} MODSEQ (${m.modseq}))`);
   }
 }
 
