@@ -98,6 +98,7 @@ export class Input {
   }
 
   private take(n: number): Buffer {
+    if (n === 0) return Buffer.alloc(0); // a {0} literal: there may be no chunk to look at
     let out: Buffer;
     const first = this.chunks[0]!;
     if (first.length >= n) {
