@@ -23,7 +23,18 @@ export interface Envelope {
   bcc: EnvelopeAddress[];
   inReplyTo: string | null;
   messageId: string | null;
+  /**
+   * The address fields whose header uses group syntax (`Friends: a@b, c@d;`,
+   * `undisclosed-recipients:;`), listed as RFC 3501 7.4.2 sends them: a group starts with
+   * `{name: null, mailbox: <group name>, host: null}` and ends with all three null; a member
+   * without a domain has host `MISSING_DOMAIN`. The plain lists above hold the members only.
+   * Absent when no field uses groups (and in summaries stored before it existed).
+   */
+  groups?: Partial<Record<AddressField, EnvelopeAddress[]>>;
 }
+
+/** The address fields of an envelope. */
+export type AddressField = 'from' | 'sender' | 'replyTo' | 'to' | 'cc' | 'bcc';
 
 /**
  * One MIME part, with the byte offsets into the raw message file that IMAP needs to answer

@@ -4,7 +4,7 @@
  * envelope text is sent as RFC 2047 encoded-words unless the client enabled UTF8=ACCEPT.
  */
 import libmime from 'libmime';
-import type { Envelope, EnvelopeAddress, MimePart } from '../common/mail.js';
+import type { AddressField, Envelope, EnvelopeAddress, MimePart } from '../common/mail.js';
 
 const SAFE_QUOTED = /^[\x20-\x7e]*$/;
 /** Printable ASCII without `"` and `\`: quoted as is (the common case, one test). */
@@ -46,19 +46,36 @@ export function internalDate(ms: number): string {
   return `"${two(d.getUTCDate())}-${MONTHS[d.getUTCMonth()]}-${d.getUTCFullYear()} ${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())} +0000"`;
 }
 
-function addresses(list: EnvelopeAddress[], utf8: boolean): string {
+/**
+ * An address list. A plain list never holds group markers, so an address without a domain gets
+ * host `MISSING_DOMAIN` (host NIL would read as a group marker, RFC 3501 7.4.2); a group-syntax
+ * list (`grouped`) is sent as stored, its markers included.
+ */
+function addresses(list: EnvelopeAddress[] | undefined, utf8: boolean, grouped = false): string {
   if (!list || list.length === 0) return 'NIL';
   let out = '(';
-  for (const a of list) out += `(${text(a.name, utf8)} NIL ${text(a.mailbox, utf8)} ${text(a.host, utf8)})`;
+  for (const a of list) {
+    if (a.host === null && !grouped) {
+      out += a.mailbox === null
+        ? `(NIL NIL ${text(a.name ?? 'MISSING_MAILBOX', utf8)} "MISSING_DOMAIN")`
+        : `(${text(a.name, utf8)} NIL ${text(a.mailbox, utf8)} "MISSING_DOMAIN")`;
+    } else out += `(${text(a.name, utf8)} NIL ${text(a.mailbox, utf8)} ${text(a.host, utf8)})`;
+  }
   return out + ')';
+}
+
+/** One address field of an envelope: its group-syntax list when the header has groups. */
+function field(e: Envelope, f: AddressField, utf8: boolean): string {
+  const g = e.groups?.[f];
+  return g ? addresses(g, utf8, true) : addresses(e[f], utf8);
 }
 
 /** The ENVELOPE structure (RFC 3501 7.4.2); sender and reply-to default to from. */
 export function envelope(e: Envelope, utf8 = false): string {
-  const from = addresses(e.from, utf8);
-  const sender = e.sender?.length ? addresses(e.sender, utf8) : from;
-  const replyTo = e.replyTo?.length ? addresses(e.replyTo, utf8) : from;
-  return `(${text(e.date, utf8)} ${text(e.subject, utf8)} ${from} ${sender} ${replyTo} ${addresses(e.to, utf8)} ${addresses(e.cc, utf8)} ${addresses(e.bcc, utf8)} ${text(e.inReplyTo, utf8)} ${text(e.messageId, utf8)})`;
+  const from = field(e, 'from', utf8);
+  const sender = e.groups?.sender || e.sender?.length ? field(e, 'sender', utf8) : from;
+  const replyTo = e.groups?.replyTo || e.replyTo?.length ? field(e, 'replyTo', utf8) : from;
+  return `(${text(e.date, utf8)} ${text(e.subject, utf8)} ${from} ${sender} ${replyTo} ${field(e, 'to', utf8)} ${field(e, 'cc', utf8)} ${field(e, 'bcc', utf8)} ${text(e.inReplyTo, utf8)} ${text(e.messageId, utf8)})`;
 }
 
 function params(p: Record<string, string> | null | undefined): string {

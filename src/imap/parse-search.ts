@@ -17,15 +17,15 @@ export type SearchKey =
   | { k: 'text'; value: string }
   | { k: 'date'; sent: boolean; op: 'before' | 'on' | 'since'; ms: number }
   | { k: 'size'; larger: boolean; n: number }
-  | { k: 'uid'; set: SeqRange[] | '$' }
-  | { k: 'seq'; set: SeqRange[] | '$' }
+  | { k: 'uid'; set: SeqRange[] }
+  | { k: 'seq'; set: SeqRange[] }
   | { k: 'modseq'; n: number }
   | { k: 'not'; key: SearchKey }
   | { k: 'or'; a: SearchKey; b: SearchKey }
   | { k: 'and'; keys: SearchKey[] };
 
 /** ESEARCH result options. */
-export type ReturnOpt = 'MIN' | 'MAX' | 'ALL' | 'COUNT' | 'SAVE';
+export type ReturnOpt = 'MIN' | 'MAX' | 'ALL' | 'COUNT';
 
 /** A parsed search program. */
 export interface SearchProgram {
@@ -57,7 +57,8 @@ export function parseSearchProgram(args: Args, esearch: boolean): SearchProgram 
     ret = [];
     for (const t of args.list('RETURN options')) {
       const o = t.t === 'atom' ? t.v.toUpperCase() : '';
-      if (!['MIN', 'MAX', 'ALL', 'COUNT', 'SAVE'].includes(o)) throw bad('Unknown RETURN option');
+      // SAVE needs SEARCHRES (RFC 5182), which is not advertised
+      if (!['MIN', 'MAX', 'ALL', 'COUNT'].includes(o)) throw bad('Unknown RETURN option');
       ret.push(o as ReturnOpt);
     }
   }
@@ -71,6 +72,12 @@ export function parseSearchProgram(args: Args, esearch: boolean): SearchProgram 
   return { ret, key: keys.length === 1 ? keys[0]! : { k: 'and', keys } };
 }
 
+/** `$` (the saved result) is syntax only with SEARCHRES (RFC 5182), which is not advertised. */
+function savedless(set: SeqRange[] | '$'): SeqRange[] {
+  if (set === '$') throw bad('$ needs SEARCHRES, which this server does not offer');
+  return set;
+}
+
 function parseKey(args: Args): SearchKey {
   const t = args.next('search key');
   if (t.t === 'list') {
@@ -82,7 +89,7 @@ function parseKey(args: Args): SearchKey {
   }
   if (t.t !== 'atom') throw bad('Expected a search key');
   const word = t.v.toUpperCase();
-  if (/^[\d*$]/.test(word)) return { k: 'seq', set: parseSequenceSet(t.v) };
+  if (/^[\d*$]/.test(word)) return { k: 'seq', set: savedless(parseSequenceSet(t.v)) };
   if (FLAG_KEYS[word]) return { k: 'flag', flag: FLAG_KEYS[word]![0], set: FLAG_KEYS[word]![1] };
   if (HEADER_KEYS.has(word)) return { k: 'header', field: word.toLowerCase(), value: args.astring() };
   if (DATE_KEYS[word]) {
@@ -105,7 +112,7 @@ function parseKey(args: Args): SearchKey {
     case 'TEXT': return { k: 'text', value: args.astring() };
     case 'LARGER': return { k: 'size', larger: true, n: args.number() };
     case 'SMALLER': return { k: 'size', larger: false, n: args.number() };
-    case 'UID': return { k: 'uid', set: parseSequenceSet(args.atom('UID set')) };
+    case 'UID': return { k: 'uid', set: savedless(parseSequenceSet(args.atom('UID set'))) };
     case 'NOT': return { k: 'not', key: parseKey(args) };
     case 'OR': return { k: 'or', a: parseKey(args), b: parseKey(args) };
     case 'MODSEQ': return parseModseq(args);

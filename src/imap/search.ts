@@ -6,11 +6,14 @@
  */
 import { readFileSync } from 'node:fs';
 import libmime from 'libmime';
-import type { EnvelopeAddress, MessageMeta, MessageSummary, MimePart } from '../common/mail.js';
+import type { AddressField, Envelope, MessageMeta, MessageSummary, MimePart } from '../common/mail.js';
 import type { SearchKey } from './parse-search.js';
 import type { Session } from './connection.js';
 import { decodeTransfer } from './fetch-body.js';
 import { resolveSet } from './sequence.js';
+
+/** Header fields a non-empty search string is matched against in the stored envelope. */
+const SUMMARY_FIELDS = new Set(['from', 'to', 'cc', 'bcc', 'subject']);
 
 interface Needs {
   summary: boolean;
@@ -20,7 +23,8 @@ interface Needs {
 function needs(k: SearchKey, n: Needs): Needs {
   switch (k.k) {
     case 'header':
-      if (['from', 'to', 'cc', 'bcc', 'subject'].includes(k.field)) n.summary = true;
+      // the envelope answers a non-empty string; an empty one asks whether the header is there at all
+      if (k.value !== '' && SUMMARY_FIELDS.has(k.field)) n.summary = true;
       else n.file = n.summary = true;
       break;
     case 'body': case 'text': n.file = n.summary = true; break;
@@ -45,13 +49,40 @@ interface Item {
 
 const fold = (s: string): string => s.toLowerCase();
 
-function addrText(list: EnvelopeAddress[]): string {
-  return list.map((a) => `${a.name ?? ''} <${a.mailbox ?? ''}@${a.host ?? ''}>`).join(', ');
+/** An address field as searchable text, group names included (`Friends: <a@b>, <c@d>;`). */
+function addrText(e: Envelope, field: AddressField): string {
+  const grouped = e.groups?.[field];
+  if (!grouped) return e[field].map((a) => `${a.name ?? ''} <${a.mailbox ?? ''}@${a.host ?? ''}>`).join(', ');
+  return grouped.map((a) => (a.host !== null ? `${a.name ?? ''} <${a.mailbox ?? ''}@${a.host}>` : a.mailbox !== null ? `${a.mailbox}:` : ';')).join(', ');
 }
 
 function dayOf(ms: number): number {
   const d = new Date(ms);
   return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate());
+}
+
+const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
+
+/**
+ * The day of a Date: header as written there, "disregarding time and timezone" (RFC 3501 6.4.4
+ * SENTON): `Tue, 09 Jan 2024 23:59:59 -1200` is 9 January, not the 10th it is in UTC. A header
+ * in another form falls back to its UTC day; none or an unreadable one, to `fallback`'s.
+ */
+export function sentDay(date: string | null | undefined, fallback: number): number {
+  if (date) {
+    const m = /(\d{1,2})\s+([a-z]{3})[a-z]*\.?\s+(\d{2,4})\b/i.exec(date);
+    const month = m ? MONTHS.indexOf(m[2]!.toLowerCase()) : -1;
+    if (m && month >= 0) {
+      let year = Number(m[3]);
+      // RFC 5322 4.3 obsolete two- and three-digit years
+      if (m[3]!.length === 2) year += year < 50 ? 2000 : 1900;
+      else if (m[3]!.length === 3) year += 1900;
+      return Date.UTC(year, month, Number(m[1]));
+    }
+    const ms = Date.parse(date);
+    if (!Number.isNaN(ms)) return dayOf(ms);
+  }
+  return dayOf(fallback);
 }
 
 function headerValues(raw: Buffer, bodyStart: number, field: string): string[] {
@@ -68,9 +99,15 @@ function headerValues(raw: Buffer, bodyStart: number, field: string): string[] {
 
 function bodyText(raw: Buffer, part: MimePart): string {
   if (part.children?.length) return part.children.map((c) => bodyText(raw, c)).join('\n');
-  if (part.message) return bodyText(raw, part.message.body);
+  // an attached message's header is part of the outer message's body text
+  if (part.message) return `${headerText(raw, part.message.body)}\n${bodyText(raw, part.message.body)}`;
   if (part.type !== 'text') return '';
   return decodeTransfer(raw.subarray(part.bodyStart, part.end), part.encoding).toString('utf8');
+}
+
+/** A part's header block, unfolded, encoded-words decoded. */
+function headerText(raw: Buffer, part: MimePart): string {
+  return libmime.decodeWords(raw.subarray(part.headerStart, part.bodyStart).toString('utf8').replace(/\r?\n[ \t]+/g, ' '));
 }
 
 /** Test one key against one message. */
@@ -89,20 +126,15 @@ function test(k: SearchKey, it: Item, ctx: { uidSets: Map<SearchKey, Set<number>
     case 'or': return test(k.a, it, ctx) || test(k.b, it, ctx);
     case 'and': return k.keys.every((x) => test(x, it, ctx));
     case 'date': {
-      let ms = m.internalDate;
-      if (k.sent) {
-        const d = it.summary?.envelope.date ? Date.parse(it.summary.envelope.date) : NaN;
-        ms = Number.isNaN(d) ? m.internalDate : d;
-      }
-      const day = dayOf(ms);
+      const day = k.sent ? sentDay(it.summary?.envelope.date, m.internalDate) : dayOf(m.internalDate);
       return k.op === 'before' ? day < k.ms : k.op === 'on' ? day === k.ms : day >= k.ms;
     }
     case 'header': {
       const e = it.summary?.envelope;
       const want = fold(k.value);
-      if (e && k.field === 'subject') return fold(e.subject ?? '').includes(want);
-      if (e && (k.field === 'from' || k.field === 'to' || k.field === 'cc' || k.field === 'bcc')) {
-        return fold(addrText(e[k.field])).includes(want);
+      if (e && want !== '' && k.field === 'subject') return fold(e.subject ?? '').includes(want);
+      if (e && want !== '' && (k.field === 'from' || k.field === 'to' || k.field === 'cc' || k.field === 'bcc')) {
+        return fold(addrText(e, k.field)).includes(want);
       }
       if (!it.raw || !it.summary) return false;
       const vals = headerValues(it.raw, it.summary.body.bodyStart, k.field);
@@ -119,10 +151,6 @@ function test(k: SearchKey, it: Item, ctx: { uidSets: Map<SearchKey, Set<number>
 
 function collectSets(k: SearchKey, s: Session, out: Map<SearchKey, Set<number>>): void {
   if (k.k === 'uid' || k.k === 'seq') {
-    if (k.set === '$') {
-      out.set(k, new Set());
-      return;
-    }
     out.set(k, new Set(resolveSet(s.box, k.set, k.k === 'uid', true)));
   } else if (k.k === 'not') collectSets(k.key, s, out);
   else if (k.k === 'or') {

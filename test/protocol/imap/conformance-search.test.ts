@@ -1,0 +1,62 @@
+/**
+ * SEARCH keys as RFC 3501 6.4.4 words them, found by diffing against Dovecot: SENTON/SENTBEFORE/
+ * SENTSINCE read the Date header's own day ("disregarding time and timezone"); HEADER with an
+ * empty string matches the messages that have the field, also for Subject/From/To; BODY and TEXT
+ * see an attached message's header (it is body text of the outer message); `$` and RETURN (SAVE)
+ * are SEARCHRES syntax, which is not advertised, so they are BAD.
+ */
+import t from 'tap';
+import { startTestServer } from '../../helpers/server.js';
+import { rawConnect } from '../../helpers/imap.js';
+
+const USER = 'alice@example.com';
+
+const MESSAGES = [
+  // 1: late on the 9th west of UTC: the 10th in UTC
+  ['From: a@example.org', 'Subject: west', 'Date: Tue, 09 Jan 2024 23:59:59 -1200', '', 'one'],
+  // 2: early on the 10th east of UTC: the 9th in UTC
+  ['From: a@example.org', 'Subject: east', 'Date: Wed, 10 Jan 2024 00:30:00 +1400', '', 'two'],
+  // 3: no Subject header at all
+  ['From: a@example.org', 'Date: Wed, 10 Jan 2024 12:00:00 +0000', '', 'three'],
+  // 4: an attached message whose header holds the words searched for
+  ['From: a@example.org', 'Subject: fwd', 'Date: Wed, 10 Jan 2024 12:00:00 +0000', 'MIME-Version: 1.0',
+    'Content-Type: multipart/mixed; boundary=b', '', '--b', 'Content-Type: text/plain', '', 'see attached', '--b',
+    'Content-Type: message/rfc822', '', 'From: Juergen <juergen@inner.example>', 'Subject: =?UTF-8?Q?Gr=C3=BC=C3=9Fe?=',
+    '', 'inner text', '--b--', ''],
+  // 5: an empty Subject header
+  ['From: a@example.org', 'Subject:', 'Date: Wed, 10 Jan 2024 12:00:00 +0000', '', 'five'],
+];
+
+t.test('SEARCH keys against the RFC 3501 wording', async (t) => {
+  const s = await startTestServer(t);
+  await s.addUser(USER, 'secret');
+  for (const m of MESSAGES) await s.services.mail.append(USER, 'INBOX', { data: Buffer.from(m.join('\r\n')) }, { flags: [] });
+  const { c } = await rawConnect(s.ports.imap!);
+  t.teardown(() => c.close());
+  await c.cmd(`LOGIN ${USER} secret`);
+  await c.cmd('SELECT INBOX');
+  const rows: [string, string][] = [
+    ['SENTON 9-Jan-2024', '* SEARCH 1'],
+    ['SENTON 10-Jan-2024', '* SEARCH 2 3 4 5'],
+    ['SENTBEFORE 10-Jan-2024', '* SEARCH 1'],
+    ['SENTSINCE 10-Jan-2024', '* SEARCH 2 3 4 5'],
+    ['HEADER Subject ""', '* SEARCH 1 2 4 5'],
+    ['NOT HEADER Subject ""', '* SEARCH 3'],
+    ['HEADER From ""', '* SEARCH 1 2 3 4 5'],
+    ['HEADER To ""', '* SEARCH'],
+    ['SUBJECT east', '* SEARCH 2'],
+    ['TEXT juergen@inner.example', '* SEARCH 4'],
+    ['BODY juergen', '* SEARCH 4'],
+    ['CHARSET UTF-8 BODY {7}\r\nGrüße', '* SEARCH 4'],
+    ['BODY "inner text"', '* SEARCH 4'],
+    ['FROM juergen', '* SEARCH'],
+  ];
+  for (const [key, want] of rows) {
+    const r = await c.cmd(`SEARCH ${key}`);
+    t.same([r.untagged, r.tagged.replace(/^\S+ (\w+).*/, '$1')], [[want], 'OK'], key);
+  }
+  for (const bad of ['SEARCH $', 'UID SEARCH UID $', 'SEARCH RETURN (SAVE) ALL', 'SEARCH OR $ 1']) {
+    t.match((await c.cmd(bad)).tagged, /^\S+ BAD /, `${bad}: BAD without SEARCHRES`);
+  }
+  t.match((await c.cmd('NOOP')).tagged, /OK/, 'the session carries on');
+});
