@@ -3,7 +3,7 @@ import type { Session } from './connection.js';
 
 const COMMON = 'IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE NAMESPACE UNSELECT';
 const AFTER_LOGIN = [
-  'UIDPLUS', 'MOVE', 'SPECIAL-USE', 'CHILDREN', 'LIST-EXTENDED', 'LIST-STATUS', 'CONDSTORE', 'QRESYNC',
+  'UIDPLUS', 'MOVE', 'SPECIAL-USE', 'CREATE-SPECIAL-USE', 'CHILDREN', 'LIST-EXTENDED', 'LIST-STATUS', 'CONDSTORE', 'QRESYNC',
   'QUOTA', 'QUOTA=RES-STORAGE', 'ESEARCH', 'SORT', 'THREAD=REFERENCES', 'BINARY', 'UNSELECT',
 ].filter((c, i, a) => a.indexOf(c) === i && !COMMON.includes(c)).join(' ');
 

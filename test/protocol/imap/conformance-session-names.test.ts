@@ -71,3 +71,14 @@ t.test('RENAME onto an existing name is NO [ALREADYEXISTS], the special-use fold
   t.match((await c.cmd('RENAME nonexist z')).tagged, / NO \[NONEXISTENT\]/);
   t.match((await c.cmd('RENAME x z')).tagged, / OK /);
 });
+
+t.test('CREATE (USE (...)) is advertised as CREATE-SPECIAL-USE (RFC 6154 3); an unsupported use is NO [USEATTR], nothing made', async (t) => {
+  const c = await login(t);
+  t.match((await c.cmd('CAPABILITY')).untagged[0]!, / CREATE-SPECIAL-USE /);
+  t.match((await c.cmd('CREATE Old-Sent (USE (\\Sent))')).tagged, / OK /);
+  t.ok((await c.cmd('LIST "" Old-Sent RETURN (SPECIAL-USE)')).untagged.includes('* LIST (\\HasNoChildren \\Sent) "/" Old-Sent'));
+  for (const use of ['\\Flagged', '\\All', '\\Bogus']) {
+    t.match((await c.cmd(`CREATE x (USE (${use}))`)).tagged, / NO \[USEATTR\]/, use);
+  }
+  t.same((await c.cmd('LIST "" x')).untagged, [], 'nothing created');
+});
