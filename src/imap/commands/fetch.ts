@@ -318,8 +318,10 @@ async function fetchOne(r: Run, seq: number, m: MessageMeta, addFlags: boolean):
   async function section(a: SectionAtt): Promise<void> {
     const root = p.needSummary ? (await summary()).body : null;
     let piece: Piece = root ? sectionPiece(fd!, root, a, m.size) : { start: 0, end: m.size };
-    if (a.binary && piece && root) {
-      const part = a.part.length ? findPart(root, a.part) : root;
+    // BINARY[] is the whole message, header included, sent as stored (its header still names the
+    // encoding); only a part's body (BINARY[1] of a single-part message too) is decoded
+    if (a.binary && piece && root && a.part.length) {
+      const part = findPart(root, a.part);
       if (part && part.type !== 'multipart' && /^(base64|quoted-printable)$/i.test(part.encoding)) {
         piece = { data: decodeTransfer(readRange(fd!, piece as { start: number; end: number }), part.encoding) };
       }

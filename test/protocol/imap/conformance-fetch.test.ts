@@ -1,0 +1,44 @@
+/**
+ * FETCH BINARY (RFC 3516) of a single-part base64 message, found by diffing against Dovecot:
+ * BINARY[] names the whole message, header included, so the header is never run through the
+ * body's base64 decoder; BINARY[1] (the body of a single-part message) is decoded.
+ */
+import t from 'tap';
+import { startTestServer } from '../../helpers/server.js';
+import { rawConnect } from '../../helpers/imap.js';
+
+const USER = 'alice@example.com';
+const BODY = Buffer.from([0, 1, 2, 3, 0xff, 0x0d, 0x0a, 0x41]);
+const MESSAGE = Buffer.from([
+  'From: x@example.org', 'Subject: one attachment', 'MIME-Version: 1.0',
+  'Content-Type: application/octet-stream', 'Content-Transfer-Encoding: base64', '', BODY.toString('base64'), '',
+].join('\r\n'));
+
+/** The literal of `label` in a raw (latin1) FETCH response. */
+function literalOf(raw: string, label: string): string | null {
+  const at = raw.indexOf(`${label} `);
+  if (at < 0) return null;
+  const m = /^~?\{(\d+)\}\r\n/.exec(raw.slice(at + label.length + 1));
+  if (!m) return null;
+  const start = at + label.length + 1 + m[0].length;
+  return raw.slice(start, start + Number(m[1]));
+}
+
+t.test('BINARY[] of a single-part base64 message is the message as stored', async (t) => {
+  const s = await startTestServer(t);
+  await s.addUser(USER, 'secret');
+  await s.services.mail.append(USER, 'INBOX', { data: MESSAGE }, { flags: [] });
+  const { c } = await rawConnect(s.ports.imap!);
+  t.teardown(() => c.close());
+  await c.cmd(`LOGIN ${USER} secret`);
+  await c.cmd('SELECT INBOX');
+  const whole = await c.cmd('FETCH 1 (BINARY.PEEK[])');
+  t.equal(literalOf(whole.raw, 'BINARY[]'), MESSAGE.toString('latin1'), 'BINARY[]: header and body as stored');
+  t.match((await c.cmd('FETCH 1 (BINARY.SIZE[])')).untagged, [`* 1 FETCH (BINARY.SIZE[] ${MESSAGE.length})`]);
+  const part = await c.cmd('FETCH 1 (BINARY.PEEK[1])');
+  t.equal(literalOf(part.raw, 'BINARY[1]'), BODY.toString('latin1'), 'BINARY[1]: the decoded body');
+  t.match(part.raw, /BINARY\[1\] ~\{8\}/, 'with NUL bytes: a literal8');
+  t.match((await c.cmd('FETCH 1 (BINARY.SIZE[1])')).untagged, ['* 1 FETCH (BINARY.SIZE[1] 8)']);
+  const partial = await c.cmd('FETCH 1 (BINARY.PEEK[]<0.5>)');
+  t.equal(literalOf(partial.raw, 'BINARY[]<0>'), 'From:', 'a partial of BINARY[] counts stored bytes');
+});
