@@ -2,6 +2,7 @@
 import { ImapError } from '../../common/errors.js';
 import type { FolderInfo } from '../../common/mail.js';
 import type { Tok } from '../parser.js';
+import { astr } from '../encode.js';
 import { decodeMailbox, encodeMailbox } from '../mailbox-name.js';
 import type { Session } from '../connection.js';
 import { countFrom } from '../recent.js';
@@ -19,8 +20,11 @@ export function parseStatusItems(toks: Tok[]): string[] {
   });
 }
 
-/** The `* STATUS` line for a folder (`recent`: its messages no session was told about yet). */
-export function statusLine(info: FolderInfo, items: string[], recent = 0): string {
+/**
+ * The `* STATUS` line for a folder (`recent`: its messages no session was told about yet; `asked`:
+ * the name as the client spelled it, echoed so that `STATUS inbox` is answered `* STATUS inbox`).
+ */
+export function statusLine(info: FolderInfo, items: string[], recent = 0, asked?: string): string {
   const vals = items.map((item) => {
     switch (item) {
       case 'MESSAGES': return `MESSAGES ${info.total}`;
@@ -31,7 +35,7 @@ export function statusLine(info: FolderInfo, items: string[], recent = 0): strin
       default: return `HIGHESTMODSEQ ${info.highestModseq}`;
     }
   });
-  return `* STATUS ${encodeMailbox(info.name)} (${vals.join(' ')})`;
+  return `* STATUS ${asked === undefined ? encodeMailbox(info.name) : astr(asked)} (${vals.join(' ')})`;
 }
 
 /** STATUS RECENT of a folder: its messages at or above the recent floor (0 unless asked). */
@@ -46,10 +50,11 @@ export const status: CommandSpec = {
   name: 'STATUS',
   states: AUTHED,
   async run(s, args) {
-    const name = decodeMailbox(args.astring('mailbox'));
+    const asked = args.astring('mailbox');
+    const name = decodeMailbox(asked);
     const items = parseStatusItems(args.list('status items'));
     args.end();
     const view = await s.ctx.services.mail.folder(s.userId, name);
-    s.out.line(statusLine(view.info, items, await recentOf(s, name, items)));
+    s.out.line(statusLine(view.info, items, await recentOf(s, name, items), asked));
   },
 };

@@ -82,3 +82,17 @@ t.test('CREATE (USE (...)) is advertised as CREATE-SPECIAL-USE (RFC 6154 3); an 
   }
   t.same((await c.cmd('LIST "" x')).untagged, [], 'nothing created');
 });
+
+t.test('STATUS answers with the mailbox name as the client spelled it (INBOX in any case)', async (t) => {
+  const c = await login(t);
+  t.match((await c.cmd('CREATE Inbox/Kid')).tagged, / OK /);
+  t.match((await c.cmd('CREATE "Entw&APw-rfe"')).tagged, / OK /);
+  const rows: [string, string][] = [
+    ['STATUS inbox (MESSAGES)', '* STATUS inbox (MESSAGES 0)'],
+    ['STATUS INBOX (MESSAGES)', '* STATUS INBOX (MESSAGES 0)'],
+    ['STATUS "inbox/Kid" (UIDNEXT)', '* STATUS inbox/Kid (UIDNEXT 1)'],
+    ['STATUS "Entw&APw-rfe" (MESSAGES UNSEEN)', '* STATUS Entw&APw-rfe (MESSAGES 0 UNSEEN 0)'],
+  ];
+  for (const [cmd, want] of rows) t.same((await c.cmd(cmd)).untagged, [want], cmd);
+  t.ok((await c.cmd('LIST "" inbox RETURN (STATUS (MESSAGES))')).untagged.includes('* STATUS INBOX (MESSAGES 0)'), 'LIST-STATUS names match the LIST lines');
+});
