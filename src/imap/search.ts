@@ -9,6 +9,7 @@ import libmime from 'libmime';
 import type { AddressField, Envelope, MessageMeta, MessageSummary, MimePart } from '../common/mail.js';
 import type { SearchKey } from './parse-search.js';
 import type { Session } from './connection.js';
+import { charsetDecoder } from '../common/charset.js';
 import { decodeTransfer } from './fetch-body.js';
 import { resolveSet } from './sequence.js';
 
@@ -102,7 +103,8 @@ function bodyText(raw: Buffer, part: MimePart): string {
   // an attached message's header is part of the outer message's body text
   if (part.message) return `${headerText(raw, part.message.body)}\n${bodyText(raw, part.message.body)}`;
   if (part.type !== 'text') return '';
-  return decodeTransfer(raw.subarray(part.bodyStart, part.end), part.encoding).toString('utf8');
+  // in the part's own charset: a search string (UTF-8 on the wire) finds `caf=E9` in ISO-8859-1
+  return charsetDecoder(part.params.charset).decode(decodeTransfer(raw.subarray(part.bodyStart, part.end), part.encoding));
 }
 
 /** A part's header block, unfolded, encoded-words decoded. */

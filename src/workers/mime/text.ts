@@ -1,6 +1,7 @@
 /** Decoding part bodies to text: transfer encoding, then charset (pure). */
 import type { MimePart } from '../../common/mail.js';
-import { TextDecoder } from 'node:util';
+import type { TextDecoder } from 'node:util';
+import { charsetDecoder } from '../../common/charset.js';
 import { decodeTransferEncoding } from '../../common/transfer-encoding.js';
 
 /** The decoded bytes of a leaf part. */
@@ -10,12 +11,7 @@ export function partBytes(buf: Buffer, p: MimePart): Buffer {
 
 /** The decoder of a text/* part's charset (unknown charsets fall back to UTF-8). */
 export function decoderFor(p: MimePart): TextDecoder {
-  const charset = (p.params.charset ?? 'utf-8').toLowerCase();
-  try {
-    return new TextDecoder(charset === 'us-ascii' ? 'utf-8' : charset);
-  } catch {
-    return new TextDecoder('utf-8');
-  }
+  return charsetDecoder(p.params.charset);
 }
 
 /** The text of a text/* part in its charset (unknown charsets fall back to UTF-8). */

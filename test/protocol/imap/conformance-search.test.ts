@@ -60,3 +60,28 @@ t.test('SEARCH keys against the RFC 3501 wording', async (t) => {
   }
   t.match((await c.cmd('NOOP')).tagged, /OK/, 'the session carries on');
 });
+
+t.test('BODY and TEXT read a text part in its own charset', async (t) => {
+  const s = await startTestServer(t);
+  await s.addUser(USER, 'secret');
+  const head = (cs: string, cte: string): string =>
+    `From: a@example.org\r\nSubject: cs\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=${cs}\r\nContent-Transfer-Encoding: ${cte}\r\n\r\n`;
+  const messages = [
+    Buffer.from(head('iso-8859-1', 'quoted-printable') + 'un caf=E9 cr=E8me\r\n'),
+    Buffer.concat([Buffer.from(head('ISO-8859-1', '8bit')), Buffer.from('un caf\xe9 cr\xe8me\r\n', 'latin1')]),
+    Buffer.from(head('windows-1251', 'base64') + Buffer.from([0xef, 0xf0, 0xe8, 0xe2, 0xe5, 0xf2, 0x20, 0xec, 0xe8, 0xf0]).toString('base64') + '\r\n'),
+    Buffer.from(head('utf-8', 'base64') + Buffer.from('un café, привет мир').toString('base64') + '\r\n'),
+  ];
+  for (const data of messages) await s.services.mail.append(USER, 'INBOX', { data }, { flags: [] });
+  const { c } = await rawConnect(s.ports.imap!);
+  t.teardown(() => c.close());
+  await c.cmd(`LOGIN ${USER} secret`);
+  await c.cmd('SELECT INBOX');
+  const rows: [string, string][] = [['café', '* SEARCH 1 2 4'], ['CRÈME', '* SEARCH 1 2'], ['мир', '* SEARCH 3 4'], ['привет', '* SEARCH 3 4']];
+  for (const [word, want] of rows) {
+    for (const key of ['BODY', 'TEXT']) {
+      const r = await c.cmd(`SEARCH CHARSET UTF-8 ${key} {${Buffer.byteLength(word)}}\r\n${word}`);
+      t.same(r.untagged, [want], `${key} ${word}`);
+    }
+  }
+});
