@@ -96,7 +96,11 @@ function language(p: MimePart): string {
 /** BODYSTRUCTURE (`ext` true) or BODY (`ext` false) of a part tree. */
 export function bodyStructure(p: MimePart, ext: boolean, utf8 = false): string {
   if (p.type === 'multipart') {
-    const kids = p.children?.length ? p.children.map((c) => bodyStructure(c, ext, utf8)).join('') : '("TEXT" "PLAIN" NIL NIL NIL "7BIT" 0 0)';
+    // a multipart with no parts still needs one body (RFC 3501 body-type-mpart is 1*body): an
+    // empty text/plain, with the defaults and extension fields any other one would have
+    const kids = p.children?.length
+      ? p.children.map((c) => bodyStructure(c, ext, utf8)).join('')
+      : `("TEXT" "PLAIN" ("CHARSET" "us-ascii") NIL NIL "7BIT" 0 0${ext ? ' NIL NIL NIL NIL' : ''})`;
     let out = `(${kids} ${str(p.subtype.toUpperCase())}`;
     if (ext) out += ` ${params(p.params)} ${disposition(p)} ${language(p)} ${str(p.location)}`;
     return out + ')';

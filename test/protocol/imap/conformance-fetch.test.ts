@@ -1,7 +1,9 @@
 /**
- * FETCH BINARY (RFC 3516) of a single-part base64 message, found by diffing against Dovecot:
- * BINARY[] names the whole message, header included, so the header is never run through the
- * body's base64 decoder; BINARY[1] (the body of a single-part message) is decoded.
+ * FETCH answers found wrong by diffing against Dovecot. BINARY (RFC 3516) of a single-part base64
+ * message: BINARY[] names the whole message, header included, so the header is never run through
+ * the body's base64 decoder; BINARY[1] (the body of a single-part message) is decoded. A multipart
+ * without parts: its stand-in text/plain part has the defaults (charset us-ascii) and, in
+ * BODYSTRUCTURE, the extension fields of any other part.
  */
 import t from 'tap';
 import { startTestServer } from '../../helpers/server.js';
@@ -41,4 +43,18 @@ t.test('BINARY[] of a single-part base64 message is the message as stored', asyn
   t.match((await c.cmd('FETCH 1 (BINARY.SIZE[1])')).untagged, ['* 1 FETCH (BINARY.SIZE[1] 8)']);
   const partial = await c.cmd('FETCH 1 (BINARY.PEEK[]<0.5>)');
   t.equal(literalOf(partial.raw, 'BINARY[]<0>'), 'From:', 'a partial of BINARY[] counts stored bytes');
+});
+
+t.test('BODYSTRUCTURE of a multipart with no parts', async (t) => {
+  const s = await startTestServer(t);
+  await s.addUser(USER, 'secret');
+  const data = Buffer.from('From: x@example.org\r\nSubject: empty\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=zz\r\n\r\nno parts here\r\n');
+  await s.services.mail.append(USER, 'INBOX', { data }, { flags: [] });
+  const { c } = await rawConnect(s.ports.imap!);
+  t.teardown(() => c.close());
+  await c.cmd(`LOGIN ${USER} secret`);
+  await c.cmd('SELECT INBOX');
+  t.match((await c.cmd('FETCH 1 (BODYSTRUCTURE)')).untagged,
+    ['* 1 FETCH (BODYSTRUCTURE (("TEXT" "PLAIN" ("CHARSET" "us-ascii") NIL NIL "7BIT" 0 0 NIL NIL NIL NIL) "MIXED" ("BOUNDARY" "zz") NIL NIL NIL))']);
+  t.match((await c.cmd('FETCH 1 (BODY)')).untagged, ['* 1 FETCH (BODY (("TEXT" "PLAIN" ("CHARSET" "us-ascii") NIL NIL "7BIT" 0 0) "MIXED"))']);
 });
