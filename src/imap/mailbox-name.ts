@@ -10,7 +10,8 @@ import { astr, fromUtf7, toUtf7 } from './encode.js';
  */
 export function decodeMailbox(raw: string): string {
   const name = fromUtf7(raw);
-  if (name === null || toUtf7(name) !== raw) throw new ImapError('BAD', 'Mailbox name is not canonical modified UTF-7');
+  // Printable ASCII without `&` is its own canonical spelling: only the rest needs the round trip.
+  if (name === null || (!/^[\x20-\x25\x27-\x7e]*$/.test(raw) && toUtf7(name) !== raw)) throw new ImapError('BAD', 'Mailbox name is not canonical modified UTF-7');
   let n = name.endsWith('/') && name.length > 1 ? name.slice(0, -1) : name;
   if (n.length === 0) throw new ImapError('NO', 'Empty mailbox name', 'CANNOT');
   if (/^inbox$/i.test(n)) n = 'INBOX';
