@@ -1,8 +1,9 @@
 /**
- * Zero-length literals (RFC 3501 4.3: `{0}` is a literal like any other), found by probing with
- * the inputs sent to Dovecot: the session answers the command and carries on. A zero-byte APPEND
- * stores nothing (there is no message in it) and says NO; an empty password literal is a failed
- * login, not a dropped connection.
+ * Found by sending rmail the inputs sent to Dovecot. Zero-length literals (RFC 3501 4.3: `{0}` is
+ * a literal like any other): the session answers the command and carries on; a zero-byte APPEND
+ * stores nothing and says NO; an empty password literal is a failed login, not a dropped
+ * connection. MOVE into the selected folder itself (RFC 6851): the messages get new uids (COPYUID
+ * names them) and the originals are expunged; none is lost or announced gone while still there.
  */
 import t from 'tap';
 import { startTestServer } from '../../helpers/server.js';
@@ -23,4 +24,27 @@ t.test('zero-length literals do not end the session', async (t) => {
   t.same((await c.cmd('STATUS INBOX (MESSAGES)')).untagged, before, 'nothing was stored');
   t.match((await c.cmd('SELECT {5}\r\nINBOX')).tagged, /^\S+ OK /, 'the session carries on');
   t.match((await c.cmd('SEARCH SUBJECT {0}\r\n')).tagged, /^\S+ OK /, 'an empty search string literal');
+});
+
+t.test('MOVE into the selected folder itself gives the messages new uids and loses none', async (t) => {
+  const s = await startTestServer(t);
+  await s.addUser(USER, 'secret');
+  for (let i = 1; i <= 3; i++) {
+    await s.services.mail.append(USER, 'INBOX', { data: Buffer.from(`From: a@example.org\r\nSubject: m${i}\r\n\r\nbody ${i}\r\n`) }, { flags: [] });
+  }
+  const { c } = await rawConnect(s.ports.imap!);
+  t.teardown(() => c.close());
+  await c.cmd(`LOGIN ${USER} secret`);
+  await c.cmd('SELECT INBOX');
+  const r = await c.cmd('MOVE 1 inbox');
+  t.match(r.tagged, /^\S+ OK /);
+  t.ok(r.untagged.includes('* OK [COPYUID ' + /UIDVALIDITY (\d+)/.exec((await c.cmd('STATUS INBOX (UIDVALIDITY)')).untagged[0]!)![1] + ' 1 4] Moved'), 'COPYUID names a new uid');
+  t.ok(r.untagged.includes('* 1 EXPUNGE'), 'the original is expunged');
+  const uids = await c.cmd('UID FETCH 1:* (BODY.PEEK[HEADER.FIELDS (SUBJECT)])');
+  t.same(uids.untagged.map((l) => /UID (\d+)/.exec(l)?.[1]).filter(Boolean), ['2', '3', '4'], 'uids 2, 3 and the moved one as 4');
+  t.match((await c.cmd('STATUS INBOX (MESSAGES)')).untagged, ['* STATUS INBOX (MESSAGES 3)'], 'no message lost, none doubled');
+  const fresh = await rawConnect(s.ports.imap!);
+  t.teardown(() => fresh.c.close());
+  await fresh.c.cmd(`LOGIN ${USER} secret`);
+  t.ok((await fresh.c.cmd('SELECT INBOX')).untagged.includes('* 3 EXISTS'), 'another session agrees');
 });
