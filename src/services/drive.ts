@@ -21,15 +21,19 @@ import { HttpError, NotFoundError } from '../common/errors.js';
 import type { ActorRegistry } from '../actors/registry.js';
 import type { ChangeBus } from '../actors/changes.js';
 import type { QuotaService } from './quota.js';
+import type { ChildEntry } from '../store/drive/types.js';
 import { DriveShares } from './drive/shares.js';
 import { DriveLocks } from './drive/locks.js';
 import { DriveUploads } from './drive/uploads.js';
 
 export type { ListingChild, DirListing, FileInfo } from './drive/listing.js';
 export { toListing } from './drive/listing.js';
-export { checkPreconditions } from './drive/preconditions.js';
+export { checkPreconditions, evaluateConditions, entryEtag, type Conditions } from './drive/preconditions.js';
 export type { UploadOptions, UploadResult, StagedUpload } from './drive/uploads.js';
 export { LOG_MAX } from './drive/upload-body.js';
+
+/** A check of the current entry run inside a write's actor turn (throws to refuse the write). */
+export type EntryGuard = (entry: ChildEntry | undefined) => void;
 
 /** The drive of every user. */
 export class DriveService extends DriveUploads {
@@ -58,12 +62,13 @@ export class DriveService extends DriveUploads {
     return made;
   }
 
-  /** Delete a file or a directory recursively. */
-  async remove(userId: string, parts: readonly string[]): Promise<void> {
+  /** Delete a file or a directory recursively; `guard` sees the entry first, in the same turn (a 412 stops it). */
+  async remove(userId: string, parts: readonly string[], guard?: EntryGuard): Promise<void> {
     const store = this.store(userId);
     let bytes = 0;
     await this.actors.user(userId).mutate(() => store.locked(async () => {
       const e = await store.stat(parts);
+      guard?.(e);
       if (e?.type === 'dir') bytes = (await store.readIndex(parts))?.total_bytes ?? 0;
       else if (e) bytes = e.size;
       await store.remove(parts);
@@ -72,17 +77,17 @@ export class DriveService extends DriveUploads {
     await this.after(userId, parts, -bytes);
   }
 
-  /** Move `src` to `dst`; with `overwrite` an existing destination is replaced. Returns whether dst was new. */
-  async move(userId: string, src: readonly string[], dst: readonly string[], overwrite: boolean): Promise<boolean> {
-    return this.transfer(userId, src, dst, overwrite, 'move', false);
+  /** Move `src` to `dst`; with `overwrite` an existing destination is replaced. Returns whether dst was new. `guard` sees the source entry first. */
+  async move(userId: string, src: readonly string[], dst: readonly string[], overwrite: boolean, guard?: EntryGuard): Promise<boolean> {
+    return this.transfer(userId, src, dst, overwrite, 'move', false, guard);
   }
 
-  /** Copy `src` to `dst` (directories recursively unless `shallow`). Returns whether dst was new. */
-  async copy(userId: string, src: readonly string[], dst: readonly string[], overwrite: boolean, shallow: boolean): Promise<boolean> {
-    return this.transfer(userId, src, dst, overwrite, 'copy', shallow);
+  /** Copy `src` to `dst` (directories recursively unless `shallow`). Returns whether dst was new. `guard` sees the source entry first. */
+  async copy(userId: string, src: readonly string[], dst: readonly string[], overwrite: boolean, shallow: boolean, guard?: EntryGuard): Promise<boolean> {
+    return this.transfer(userId, src, dst, overwrite, 'copy', shallow, guard);
   }
 
-  private async transfer(userId: string, src: readonly string[], dst: readonly string[], overwrite: boolean, op: 'move' | 'copy', shallow: boolean): Promise<boolean> {
+  private async transfer(userId: string, src: readonly string[], dst: readonly string[], overwrite: boolean, op: 'move' | 'copy', shallow: boolean, guard?: EntryGuard): Promise<boolean> {
     if (src.length === 0) throw new HttpError(403, `Cannot ${op} the drive root`);
     if (dst.length === 0) throw new HttpError(403, 'Destination cannot be the drive root');
     const same = src.length === dst.length && src.every((p, i) => p === dst[i]);
@@ -94,6 +99,7 @@ export class DriveService extends DriveUploads {
     const created = await this.actors.user(userId).mutate(() => store.locked(async () => {
       const entry = await store.stat(src);
       if (!entry) throw new NotFoundError('Not found');
+      guard?.(entry);
       const existing = await store.stat(dst);
       if (existing && !overwrite) throw new HttpError(412, 'Destination exists and Overwrite is F');
       const srcBytes = entry.type === 'file' ? entry.size : (await store.readIndex(src))?.total_bytes ?? 0;
@@ -115,10 +121,13 @@ export class DriveService extends DriveUploads {
     return created;
   }
 
-  /** Set and remove WebDAV dead properties on the entry at `parts`. */
-  async setProps(userId: string, parts: readonly string[], set: Record<string, string>, remove: string[]): Promise<void> {
+  /** Set and remove WebDAV dead properties on the entry at `parts`; `guard` sees the entry first. */
+  async setProps(userId: string, parts: readonly string[], set: Record<string, string>, remove: string[], guard?: EntryGuard): Promise<void> {
     const store = this.store(userId);
-    await this.actors.user(userId).mutate(() => store.locked(() => store.setProps(parts, set, remove)));
+    await this.actors.user(userId).mutate(() => store.locked(async () => {
+      guard?.(await store.stat(parts));
+      await store.setProps(parts, set, remove);
+    }));
     await this.after(userId, parts, 0);
   }
 }

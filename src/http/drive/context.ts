@@ -12,6 +12,7 @@ import { parseIfHeader, submittedTokens, type IfList } from '../../common/dav-if
 import { decodeSegments } from '../uws.js';
 import type { ShareRecord } from '../../store/shares.js';
 import type { ChildEntry } from '../../store/drive/types.js';
+import { entryEtag, evaluateConditions, type Conditions, type EntryGuard } from '../../services/drive.js';
 import type { Services } from '../../services/index.js';
 import type { HttpRequest } from '../types.js';
 
@@ -79,8 +80,34 @@ export function destinationOf(req: HttpRequest): string[] {
   return checkDrivePath(segs.slice(1));
 }
 
+/** The Overwrite header (RFC 4918 §10.6): T (the default) or F; anything else is a 400. */
+export function overwriteOf(req: HttpRequest): boolean {
+  const v = (req.headers['overwrite'] ?? 'T').trim().toUpperCase();
+  if (v !== 'T' && v !== 'F') throw new HttpError(400, 'Overwrite must be T or F');
+  return v === 'T';
+}
+
 /** The ETag of an entry (content hash for files; mtime-based for directories). */
-export const etagOf = (e: ChildEntry): string => (e.type === 'file' ? e.etag : `"d${Math.round(e.mtime * 10000).toString(36)}"`);
+export const etagOf = entryEtag;
+
+/** The request's RFC 9110 conditional headers. */
+export function conditionsOf(req: HttpRequest): Conditions {
+  const h = req.headers;
+  return { ifMatch: h['if-match'], ifNoneMatch: h['if-none-match'], ifModifiedSince: h['if-modified-since'], ifUnmodifiedSince: h['if-unmodified-since'] };
+}
+
+/**
+ * The guard a write (DELETE, MOVE, COPY, PROPPATCH) hands the drive service so that If-Match,
+ * If-None-Match and If-Unmodified-Since are evaluated against the entry in the same actor turn
+ * as the change (412 when false); undefined when the request has none.
+ */
+export function writeGuard(req: HttpRequest): EntryGuard | undefined {
+  const c = conditionsOf(req);
+  if (c.ifMatch === undefined && c.ifNoneMatch === undefined && c.ifUnmodifiedSince === undefined) return undefined;
+  return (entry) => {
+    evaluateConditions(entry, c, false);
+  };
+}
 
 /** Parsed If header (undefined when absent). */
 export function ifLists(req: HttpRequest): IfList[] | undefined {
@@ -100,14 +127,20 @@ export function tokensOf(req: HttpRequest): Set<string> {
 /**
  * Enforce the If header and WebDAV locks for a write to `parts` (and everything under it when
  * `recursive`): 412 when the If header evaluates false, then 423 when a lock applies whose
- * token was not submitted.
+ * token was not submitted. The parent's own lock counts only when its membership changes: a
+ * member created (nothing at `parts` yet) or removed / replaced (the recursive writes: DELETE,
+ * MOVE, COPY's destination); overwriting or PROPPATCHing an existing member does not touch a
+ * depth-0 lock on its folder (RFC 4918 §7.5).
  */
 export async function checkWrite(req: HttpRequest, s: Services, t: DriveTarget, parts: readonly string[], recursive: boolean): Promise<void> {
   await checkIf(req, s, t, parts);
   const path = parts.join('/');
   const tokens = tokensOf(req);
   s.drive.locks.assertWritable(t.userId, path, tokens, recursive);
-  if (parts.length > 0) s.drive.locks.assertWritable(t.userId, parts.slice(0, -1).join('/'), tokens, false);
+  if (parts.length === 0) return;
+  const parent = parts.slice(0, -1).join('/');
+  if (s.drive.locks.covering(t.userId, parent).length === 0) return;
+  if (recursive || !(await s.drive.stat(t.userId, parts))) s.drive.locks.assertWritable(t.userId, parent, tokens, false);
 }
 
 /** 412 unless the If header (when present) has a list that is true. */

@@ -1,9 +1,10 @@
 /**
  * DELETE /drive/{path} (reference.md "Drive"): a file, or a directory recursively. Through a
- * share it needs D and never removes the share root. Honors WebDAV locks (RFC 4918 §9.6).
+ * share it needs D and never removes the share root. Honors WebDAV locks (RFC 4918 §9.6) and
+ * If-Match / If-None-Match / If-Unmodified-Since (RFC 9110 §13: 412, nothing deleted).
  */
 import { HttpError, NotFoundError } from '../../common/errors.js';
-import { resolveTarget, need, checkWrite } from './context.js';
+import { resolveTarget, need, checkWrite, writeGuard } from './context.js';
 import type { Services } from '../../services/index.js';
 import type { HttpRequest, Reply } from '../types.js';
 
@@ -16,6 +17,6 @@ export async function deleteHandler(req: HttpRequest, s: Services): Promise<Repl
   if (req.rawPath.includes('#')) throw new HttpError(400, 'Fragments are not allowed');
   if (!(await s.drive.stat(t.userId, t.parts))) throw new NotFoundError('Not found');
   await checkWrite(req, s, t, t.parts, true);
-  await s.drive.remove(t.userId, t.parts);
+  await s.drive.remove(t.userId, t.parts, writeGuard(req));
   return { status: 204 };
 }

@@ -1,15 +1,16 @@
 /**
  * GET / HEAD /drive/{path} (reference.md "Drive" endpoints): a directory gives its JSON listing
- * (CONTRACT.md shape); a file streams with ETag, If-None-Match (304) and single-range Range
+ * (CONTRACT.md shape); a file streams with ETag, the RFC 9110 conditionals (If-Match and
+ * If-Unmodified-Since 412, If-None-Match and If-Modified-Since 304) and single-range Range
  * (206 / 416). A directory share opened by a browser (text/html in Accept) is redirected to the
  * webmail file manager (reference.md "Webmail UI for sharing").
  */
 import { Readable } from 'node:stream';
 import { HttpError, NotFoundError } from '../../common/errors.js';
 import { joinDrivePath } from '../../common/drive-path.js';
-import { etagMatches } from '../../common/etag.js';
+import { evaluateConditions } from '../../services/drive.js';
 import { json } from '../reply.js';
-import { resolveTarget, need, etagOf } from './context.js';
+import { resolveTarget, need, etagOf, conditionsOf } from './context.js';
 import { browserRedirect } from './public-link.js';
 import type { Services } from '../../services/index.js';
 import type { HttpRequest, Reply } from '../types.js';
@@ -46,6 +47,7 @@ export async function getHandler(req: HttpRequest, s: Services): Promise<Reply> 
   if (e.type === 'dir') {
     const redirect = browserRedirect(req, t);
     if (redirect) return redirect;
+    if (evaluateConditions(e, conditionsOf(req), true) === 'not-modified') return { status: 304, headers: { etag: etagOf(e) } };
     const listing = await s.drive.list(t.userId, t.parts);
     listing.path = joinDrivePath(t.sub);
     return json(200, listing, { etag: etagOf(e) });
@@ -58,8 +60,7 @@ export async function getHandler(req: HttpRequest, s: Services): Promise<Reply> 
     'x-content-type-options': 'nosniff',
     'content-security-policy': 'sandbox',
   };
-  const inm = req.headers['if-none-match'];
-  if (inm !== undefined && etagMatches(inm, e.etag)) return { status: 304, headers: { etag: e.etag } };
+  if (evaluateConditions(e, conditionsOf(req), true) === 'not-modified') return { status: 304, headers: { etag: e.etag } };
   const ifRange = req.headers['if-range'];
   const range = ifRange === undefined || ifRange === e.etag ? parseRange(req.headers['range'], e.size) : null;
   const head = req.method === 'HEAD';

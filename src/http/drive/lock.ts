@@ -55,7 +55,8 @@ export async function lockHandler(req: HttpRequest, s: Services): Promise<Reply>
       } catch { /* try the next token */ }
     }
     if (!lock) throw new HttpError(412, 'No matching lock to refresh');
-    return { status: 200, headers: { 'content-type': XML_TYPE }, body: discovery(lock, hrefOf(t, lock.path.split('/').filter(Boolean), true)) };
+    const rootIsDir = lock.path !== path || entry?.type === 'dir';
+    return { status: 200, headers: { 'content-type': XML_TYPE }, body: discovery(lock, hrefOf(t, lock.path.split('/').filter(Boolean), rootIsDir)) };
   }
   const info = parseXml(body);
   if (info.ns !== 'DAV:' || info.local !== 'lockinfo') throw new HttpError(400, 'LOCK body must be DAV:lockinfo');

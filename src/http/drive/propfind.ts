@@ -1,7 +1,10 @@
 /**
  * PROPFIND /drive/{path}: JSON by default (CONTRACT.md: a directory's listing with totals and
- * children, a file's metadata); RFC 4918 §9.1 207 multistatus when the client sends an XML body
- * or asks for XML in Accept (allprop, propname, prop; Depth 0 or 1; dead properties included).
+ * children, a file's metadata); RFC 4918 §9.1 207 multistatus for a WebDAV client (allprop,
+ * propname, prop; Depth 0 or 1; dead properties included). A WebDAV client is one that sends an
+ * XML body, asks for XML in Accept, labels its (empty) body as XML, or sends Depth with no Accept
+ * at all (rclone: an empty body there is allprop, §9.1). JSON clients (curl, fetch, browsers)
+ * always send an Accept, and get JSON.
  */
 import { HttpError, NotFoundError } from '../../common/errors.js';
 import { joinDrivePath } from '../../common/drive-path.js';
@@ -24,9 +27,7 @@ export async function propfindHandler(req: HttpRequest, s: Services): Promise<Re
   const t = await resolveTarget(req, s);
   need(t, 'R');
   const body = (await req.body(256 * 1024)).toString('utf8');
-  const accept = req.headers['accept'] ?? '';
-  const xml = body.trim() !== '' || /\b(application|text)\/xml\b/.test(accept);
-  const want = xml ? parseWant(body) : undefined;
+  const want = body.trim() !== '' || wantsXml(req) ? parseWant(body) : undefined;
   const e = await s.drive.stat(t.userId, t.parts);
   if (!e) throw new NotFoundError('Not found');
   if (!want) {
@@ -39,7 +40,8 @@ export async function propfindHandler(req: HttpRequest, s: Services): Promise<Re
     return json(200, listing);
   }
   const depth = (req.headers['depth'] ?? 'infinity').trim().toLowerCase();
-  if (depth !== '0' && depth !== '1') {
+  if (depth !== '0' && depth !== '1' && depth !== 'infinity') throw new HttpError(400, 'Depth must be 0, 1 or infinity');
+  if (depth === 'infinity') {
     return { status: 403, headers: { 'content-type': XML_TYPE }, body: '<?xml version="1.0" encoding="utf-8"?>\n<D:error xmlns:D="DAV:"><D:propfind-finite-depth/></D:error>' };
   }
   const responses: DavResponse[] = [respond(s, t, t.sub, t.parts, e, want)];
@@ -50,6 +52,13 @@ export async function propfindHandler(req: HttpRequest, s: Services): Promise<Re
     }
   }
   return { status: 207, headers: { 'content-type': XML_TYPE }, body: multistatus(responses) };
+}
+
+/** True when a request without a body still comes from a WebDAV client (see the file comment). */
+function wantsXml(req: HttpRequest): boolean {
+  const accept = (req.headers['accept'] ?? '').trim();
+  if (/\b(application|text)\/xml\b/.test(accept) || /\bxml\b/.test(req.headers['content-type'] ?? '')) return true;
+  return accept === '' && req.headers['depth'] !== undefined;
 }
 
 function parseWant(body: string): Want {
@@ -77,7 +86,8 @@ function liveValue(s: Services, t: DriveTarget, parts: string[], name: string, e
         '<D:lockentry><D:lockscope><D:shared/></D:lockscope><D:locktype><D:write/></D:locktype></D:lockentry>';
     case D('lockdiscovery'):
       return s.drive.locks.covering(t.userId, parts.join('/'))
-        .map((l) => activeLockXml(l, hrefOf(t, l.path.split('/').filter(Boolean).slice(t.parts.length - t.sub.length), true))).join('');
+        // A lock rooted above this entry is on a collection; one rooted here is on this entry.
+        .map((l) => activeLockXml(l, hrefOf(t, l.path.split('/').filter(Boolean).slice(t.parts.length - t.sub.length), l.path !== parts.join('/') || e.type === 'dir'))).join('');
     default: return undefined;
   }
 }

@@ -1,11 +1,11 @@
 /**
  * PROPPATCH /drive/{path} (RFC 4918 §9.2): set and remove dead properties, in document order,
- * atomically; live DAV: properties are protected (403, the rest 424). Properties are stored in
+ * atomically, each with the xml:lang in scope (§14.26); live DAV: properties are protected (403, the rest 424). Properties are stored in
  * the entry's `props` in its directory's `_index.json`. Owner, or a share with U.
  */
 import { HttpError, NotFoundError } from '../../common/errors.js';
-import { resolveTarget, need, hrefOf, checkWrite } from './context.js';
-import { parseXml, elements, clark, serialize, multistatus, XML_TYPE, type PropValue } from './xml.js';
+import { resolveTarget, need, hrefOf, checkWrite, writeGuard } from './context.js';
+import { parseXml, elements, clark, serialize, storedValue, multistatus, XML_TYPE, type PropValue } from './xml.js';
 import type { Services } from '../../services/index.js';
 import type { HttpRequest, Reply } from '../types.js';
 
@@ -30,6 +30,8 @@ export async function proppatchHandler(req: HttpRequest, s: Services): Promise<R
     if (op.ns !== 'DAV:' || (op.local !== 'set' && op.local !== 'remove')) continue;
     for (const propEl of elements(op).filter((p) => p.ns === 'DAV:' && p.local === 'prop')) {
       for (const p of elements(propEl)) {
+        // xml:lang is inherited (§4.3): the nearest one from the property element up.
+        const lang = [p, propEl, op, root].map((el) => el.attrs['xml:lang']).find((l) => l !== undefined);
         const key = clark(p.ns, p.local);
         all.push({ key, xml: '' });
         if (p.ns === 'DAV:' && PROTECTED.has(p.local)) {
@@ -37,7 +39,7 @@ export async function proppatchHandler(req: HttpRequest, s: Services): Promise<R
           continue;
         }
         if (op.local === 'set') {
-          const value = serialize(p.children);
+          const value = storedValue(serialize(p.children), lang);
           if (value.length > MAX_VALUE) throw new HttpError(413, 'Property value too large');
           set[key] = value;
           const i = remove.indexOf(key);
@@ -55,7 +57,7 @@ export async function proppatchHandler(req: HttpRequest, s: Services): Promise<R
     return { status: 207, headers: { 'content-type': XML_TYPE }, body: multistatus([{ href, propstats: [{ status: 403, props: bad }, { status: 424, props: rest }] }]) };
   }
   if (Object.keys({ ...(e.props ?? {}), ...set }).length > MAX_PROPS) throw new HttpError(507, 'Too many properties');
-  await s.drive.setProps(t.userId, t.parts, set, remove);
+  await s.drive.setProps(t.userId, t.parts, set, remove, writeGuard(req));
   const seen = new Set<string>();
   const props = all.filter((p) => !seen.has(p.key) && seen.add(p.key));
   return { status: 207, headers: { 'content-type': XML_TYPE }, body: multistatus([{ href, propstats: [{ status: 200, props }] }]) };

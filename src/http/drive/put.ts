@@ -1,6 +1,7 @@
 /**
  * PUT /drive/{path} (reference.md "Drive"): create or overwrite a file, streaming the body to a
- * temp file while hashing; missing parents are created. Honors If-Match, If-None-Match: *,
+ * temp file while hashing; missing parents are created. Honors If-Match, If-None-Match,
+ * If-Unmodified-Since,
  * WebDAV locks and If. Through a share: creating needs C, overwriting needs U.
  * 201 with the file's JSON when created, 200 when overwritten.
  */
@@ -26,6 +27,7 @@ export async function putHandler(req: HttpRequest, s: Services): Promise<Reply> 
     parents: true,
     ifMatch: req.headers['if-match'],
     ifNoneMatch: req.headers['if-none-match'],
+    ifUnmodifiedSince: req.headers['if-unmodified-since'],
     mayCreate: t.share ? t.share.permissions.includes('C') : undefined,
     mayOverwrite: t.share ? t.share.permissions.includes('U') : undefined,
     expectedSize,

@@ -118,11 +118,27 @@ const REASON: Record<number, string> = {
   200: 'OK', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 424: 'Failed Dependency', 507: 'Insufficient Storage',
 };
 
-/** Render one property element `<p:local xmlns:p="ns">inner</p:local>`. */
-export function propXml(key: string, inner: string): string {
+/**
+ * A dead property's stored value: its inner XML, led by `\0{lang}\0` when an xml:lang was in
+ * scope (RFC 4918 §14.26: stored with the property, returned by PROPFIND). Serialized XML never
+ * holds a NUL, so the mark cannot clash with a value.
+ */
+export const storedValue = (inner: string, lang: string | undefined): string => (lang === undefined ? inner : `\0${lang}\0${inner}`);
+
+/** Split a stored value back into its xml:lang (if any) and inner XML. */
+export function splitStored(v: string): { lang?: string; inner: string } {
+  if (!v.startsWith('\0')) return { inner: v };
+  const end = v.indexOf('\0', 1);
+  return { lang: v.slice(1, end), inner: v.slice(end + 1) };
+}
+
+/** Render one property element `<p:local xmlns:p="ns">inner</p:local>` (value as stored: see storedValue). */
+export function propXml(key: string, value: string): string {
   const { ns, local } = unclark(key);
-  if (ns === 'DAV:') return inner === '' ? `<D:${local}/>` : `<D:${local}>${inner}</D:${local}>`;
-  const open = ns === '' ? `<${local} xmlns=""` : `<P:${local} xmlns:P="${esc(ns)}"`;
+  const { lang, inner } = splitStored(value);
+  const langAttr = lang === undefined ? '' : ` xml:lang="${esc(lang)}"`;
+  if (ns === 'DAV:') return inner === '' && !langAttr ? `<D:${local}/>` : `<D:${local}${langAttr}>${inner}</D:${local}>`;
+  const open = ns === '' ? `<${local} xmlns=""${langAttr}` : `<P:${local} xmlns:P="${esc(ns)}"${langAttr}`;
   const close = ns === '' ? `</${local}>` : `</P:${local}>`;
   return inner === '' ? `${open}/>` : `${open}>${inner}${close}`;
 }
@@ -130,7 +146,9 @@ export function propXml(key: string, inner: string): string {
 /** A 207 Multi-Status body. */
 export function multistatus(responses: DavResponse[]): string {
   const parts = responses.map((r) => {
-    const ps = r.propstats.filter((p) => p.props.length > 0).map((p) =>
+    const filled = r.propstats.filter((p) => p.props.length > 0);
+    // §14.24: a response holds at least one propstat (an empty <D:prop/> asks for nothing: 200, empty).
+    const ps = (filled.length > 0 ? filled : [{ status: 200, props: [] }]).map((p) =>
       `<D:propstat><D:prop>${p.props.map((v) => propXml(v.key, v.xml)).join('')}</D:prop>` +
       `<D:status>HTTP/1.1 ${p.status} ${REASON[p.status] ?? ''}</D:status></D:propstat>`).join('');
     return `<D:response><D:href>${esc(r.href)}</D:href>${ps}</D:response>`;

@@ -87,11 +87,18 @@ export class DriveLocks {
 
   /**
    * 423 unless every lock on `path` (and, for `recursive` writes such as DELETE or MOVE of a
-   * collection, every lock below it) has its token among `tokens`.
+   * collection, every lock below it) has its token among `tokens`. Shared locks on one resource
+   * are one gate: a token of any of them opens it (RFC 4918 §6.2: any principal holding one of
+   * the shared locks may use the resource).
    */
   assertWritable(userId: string, path: string, tokens: ReadonlySet<string>, recursive: boolean): void {
     const locks = [...this.covering(userId, path), ...(recursive ? this.within(userId, path) : [])];
-    for (const l of locks) if (!tokens.has(l.token)) throw new HttpError(423, 'Resource is locked');
+    for (const l of locks) {
+      if (tokens.has(l.token)) continue;
+      const resource = l.path !== path && isWithin(l.path, path) ? l.path : path;
+      if (l.scope === 'shared' && this.covering(userId, resource).some((o) => o.scope === 'shared' && tokens.has(o.token))) continue;
+      throw new HttpError(423, 'Resource is locked');
+    }
   }
 
   /** Drop locks at or below `parts` (after a delete or move). */

@@ -21,9 +21,10 @@ import { DriveReads } from './reads.js';
 export interface UploadOptions {
   /** Create missing parent directories (PUT, multipart) or refuse with 409. */
   parents: boolean;
-  /** Raw If-Match / If-None-Match header values. */
+  /** Raw If-Match / If-None-Match / If-Unmodified-Since header values. */
   ifMatch?: string;
   ifNoneMatch?: string;
+  ifUnmodifiedSince?: string;
   /** Share gating: may a new file be created / an existing one overwritten (default true). */
   mayCreate?: boolean;
   mayOverwrite?: boolean;
@@ -195,7 +196,7 @@ export class DriveUploads extends DriveReads {
 
   private gate(entry: ChildEntry | undefined, opts: UploadOptions): void {
     if (entry?.type === 'dir') throw new HttpError(405, 'A directory exists at that path');
-    checkPreconditions(entry, opts.ifMatch, opts.ifNoneMatch);
+    checkPreconditions(entry, opts);
     if (entry && opts.mayOverwrite === false) throw new HttpError(403, 'This share does not allow overwriting files');
     if (!entry && opts.mayCreate === false) throw new HttpError(403, 'This share does not allow creating files');
   }
