@@ -78,6 +78,13 @@ function savedless(set: SeqRange[] | '$'): SeqRange[] {
   return set;
 }
 
+/** A flag-keyword (RFC 3501 9: an atom, so never a system flag: `KEYWORD \Seen` is BAD). */
+function keyword(args: Args): string {
+  const flag = checkFlag(args.atom('keyword'));
+  if (flag.startsWith('\\')) throw bad('KEYWORD takes a keyword, not a system flag');
+  return flag;
+}
+
 function parseKey(args: Args): SearchKey {
   const t = args.next('search key');
   if (t.t === 'list') {
@@ -101,12 +108,14 @@ function parseKey(args: Args): SearchKey {
     case 'NEW': return { k: 'new' };
     case 'OLD': return { k: 'old' };
     case 'RECENT': return { k: 'recent' };
-    case 'KEYWORD': return { k: 'flag', flag: checkFlag(args.atom('keyword')), set: true };
-    case 'UNKEYWORD': return { k: 'flag', flag: checkFlag(args.atom('keyword')), set: false };
+    case 'KEYWORD': return { k: 'flag', flag: keyword(args), set: true };
+    case 'UNKEYWORD': return { k: 'flag', flag: keyword(args), set: false };
     case 'HEADER': {
+      // header-fld-name is any astring (RFC 3501 9); one no header can have ("", "a b") matches nothing
       const field = args.astring('header name');
-      if (!/^[\x21-\x39\x3b-\x7e]+$/.test(field)) throw bad('Bad header name');
-      return { k: 'header', field: field.toLowerCase(), value: args.astring() };
+      const value = args.astring();
+      if (!/^[\x21-\x39\x3b-\x7e]+$/.test(field)) return { k: 'not', key: { k: 'all' } };
+      return { k: 'header', field: field.toLowerCase(), value };
     }
     case 'BODY': return { k: 'body', value: args.astring() };
     case 'TEXT': return { k: 'text', value: args.astring() };

@@ -3,7 +3,9 @@
  * SENTSINCE read the Date header's own day ("disregarding time and timezone"); HEADER with an
  * empty string matches the messages that have the field, also for Subject/From/To; BODY and TEXT
  * see an attached message's header (it is body text of the outer message); `$` and RETURN (SAVE)
- * are SEARCHRES syntax, which is not advertised, so they are BAD.
+ * are SEARCHRES syntax, which is not advertised, so they are BAD; KEYWORD takes a keyword (an
+ * atom), so KEYWORD \Seen is BAD; HEADER with a field name no header can have matches nothing.
+ * BODY and TEXT decode a text part in its charset.
  */
 import t from 'tap';
 import { startTestServer } from '../../helpers/server.js';
@@ -50,6 +52,10 @@ t.test('SEARCH keys against the RFC 3501 wording', async (t) => {
     ['CHARSET UTF-8 BODY {7}\r\nGrüße', '* SEARCH 4'],
     ['BODY "inner text"', '* SEARCH 4'],
     ['FROM juergen', '* SEARCH'],
+    // header-fld-name is any astring: one no header can have matches nothing (not BAD)
+    ['HEADER "" x', '* SEARCH'],
+    ['HEADER "Sub ject" x', '* SEARCH'],
+    ['NOT HEADER "" x', '* SEARCH 1 2 3 4 5'],
   ];
   for (const [key, want] of rows) {
     const r = await c.cmd(`SEARCH ${key}`);
@@ -57,6 +63,10 @@ t.test('SEARCH keys against the RFC 3501 wording', async (t) => {
   }
   for (const bad of ['SEARCH $', 'UID SEARCH UID $', 'SEARCH RETURN (SAVE) ALL', 'SEARCH OR $ 1']) {
     t.match((await c.cmd(bad)).tagged, /^\S+ BAD /, `${bad}: BAD without SEARCHRES`);
+  }
+  // flag-keyword is an atom: a system flag is no keyword
+  for (const bad of ['SEARCH KEYWORD \\Seen', 'SEARCH UNKEYWORD \\Deleted']) {
+    t.match((await c.cmd(bad)).tagged, /^\S+ BAD /, `${bad}: BAD`);
   }
   t.match((await c.cmd('NOOP')).tagged, /OK/, 'the session carries on');
 });
