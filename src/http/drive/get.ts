@@ -17,7 +17,8 @@ import type { HttpRequest, Reply } from '../types.js';
 
 /** Parse `bytes=a-b` against `size`: the inclusive range, null to ignore, or 416. */
 export function parseRange(header: string | undefined, size: number): { start: number; end: number } | null {
-  if (!header) return null;
+  // An empty file has no byte to name: the whole (empty) body, 200 (RFC 9110 §14.2 lets a server ignore Range).
+  if (!header || size === 0) return null;
   const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
   if (!m || (m[1] === '' && m[2] === '')) return null;
   let start: number;
@@ -61,8 +62,9 @@ export async function getHandler(req: HttpRequest, s: Services): Promise<Reply> 
     'content-security-policy': 'sandbox',
   };
   if (evaluateConditions(e, conditionsOf(req), true) === 'not-modified') return { status: 304, headers: { etag: e.etag } };
-  const ifRange = req.headers['if-range'];
-  const range = ifRange === undefined || ifRange === e.etag ? parseRange(req.headers['range'], e.size) : null;
+  // If-Range (RFC 9110 §13.1.5): the range only while the file is still the one named, by ETag or by exact Last-Modified.
+  const ifRange = req.headers['if-range']?.trim();
+  const range = ifRange === undefined || ifRange === e.etag || ifRange === headers['last-modified'] ? parseRange(req.headers['range'], e.size) : null;
   const head = req.method === 'HEAD';
   let status = 200;
   let start = 0;

@@ -233,3 +233,32 @@ t.test('header values outside RFC 4918 §10 are 400 and change nothing; an empty
   t.equal(empty.status, 207);
   t.match(empty.text, '<D:response><D:href>/drive/h2/</D:href><D:propstat><D:prop></D:prop><D:status>HTTP/1.1 200 OK</D:status></D:propstat></D:response>');
 });
+
+t.test('Range on an empty file is ignored (200); If-Range takes the ETag or the exact Last-Modified', async (t) => {
+  const s = await startTestServer(t);
+  await s.addUser(A[0], A[1]);
+  const d = `${s.url}/drive`;
+  await request(`${d}/e.bin`, { method: 'PUT', basic: A, body: '' });
+  for (const range of ['bytes=0-', 'bytes=-5', 'bytes=0-0']) {
+    const r = await request(`${d}/e.bin`, { basic: A, headers: { range } });
+    t.equal(r.status, 200, `empty file, ${range} -> 200`);
+    t.equal(r.text, '');
+  }
+  const put = await request(`${d}/r.txt`, { method: 'PUT', basic: A, body: '0123456789' });
+  const etag = put.headers.get('etag')!;
+  const lm = (await request(`${d}/r.txt`, { basic: A })).headers.get('last-modified')!;
+  const rows: [string, number, string][] = [
+    [etag, 206, '23'],
+    [lm, 206, '23'],
+    ['"other"', 200, '0123456789'],
+    [OLD, 200, '0123456789'],
+  ];
+  for (const [ifRange, status, body] of rows) {
+    const r = await request(`${d}/r.txt`, { basic: A, headers: { range: 'bytes=2-3', 'if-range': ifRange } });
+    t.equal(r.status, status, `If-Range ${ifRange} -> ${status}`);
+    t.equal(r.text, body);
+  }
+  const big = await request(`${d}/r.txt`, { basic: A, headers: { range: 'bytes=10-' } });
+  t.equal(big.status, 416, 'a range past the end of a non-empty file is still 416');
+  t.equal(big.headers.get('content-range'), 'bytes */10');
+});
