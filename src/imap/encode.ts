@@ -93,21 +93,30 @@ function language(p: MimePart): string {
   return p.language.length === 1 ? str(p.language[0]) : `(${p.language.map((l) => str(l)).join(' ')})`;
 }
 
+const EMPTY_ENVELOPE = '(NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL)';
+/** The stand-in body of a part with no parts or no parsed message: an empty text/plain. */
+const EMPTY_TEXT: MimePart = {
+  type: 'text', subtype: 'plain', params: { charset: 'us-ascii' }, id: null, description: null, encoding: '7BIT',
+  size: 0, lines: 0, md5: null, disposition: null, language: null, location: null, headerStart: 0, bodyStart: 0, end: 0,
+};
+
 /** BODYSTRUCTURE (`ext` true) or BODY (`ext` false) of a part tree. */
 export function bodyStructure(p: MimePart, ext: boolean, utf8 = false): string {
   if (p.type === 'multipart') {
     // a multipart with no parts still needs one body (RFC 3501 body-type-mpart is 1*body): an
     // empty text/plain, with the defaults and extension fields any other one would have
-    const kids = p.children?.length
-      ? p.children.map((c) => bodyStructure(c, ext, utf8)).join('')
-      : `("TEXT" "PLAIN" ("CHARSET" "us-ascii") NIL NIL "7BIT" 0 0${ext ? ' NIL NIL NIL NIL' : ''})`;
+    const kids = p.children?.length ? p.children.map((c) => bodyStructure(c, ext, utf8)).join('') : bodyStructure(EMPTY_TEXT, ext, utf8);
     let out = `(${kids} ${str(p.subtype.toUpperCase())}`;
     if (ext) out += ` ${params(p.params)} ${disposition(p)} ${language(p)} ${str(p.location)}`;
     return out + ')';
   }
   let out = `(${str(p.type.toUpperCase())} ${str(p.subtype.toUpperCase())} ${params(p.params)} ${str(p.id)} ${text(p.description, utf8)} ${str(p.encoding || '7BIT')} ${p.size}`;
-  if (p.type === 'message' && p.subtype === 'rfc822' && p.message) {
-    out += ` ${envelope(p.message.envelope, utf8)} ${bodyStructure(p.message.body, ext, utf8)} ${p.lines ?? 0}`;
+  if (p.type === 'message' && p.subtype === 'rfc822') {
+    // body-type-msg always has an envelope and a body (RFC 3501 9): one not parsed (a base64 or
+    // quoted-printable encoded message/rfc822) gets an empty envelope and an empty text part
+    out += p.message
+      ? ` ${envelope(p.message.envelope, utf8)} ${bodyStructure(p.message.body, ext, utf8)} ${p.lines ?? 0}`
+      : ` ${EMPTY_ENVELOPE} ${bodyStructure(EMPTY_TEXT, ext, utf8)} ${p.lines ?? 0}`;
   } else if (p.type === 'text') {
     out += ` ${p.lines ?? 0}`;
   }

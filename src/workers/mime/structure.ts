@@ -54,7 +54,8 @@ export function parsePart(buf: Buffer, start: number, end: number, defaultType =
   if (!subtype || !/^[a-z0-9!#$&^_.+-]+$/.test(type) || !/^[a-z0-9!#$&^_.+-]+$/.test(subtype)) {
     [type, subtype] = defaultType.split('/') as [string, string];
   }
-  const params = ct.value ? ct.params : { charset: 'us-ascii' };
+  // no Content-Type: the default type's defaults only (a digest's message/rfc822 has no charset)
+  const params = ct.value ? ct.params : {};
   if (type === 'text' && !params.charset) params.charset = 'us-ascii';
   const disp = first(h, 'content-disposition');
   const d = disp ? structured(disp) : null;
@@ -83,7 +84,8 @@ export function parsePart(buf: Buffer, start: number, end: number, defaultType =
     const inner = parseHeaders(buf, h.bodyStart, end);
     part.message = { envelope: envelopeOf(inner), body: parsePart(buf, h.bodyStart, end, 'text/plain', depth + 1, inner) };
     part.lines = countLines(buf, h.bodyStart, end);
-  } else if (type === 'text') {
+  } else if (type === 'text' || (type === 'message' && subtype === 'rfc822')) {
+    // an encoded message/rfc822 is not parsed, but BODYSTRUCTURE still gives its line count
     part.lines = countLines(buf, h.bodyStart, end);
   }
   return part;

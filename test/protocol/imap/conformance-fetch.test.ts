@@ -3,7 +3,9 @@
  * message: BINARY[] names the whole message, header included, so the header is never run through
  * the body's base64 decoder; BINARY[1] (the body of a single-part message) is decoded. A multipart
  * without parts: its stand-in text/plain part has the defaults (charset us-ascii) and, in
- * BODYSTRUCTURE, the extension fields of any other part.
+ * BODYSTRUCTURE, the extension fields of any other part. A message/rfc822 part always carries an
+ * envelope and a body (RFC 3501 body-type-msg), also when it is base64-encoded and so not parsed;
+ * a digest's part without Content-Type is message/rfc822 with no charset parameter.
  */
 import t from 'tap';
 import { startTestServer } from '../../helpers/server.js';
@@ -57,4 +59,24 @@ t.test('BODYSTRUCTURE of a multipart with no parts', async (t) => {
   t.match((await c.cmd('FETCH 1 (BODYSTRUCTURE)')).untagged,
     ['* 1 FETCH (BODYSTRUCTURE (("TEXT" "PLAIN" ("CHARSET" "us-ascii") NIL NIL "7BIT" 0 0 NIL NIL NIL NIL) "MIXED" ("BOUNDARY" "zz") NIL NIL NIL))']);
   t.match((await c.cmd('FETCH 1 (BODY)')).untagged, ['* 1 FETCH (BODY (("TEXT" "PLAIN" ("CHARSET" "us-ascii") NIL NIL "7BIT" 0 0) "MIXED"))']);
+});
+
+t.test('BODYSTRUCTURE of message/rfc822 parts: encoded, and a digest default', async (t) => {
+  const s = await startTestServer(t);
+  await s.addUser(USER, 'secret');
+  const inner = Buffer.from('From: x@example.org\r\nSubject: b64\r\n\r\nhi\r\n').toString('base64');
+  const encoded = `From: a@example.org\r\nSubject: x\r\nMIME-Version: 1.0\r\nContent-Type: message/rfc822\r\nContent-Transfer-Encoding: base64\r\n\r\n${inner}\r\n`;
+  const digest = 'From: a@example.org\r\nSubject: digest\r\nMIME-Version: 1.0\r\nContent-Type: multipart/digest; boundary=d\r\n\r\n'
+    + '--d\r\n\r\nFrom: x@example.org\r\nSubject: in digest\r\n\r\nbody1\r\n--d--\r\n';
+  for (const m of [encoded, digest]) await s.services.mail.append(USER, 'INBOX', { data: Buffer.from(m) }, { flags: [] });
+  const { c } = await rawConnect(s.ports.imap!);
+  t.teardown(() => c.close());
+  await c.cmd(`LOGIN ${USER} secret`);
+  await c.cmd('SELECT INBOX');
+  const empty = '(NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL) ("TEXT" "PLAIN" ("CHARSET" "us-ascii") NIL NIL "7BIT" 0 0';
+  t.match((await c.cmd('FETCH 1 (BODYSTRUCTURE BODY)')).untagged,
+    [`* 1 FETCH (BODYSTRUCTURE ("MESSAGE" "RFC822" NIL NIL NIL "BASE64" ${inner.length + 2} ${empty} NIL NIL NIL NIL) 1 NIL NIL NIL NIL) BODY ("MESSAGE" "RFC822" NIL NIL NIL "BASE64" ${inner.length + 2} ${empty}) 1))`],
+    'an encoded message/rfc822: empty envelope and body, not a cut-short body-type-msg');
+  const d = (await c.cmd('FETCH 2 (BODY)')).untagged[0]!;
+  t.match(d, /^\* 2 FETCH \(BODY \(\("MESSAGE" "RFC822" NIL NIL NIL "7BIT" \d+ \(NIL "in digest" /, 'a digest part: message/rfc822 without a charset');
 });
