@@ -146,14 +146,17 @@ async function writeList(s: Session, folders: FolderInfo[], matches: (name: stri
   const selected = (e: Entry): boolean => !!e.folder && (!o.subscribedOnly || e.folder.subscribed) && (!o.specialUseOnly || !!e.folder.specialUse);
   const all = hierarchy(folders);
   const chosen = new Set(selecting ? all.filter(selected).map((e) => e.name) : []);
+  // The levels above a selected folder the pattern does not reach (LSUB `%`, RECURSIVEMATCH).
+  const cut = new Set<string>();
+  for (const n of chosen) {
+    if (matches(n)) continue;
+    for (let i = n.lastIndexOf('/'); i > 0 && !cut.has(n.slice(0, i)); i = n.lastIndexOf('/', i - 1)) cut.add(n.slice(0, i));
+  }
   for (const e of all) {
     if (!matches(e.name)) continue;
     let childInfo = false;
     if (selecting && !chosen.has(e.name)) {
-      // LSUB `%` (RFC 3501 6.3.9) and RECURSIVEMATCH (RFC 5258 3): a level whose selected descendant the pattern cut off.
-      if (o.lsub ? !o.lsubLevels : !o.recursive) continue;
-      const prefix = `${e.name}/`;
-      if (![...chosen].some((n) => n.startsWith(prefix) && !matches(n))) continue;
+      if ((o.lsub ? !o.lsubLevels : !o.recursive) || !cut.has(e.name)) continue;
       childInfo = true;
     }
     const f = e.folder;
