@@ -188,6 +188,10 @@ export class Session {
 
   /** Parse, gate and run one command; map every error to a tagged NO / BAD. */
   private async execute(parts: CommandPart[]): Promise<void> {
+    if (this.selected?.deleted) {
+      this.byeDeleted();
+      return;
+    }
     let cmd: Command;
     try {
       cmd = parseCommand(parts);
@@ -259,11 +263,28 @@ export class Session {
       return;
     }
     if (!('folder' in c) || c.folder !== box.name) return;
+    if (c.type === 'folder-deleted') {
+      box.deleted = true;
+      if (this.idling) {
+        this.byeDeleted();
+        void this.out.flush().finally(() => this.socket.destroy());
+      }
+      return;
+    }
     if (c.type === 'message-added') box.pendingAdds = true;
     else if (c.type === 'flags-changed') box.pendingFlags.add(c.uid);
     else if (c.type === 'expunged') for (const u of c.uids) box.pendingExpunged.add(u);
     else return;
     this.onUpdate?.();
+  }
+
+  /**
+   * The selected folder is gone: no command can go on in it and the client has no other way to
+   * learn it, so the session ends (Dovecot and WildDuck do the same).
+   */
+  private byeDeleted(): void {
+    this.out.line('* BYE Selected mailbox was deleted, have to disconnect');
+    this.state = 'logout';
   }
 
   /**

@@ -32,6 +32,8 @@ export class Selected {
   readonly pendingExpunged = new Set<number>();
   readonly pendingFlags = new Set<number>();
   pendingAdds = false;
+  /** Another session (or the API) deleted this folder: the session ends with BYE (as Dovecot does). */
+  deleted = false;
 
   constructor(
     public name: string,

@@ -96,3 +96,37 @@ t.test('STATUS answers with the mailbox name as the client spelled it (INBOX in 
   for (const [cmd, want] of rows) t.same((await c.cmd(cmd)).untagged, [want], cmd);
   t.ok((await c.cmd('LIST "" inbox RETURN (STATUS (MESSAGES))')).untagged.includes('* STATUS INBOX (MESSAGES 0)'), 'LIST-STATUS names match the LIST lines');
 });
+
+t.test('DELETE of a selected folder: the deleting session is told [CLOSED], other sessions on it get BYE', async (t) => {
+  const c = await login(t);
+  for (const n of ['box', 'box2', 'box3']) t.match((await c.cmd(`CREATE ${n}`)).tagged, / OK /, n);
+
+  t.match((await c.cmd('SELECT Sent')).tagged, / OK /);
+  t.match((await c.cmd('DELETE Sent')).tagged, / NO \[CANNOT\]/, 'special-use folders stay');
+  t.match((await c.cmd('FETCH 1:* FLAGS')).tagged, / OK /, 'a refused DELETE leaves the selection alone');
+
+  t.match((await c.cmd('SELECT box')).tagged, / OK /);
+  const d = await c.cmd('DELETE box');
+  t.match(d.tagged, / OK /);
+  t.same(d.untagged, ['* OK [CLOSED] Selected mailbox deleted']);
+  t.match((await c.cmd('FETCH 1:* FLAGS')).tagged, / BAD /, 'no longer selected');
+
+  const other = await session(t, c.port);
+  t.match((await other.cmd('SELECT box2')).tagged, / OK /);
+  const idler = await session(t, c.port);
+  t.match((await idler.cmd('EXAMINE box3')).tagged, / OK /);
+  idler.write('I1 IDLE\r\n');
+  await idler.waitFor(/\+ [^\r\n]*\r\n/);
+
+  t.match((await c.cmd('DELETE box2')).tagged, / OK /);
+  other.write('N1 NOOP\r\n');
+  t.match(await other.waitFor(/\* BYE [^\r\n]*\r\n/), /Selected mailbox was deleted/, 'the next command gets BYE');
+  await new Promise<void>((r) => (other.closed ? r() : other.socket.once('close', () => r())));
+  t.ok(other.closed, 'and the connection closes');
+
+  t.match((await c.cmd('DELETE box3')).tagged, / OK /);
+  t.match(await idler.waitFor(/\* BYE [^\r\n]*\r\n/), /Selected mailbox was deleted/, 'an IDLE session is told at once');
+  await new Promise<void>((r) => (idler.closed ? r() : idler.socket.once('close', () => r())));
+  t.ok(idler.closed);
+  t.match((await c.cmd('NOOP')).tagged, / OK /, 'the deleting session goes on');
+});
