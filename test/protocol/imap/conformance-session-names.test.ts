@@ -130,3 +130,14 @@ t.test('DELETE of a selected folder: the deleting session is told [CLOSED], othe
   t.ok(idler.closed);
   t.match((await c.cmd('NOOP')).tagged, / OK /, 'the deleting session goes on');
 });
+
+t.test('UNSUBSCRIBE of a name that is no folder succeeds (Thunderbird unsubscribes after DELETE); SUBSCRIBE of one is NO', async (t) => {
+  const c = await login(t);
+  t.match((await c.cmd('CREATE gone')).tagged, / OK /);
+  t.match((await c.cmd('DELETE gone')).tagged, / OK /);
+  t.match((await c.cmd('UNSUBSCRIBE gone')).tagged, / OK /);
+  t.match((await c.cmd('UNSUBSCRIBE never')).tagged, / OK /);
+  t.match((await c.cmd('SUBSCRIBE never')).tagged, / NO \[NONEXISTENT\]/);
+  t.match((await c.cmd('UNSUBSCRIBE "&AOQ"')).tagged, / BAD /, 'a bad name is still BAD');
+  t.same((await c.cmd('LSUB "" never')).untagged, []);
+});
