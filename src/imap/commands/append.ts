@@ -1,11 +1,14 @@
 /**
  * APPEND mailbox [(flags)] [date-time] literal (RFC 3501 6.3.11, RFC 4315 APPENDUID).
  * Literals over 64 KiB were already streamed to a temp file by the connection; the store takes
- * that file over (no second copy in memory). A missing mailbox is NO [TRYCREATE].
+ * that file over (no second copy in memory). A missing mailbox is NO [TRYCREATE]. Bare LF line
+ * ends are stored as CRLF (src/imap/crlf.ts).
  */
+import { rm } from 'node:fs/promises';
 import { ImapError, NotFoundError } from '../../common/errors.js';
 import { parseDateTime, parseFlags } from '../parser.js';
 import { decodeMailbox } from '../mailbox-name.js';
+import { crlfBytes, crlfFile } from '../crlf.js';
 import { AUTHED, type CommandSpec } from './types.js';
 
 /** APPEND */
@@ -24,8 +27,11 @@ export const append: CommandSpec = {
     const size = msg.t === 'file' ? msg.size : msg.v.length;
     if (size === 0) throw new ImapError('NO', 'Empty message');
     const mail = s.ctx.services.mail;
+    // bare LF line ends become CRLF (an RFC 5322 message)
+    const copy = msg.t === 'file' ? await crlfFile(msg.path) : null;
+    const source = msg.t === 'file' ? { file: copy ?? msg.path } : { data: crlfBytes(msg.v) ?? msg.v };
     try {
-      const r = await mail.append(s.userId, name, msg.t === 'file' ? { file: msg.path } : { data: msg.v }, {
+      const r = await mail.append(s.userId, name, source, {
         flags: flags.filter((f) => f !== '\\Recent'),
         ...(internalDate !== undefined ? { internalDate } : {}),
       });
@@ -33,6 +39,9 @@ export const append: CommandSpec = {
     } catch (err) {
       if (err instanceof NotFoundError) throw new ImapError('NO', 'Mailbox does not exist', 'TRYCREATE');
       throw err;
+    } finally {
+      // the store renamed the copy away, or failed before taking it (the connection removes its own file)
+      if (copy) await rm(copy, { force: true });
     }
   },
 };

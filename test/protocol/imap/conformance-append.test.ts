@@ -4,9 +4,13 @@
  * stores nothing and says NO; an empty password literal is a failed login, not a dropped
  * connection. MOVE into the selected folder itself (RFC 6851): the messages get new uids (COPYUID
  * names them) and the originals are expunged; none is lost or announced gone while still there.
+ * A message APPENDed with bare LF line ends is stored with CRLF (RFC 3501 6.3.11 wants an RFC 5322
+ * message; Dovecot serves such a message with CRLF too), in memory and streamed to a file alike.
  */
 import t from 'tap';
 import { startTestServer } from '../../helpers/server.js';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { rawConnect } from '../../helpers/imap.js';
 
 const USER = 'alice@example.com';
@@ -47,4 +51,32 @@ t.test('MOVE into the selected folder itself gives the messages new uids and los
   t.teardown(() => fresh.c.close());
   await fresh.c.cmd(`LOGIN ${USER} secret`);
   t.ok((await fresh.c.cmd('SELECT INBOX')).untagged.includes('* 3 EXISTS'), 'another session agrees');
+});
+
+t.test('APPEND with bare LF line ends stores CRLF', async (t) => {
+  const s = await startTestServer(t);
+  await s.addUser(USER, 'secret');
+  const { c } = await rawConnect(s.ports.imap!);
+  t.teardown(() => c.close());
+  await c.cmd(`LOGIN ${USER} secret`);
+  const long = 'a line of text to make the message big\n'.repeat(3000);
+  const rows: { name: string; sent: string; stored: string }[] = [
+    { name: 'bare LF', sent: 'From: a@example.org\nSubject: lf\n\nbody\nline 2\n', stored: 'From: a@example.org\r\nSubject: lf\r\n\r\nbody\r\nline 2\r\n' },
+    { name: 'CRLF as it is', sent: 'From: a@example.org\r\nSubject: crlf\r\n\r\nbody\r\n', stored: 'From: a@example.org\r\nSubject: crlf\r\n\r\nbody\r\n' },
+    { name: 'mixed', sent: 'From: a@example.org\r\nSubject: mixed\n\r\nx\ny\r\n\n', stored: 'From: a@example.org\r\nSubject: mixed\r\n\r\nx\r\ny\r\n\r\n' },
+    { name: 'bare LF, streamed to a file', sent: `From: a@example.org\nSubject: big\n\n${long}`, stored: `From: a@example.org\r\nSubject: big\r\n\r\n${long.replace(/\n/g, '\r\n')}` },
+    { name: 'CRLF, streamed to a file', sent: `From: a@example.org\r\nSubject: big\r\n\r\n${long.replace(/\n/g, '\r\n')}`, stored: `From: a@example.org\r\nSubject: big\r\n\r\n${long.replace(/\n/g, '\r\n')}` },
+  ];
+  for (const row of rows) t.match((await c.cmd(`APPEND INBOX {${row.sent.length}}\r\n${row.sent}`)).tagged, /^\S+ OK /, `APPEND ${row.name}`);
+  await c.cmd('SELECT INBOX');
+  for (const [i, row] of rows.entries()) {
+    const r = await c.cmd(`FETCH ${i + 1} (RFC822.SIZE BODY.PEEK[])`);
+    const size = Number(/RFC822\.SIZE (\d+)/.exec(r.raw)?.[1]);
+    const m = /BODY\[\] \{(\d+)\}\r\n/.exec(r.raw)!;
+    const body = r.raw.slice(m.index + m[0].length, m.index + m[0].length + Number(m[1]));
+    t.ok(body === row.stored, `${row.name}: stored with CRLF line ends`);
+    t.equal(size, row.stored.length, `${row.name}: RFC822.SIZE counts the CRLFs`);
+  }
+  t.match((await c.cmd(`APPEND Nope {${rows[3]!.sent.length}}\r\n${rows[3]!.sent}`)).tagged, /NO \[TRYCREATE\]/);
+  t.same(readdirSync(join(s.root, 'tmp')).filter((f) => f.startsWith('imap-')), [], 'no temp file left behind');
 });
