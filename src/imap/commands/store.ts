@@ -47,7 +47,7 @@ async function store(s: Session, args: Args, uidMode: boolean): Promise<string |
     if (!seq || !meta) continue;
     if (silent && !(s.condstore && changed.has(uid))) continue;
     const parts: string[] = [];
-    if (uidMode) parts.push(`UID ${uid}`);
+    if (uidMode || s.condstore) parts.push(`UID ${uid}`); // RFC 7162 3.1.4: UID and MODSEQ once CONDSTORE is on
     if (!silent) parts.push(`FLAGS ${box.flagsText(meta)}`);
     if (s.condstore) parts.push(`MODSEQ (${meta.modseq})`);
     s.out.line(`* ${seq} FETCH (${parts.join(' ')})`);

@@ -41,3 +41,28 @@ t.test('SELECT (QRESYNC ...): VANISHED (EARLIER) and changed FETCHes, limited to
     t.same(resync(r), want, cmd);
   }
 });
+
+t.test('once CONDSTORE is on, STORE\'s untagged FETCH carries UID and MODSEQ (RFC 7162 3.1.4)', async (t) => {
+  const s = await startTestServer(t);
+  await s.addUser('alice@example.com', 'pw');
+  const { c } = await rawConnect(s.ports.imap!);
+  t.teardown(() => c.close());
+  t.match((await c.cmd('LOGIN alice@example.com pw')).tagged, /OK/);
+  for (let i = 1; i <= 2; i++) {
+    const m = `Subject: m${i}\r\n\r\nbody\r\n`;
+    t.match((await c.cmd(`APPEND INBOX {${m.length}+}\r\n${m}`)).tagged, / OK /);
+  }
+  t.match((await c.cmd('SELECT INBOX')).tagged, / OK /);
+  t.same((await c.cmd('STORE 1 +FLAGS (\\Seen)')).untagged, ['* 1 FETCH (FLAGS (\\Seen))'], 'plain session: as RFC 3501');
+  t.match((await c.cmd('SELECT INBOX (CONDSTORE)')).tagged, / OK /);
+  const rows: [string, RegExp][] = [
+    ['STORE 2 +FLAGS (\\Flagged)', /^\* 2 FETCH \(UID 2 FLAGS \(\\Flagged\) MODSEQ \(\d+\)\)$/],
+    ['STORE 2 +FLAGS.SILENT (\\Answered)', /^\* 2 FETCH \(UID 2 MODSEQ \(\d+\)\)$/],
+    ['STORE 1:2 (UNCHANGEDSINCE 1) -FLAGS (\\Answered)', /^$/],
+    ['UID STORE 1 -FLAGS (\\Seen)', /^\* 1 FETCH \(UID 1 FLAGS \(\) MODSEQ \(\d+\)\)$/],
+  ];
+  for (const [cmd, want] of rows) {
+    const r = await c.cmd(cmd);
+    t.match(r.untagged.join('\n'), want, cmd);
+  }
+});
