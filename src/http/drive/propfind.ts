@@ -17,6 +17,7 @@ import type { Services } from '../../services/index.js';
 import type { HttpRequest, Reply } from '../types.js';
 
 const D = (local: string) => clark('DAV:', local);
+const DISPLAYNAME = D('displayname');
 const LIVE = ['resourcetype', 'displayname', 'getetag', 'getlastmodified', 'creationdate', 'getcontentlength', 'getcontenttype', 'supportedlock', 'lockdiscovery'].map(D);
 
 /** Which properties a PROPFIND asked for. */
@@ -96,15 +97,17 @@ function respond(s: Services, t: DriveTarget, sub: string[], parts: string[], e:
   const name = parts[parts.length - 1] ?? '';
   const dead = e.props ?? {};
   const href = hrefOf(t, sub, e.type === 'dir');
+  const deadOnly = Object.keys(dead).filter((k) => !LIVE.includes(k));
   if (want.kind === 'propname') {
-    const keys = [...LIVE.filter((k) => liveValue(s, t, parts, name, e, k) !== undefined), ...Object.keys(dead)];
+    const keys = [...LIVE.filter((k) => dead[k] !== undefined || liveValue(s, t, parts, name, e, k) !== undefined), ...deadOnly];
     return { href, propstats: [{ status: 200, props: keys.map((key) => ({ key, xml: '' })) }] };
   }
-  const keys = want.kind === 'allprop' ? [...LIVE, ...Object.keys(dead)] : want.keys;
+  const keys = want.kind === 'allprop' ? [...LIVE, ...deadOnly] : want.keys;
   const found: PropValue[] = [];
   const missing: PropValue[] = [];
   for (const key of keys) {
-    const v = key.startsWith('{DAV:}') ? liveValue(s, t, parts, name, e, key) ?? dead[key] : dead[key];
+    // A client-set DAV:displayname (§15.2, not protected) wins over the computed one.
+    const v = key === DISPLAYNAME ? dead[key] ?? liveValue(s, t, parts, name, e, key) : key.startsWith('{DAV:}') ? liveValue(s, t, parts, name, e, key) ?? dead[key] : dead[key];
     if (v !== undefined) found.push({ key, xml: v });
     else if (want.kind === 'prop') missing.push({ key, xml: '' });
   }

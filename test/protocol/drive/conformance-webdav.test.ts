@@ -262,3 +262,24 @@ t.test('Range on an empty file is ignored (200); If-Range takes the ETag or the 
   t.equal(big.status, 416, 'a range past the end of a non-empty file is still 416');
   t.equal(big.headers.get('content-range'), 'bytes */10');
 });
+
+t.test('DAV:displayname set by PROPPATCH is what PROPFIND returns (RFC 4918 §15.2: not protected)', async (t) => {
+  const s = await startTestServer(t);
+  await s.addUser(A[0], A[1]);
+  const d = `${s.url}/drive`;
+  await request(`${d}/n/f.txt`, { method: 'PUT', basic: A, body: 'f' });
+  const name = '<D:propfind xmlns:D="DAV:"><D:prop><D:displayname/></D:prop></D:propfind>';
+  t.match((await request(`${d}/n/f.txt`, { method: 'PROPFIND', basic: A, headers: { depth: '0' }, body: name })).text, '<D:displayname>f.txt</D:displayname>', 'default: the file name');
+  const pp = await request(`${d}/n/f.txt`, { method: 'PROPPATCH', basic: A,
+    body: '<D:propertyupdate xmlns:D="DAV:"><D:set><D:prop><D:displayname>Nice &amp; name</D:displayname></D:prop></D:set></D:propertyupdate>' });
+  t.match(pp.text, 'HTTP/1.1 200 OK');
+  t.match((await request(`${d}/n/f.txt`, { method: 'PROPFIND', basic: A, headers: { depth: '0' }, body: name })).text, '<D:displayname>Nice &amp; name</D:displayname>', 'the value set');
+  const all = await request(`${d}/n/`, { method: 'PROPFIND', basic: A, headers: { depth: '1' }, body: '<D:propfind xmlns:D="DAV:"><D:allprop/></D:propfind>' });
+  t.equal(all.text.split('<D:displayname>Nice &amp; name</D:displayname>').length, 2, 'allprop: once, with the value set');
+  t.notMatch(all.text, '<D:displayname>f.txt</D:displayname>');
+  const names = await request(`${d}/n/f.txt`, { method: 'PROPFIND', basic: A, headers: { depth: '0' }, body: '<D:propfind xmlns:D="DAV:"><D:propname/></D:propfind>' });
+  t.equal(names.text.split('<D:displayname/>').length, 2, 'propname: listed once');
+  await request(`${d}/n/f.txt`, { method: 'PROPPATCH', basic: A,
+    body: '<D:propertyupdate xmlns:D="DAV:"><D:remove><D:prop><D:displayname/></D:prop></D:remove></D:propertyupdate>' });
+  t.match((await request(`${d}/n/f.txt`, { method: 'PROPFIND', basic: A, headers: { depth: '0' }, body: name })).text, '<D:displayname>f.txt</D:displayname>', 'removed: the file name again');
+});
