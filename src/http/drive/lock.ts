@@ -68,6 +68,8 @@ export async function lockHandler(req: HttpRequest, s: Services): Promise<Reply>
   if (!entry) {
     const parent = await s.drive.stat(t.userId, t.parts.slice(0, -1));
     if (parent?.type !== 'dir') throw new HttpError(409, 'Parent collection does not exist');
+    // The empty file a lock on an unmapped URL creates is a new member of its folder (§7.3, §7.5).
+    s.drive.locks.assertWritable(t.userId, t.parts.slice(0, -1).join('/'), tokensOf(req), false);
   }
   const lock = s.drive.locks.create(t.userId, path, {
     depth: entry?.type === 'dir' ? depthH as '0' | 'infinity' : '0',

@@ -283,3 +283,17 @@ t.test('DAV:displayname set by PROPPATCH is what PROPFIND returns (RFC 4918 §15
     body: '<D:propertyupdate xmlns:D="DAV:"><D:remove><D:prop><D:displayname/></D:prop></D:remove></D:propertyupdate>' });
   t.match((await request(`${d}/n/f.txt`, { method: 'PROPFIND', basic: A, headers: { depth: '0' }, body: name })).text, '<D:displayname>f.txt</D:displayname>', 'removed: the file name again');
 });
+
+t.test('LOCK of an unmapped URL adds a member: a locked folder needs its token (RFC 4918 §7.3, §7.5)', async (t) => {
+  const s = await startTestServer(t);
+  await s.addUser(A[0], A[1]);
+  const d = `${s.url}/drive`;
+  await request(`${d}/u/`, { method: 'MKCOL', basic: A });
+  const folder = await request(`${d}/u/`, { method: 'LOCK', basic: A, headers: { depth: '0' }, body: LOCK_X });
+  const token = folder.headers.get('lock-token')!;
+  t.equal((await request(`${d}/u/new.txt`, { method: 'LOCK', basic: A, body: LOCK_X })).status, 423, 'no folder token: 423');
+  t.equal((await request(`${d}/u/new.txt`, { basic: A })).status, 404, 'and no empty file left behind');
+  const ok = await request(`${d}/u/new.txt`, { method: 'LOCK', basic: A, body: LOCK_X, headers: { if: `<${d}/u/> (${token})` } });
+  t.equal(ok.status, 201, 'with the folder token: 201');
+  t.equal((await request(`${d}/u/new.txt`, { basic: A })).status, 200, 'the empty file exists');
+});
