@@ -1,10 +1,10 @@
 /**
  * PROPFIND /drive/{path}: JSON by default (CONTRACT.md: a directory's listing with totals and
  * children, a file's metadata); RFC 4918 §9.1 207 multistatus for a WebDAV client (allprop,
- * propname, prop; Depth 0 or 1; dead properties included). A WebDAV client is one that sends an
- * XML body, asks for XML in Accept, labels its (empty) body as XML, or sends Depth with no Accept
- * at all (rclone: an empty body there is allprop, §9.1). JSON clients (curl, fetch, browsers)
- * always send an Accept, and get JSON.
+ * propname, prop; Depth 0 or 1; dead properties included; the RFC 4331 quota properties when
+ * named). A WebDAV client is one that sends an XML body, asks for XML in Accept, labels its
+ * (empty) body as XML, or sends Depth with no Accept at all (rclone: an empty body there is
+ * allprop, §9.1). JSON clients (curl, fetch, browsers) always send an Accept, and get JSON.
  */
 import { HttpError, NotFoundError } from '../../common/errors.js';
 import { joinDrivePath } from '../../common/drive-path.js';
@@ -14,14 +14,18 @@ import { parseXml, child, elements, clark, multistatus, esc, XML_TYPE, type DavR
 import { activeLockXml } from './lock.js';
 import type { ChildEntry } from '../../store/drive/types.js';
 import type { Services } from '../../services/index.js';
+import type { QuotaUsage } from '../../services/quota.js';
 import type { HttpRequest, Reply } from '../types.js';
 
 const D = (local: string) => clark('DAV:', local);
 const DISPLAYNAME = D('displayname');
 const LIVE = ['resourcetype', 'displayname', 'getetag', 'getlastmodified', 'creationdate', 'getcontentlength', 'getcontenttype', 'supportedlock', 'lockdiscovery'].map(D);
 
-/** Which properties a PROPFIND asked for. */
-type Want = { kind: 'allprop' } | { kind: 'propname' } | { kind: 'prop'; keys: string[] };
+/** RFC 4331 quota properties: returned only when asked for by name, on the owner's collections. */
+const QUOTA = [D('quota-available-bytes'), D('quota-used-bytes')];
+
+/** Which properties a PROPFIND asked for (with the owner's quota use when a quota property is asked for). */
+type Want = { kind: 'allprop' } | { kind: 'propname' } | { kind: 'prop'; keys: string[]; quota?: QuotaUsage };
 
 /** PROPFIND. */
 export async function propfindHandler(req: HttpRequest, s: Services): Promise<Reply> {
@@ -45,6 +49,8 @@ export async function propfindHandler(req: HttpRequest, s: Services): Promise<Re
   if (depth === 'infinity') {
     return { status: 403, headers: { 'content-type': XML_TYPE }, body: '<?xml version="1.0" encoding="utf-8"?>\n<D:error xmlns:D="DAV:"><D:propfind-finite-depth/></D:error>' };
   }
+  // Never through a share link: a visitor learns nothing of the owner's account.
+  if (want.kind === 'prop' && !t.share && want.keys.some((k) => QUOTA.includes(k))) want.quota = await s.quota.usage(t.userId);
   const responses: DavResponse[] = [respond(s, t, t.sub, t.parts, e, want)];
   if (depth === '1' && e.type === 'dir') {
     const idx = await s.drive.index(t.userId, t.parts);
@@ -73,8 +79,11 @@ function parseWant(body: string): Want {
   throw new HttpError(400, 'PROPFIND body needs prop, propname or allprop');
 }
 
-function liveValue(s: Services, t: DriveTarget, parts: string[], name: string, e: ChildEntry, key: string): string | undefined {
+function liveValue(s: Services, t: DriveTarget, parts: string[], name: string, e: ChildEntry, key: string, quota?: QuotaUsage): string | undefined {
   switch (key) {
+    // RFC 4331: the bytes counted against the user's quota (mail + drive) and what is left of it.
+    case D('quota-used-bytes'): return e.type === 'dir' && quota ? String(quota.used) : undefined;
+    case D('quota-available-bytes'): return e.type === 'dir' && quota ? String(Math.max(0, quota.limit - quota.used)) : undefined;
     case D('resourcetype'): return e.type === 'dir' ? '<D:collection/>' : '';
     case D('displayname'): return esc(name);
     case D('getetag'): return esc(etagOf(e));
@@ -107,7 +116,8 @@ function respond(s: Services, t: DriveTarget, sub: string[], parts: string[], e:
   const missing: PropValue[] = [];
   for (const key of keys) {
     // A client-set DAV:displayname (§15.2, not protected) wins over the computed one.
-    const v = key === DISPLAYNAME ? dead[key] ?? liveValue(s, t, parts, name, e, key) : key.startsWith('{DAV:}') ? liveValue(s, t, parts, name, e, key) ?? dead[key] : dead[key];
+    const quota = want.kind === 'prop' ? want.quota : undefined;
+    const v = key === DISPLAYNAME ? dead[key] ?? liveValue(s, t, parts, name, e, key) : key.startsWith('{DAV:}') ? liveValue(s, t, parts, name, e, key, quota) ?? dead[key] : dead[key];
     if (v !== undefined) found.push({ key, xml: v });
     else if (want.kind === 'prop') missing.push({ key, xml: '' });
   }

@@ -297,3 +297,25 @@ t.test('LOCK of an unmapped URL adds a member: a locked folder needs its token (
   t.equal(ok.status, 201, 'with the folder token: 201');
   t.equal((await request(`${d}/u/new.txt`, { basic: A })).status, 200, 'the empty file exists');
 });
+
+t.test('RFC 4331 quota properties on collections, by name only, never through a share', async (t) => {
+  const s = await startTestServer(t);
+  await s.addUser(A[0], A[1], { quota_mb: 2 });
+  const d = `${s.url}/drive`;
+  await request(`${d}/q/a.bin`, { method: 'PUT', basic: A, body: Buffer.alloc(1000, 1) });
+  const Q = '<D:propfind xmlns:D="DAV:"><D:prop><D:quota-used-bytes/><D:quota-available-bytes/></D:prop></D:propfind>';
+  const root = await request(`${d}/`, { method: 'PROPFIND', basic: A, headers: { depth: '1' }, body: Q });
+  t.equal(root.status, 207);
+  t.match(root.text, '<D:href>/drive/</D:href><D:propstat><D:prop><D:quota-used-bytes>1000</D:quota-used-bytes>' +
+    `<D:quota-available-bytes>${2 * 1024 * 1024 - 1000}</D:quota-available-bytes></D:prop><D:status>HTTP/1.1 200 OK</D:status>`, 'used + available = quota');
+  t.match(root.text, '<D:href>/drive/q/</D:href><D:propstat><D:prop><D:quota-used-bytes>1000</D:quota-used-bytes>', 'on every collection');
+  const file = await request(`${d}/q/a.bin`, { method: 'PROPFIND', basic: A, headers: { depth: '0' }, body: Q });
+  t.match(file.text, /<D:quota-used-bytes\/><D:quota-available-bytes\/><\/D:prop><D:status>HTTP\/1.1 404/, 'not on a file');
+  const all = await request(`${d}/`, { method: 'PROPFIND', basic: A, headers: { depth: '0' }, body: '<D:propfind xmlns:D="DAV:"><D:allprop/></D:propfind>' });
+  t.notMatch(all.text, 'quota-', 'not in allprop');
+  const sh = (await request(`${d}/_share`, { method: 'POST', basic: A, body: { target_path: 'q' } })).json;
+  const pub = await request(`${d}/${sh.uid}/q/`, { method: 'PROPFIND', headers: { depth: '0' }, body: Q });
+  t.equal(pub.status, 207);
+  t.match(pub.text, /HTTP\/1.1 404/, 'a share link shows no quota');
+  t.notMatch(pub.text, '1000');
+});
