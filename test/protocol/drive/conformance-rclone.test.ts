@@ -1,6 +1,6 @@
 /**
  * rclone (Debian `rclone`, WebDAV backend, vendor "other") against the drive: copy, check,
- * lsjson, sync, deletefile, moveto, mkdir, rmdir, copyto, purge over nested folders, names
+ * lsjson, about, sync, deletefile, moveto, mkdir, rmdir, copyto, purge over nested folders, names
  * with spaces and non-ASCII, an empty folder and a 3 MB file. rclone reads metadata with an
  * empty PROPFIND and no Accept header (RFC 4918 §9.1 allprop): it must get a 207, not JSON.
  */
@@ -75,6 +75,10 @@ t.test('rclone drives the drive as a WebDAV remote', { skip: rclone && existsSyn
   t.equal(bigEntry.size, big.length, 'server agrees on the size');
   t.equal(Date.parse(ls.find((e) => e.Path === 'sub dir/déép/big.bin')!.ModTime) / 1000, Math.floor(bigEntry.mtime), 'ModTime is the server mtime (getlastmodified)');
   t.same(Buffer.from(await (await fetch(`${url}rc/sub%20dir/d%C3%A9%C3%A9p/big.bin`, { headers: { authorization: `Basic ${Buffer.from(A.join(':')).toString('base64')}` } })).arrayBuffer()), big, 'the 3 MB file arrived whole');
+
+  const about = JSON.parse((await ok(['about', 'rm:', '--json'], 'about (RFC 4331 quota properties)')).out) as { total: number; used: number; free: number };
+  t.equal(about.used, Object.values(files).reduce((n, b) => n + Buffer.byteLength(b), 0), 'about: used = the bytes stored');
+  t.equal(about.total, about.used + about.free, 'about: total = used + free');
 
   writeFileSync(join(src, 'sub dir/b b.txt'), 'changed');
   rmSync(join(src, 'a.txt'));
