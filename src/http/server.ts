@@ -13,8 +13,8 @@ const CORS: Record<string, string> = {
   'access-control-allow-methods':
     'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS, PROPFIND, PROPPATCH, REPORT, MKCALENDAR, MKCOL, MOVE, COPY, LOCK, UNLOCK',
   'access-control-allow-headers':
-    'Authorization, Content-Type, Depth, Destination, Overwrite, If-Match, If-None-Match, Prefer, Brief, Lock-Token, Timeout, X-CSRF-Token',
-  'access-control-expose-headers': 'ETag, DAV, Location, Content-Length, Lock-Token',
+    'Authorization, Content-Type, Depth, Destination, Overwrite, If, If-Match, If-None-Match, If-Modified-Since, If-Unmodified-Since, If-Range, Range, Prefer, Brief, Lock-Token, Timeout, X-CSRF-Token',
+  'access-control-expose-headers': 'ETag, DAV, Location, Content-Length, Content-Range, Accept-Ranges, Last-Modified, Lock-Token',
   'access-control-max-age': '86400',
 };
 

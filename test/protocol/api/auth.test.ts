@@ -121,6 +121,11 @@ t.test('front end: CORS, OPTIONS *, 404, 405, every DAV verb reaches the router,
   t.equal(opt.status, 204);
   t.equal(opt.headers.get('access-control-allow-origin'), '*');
   t.match(opt.headers.get('access-control-allow-methods') ?? '', /PROPFIND/);
+  const allowed = (opt.headers.get('access-control-allow-headers') ?? '').split(/,\s*/);
+  for (const h of ['If', 'If-Match', 'If-None-Match', 'If-Modified-Since', 'If-Unmodified-Since', 'If-Range', 'Range', 'Depth', 'Destination', 'Overwrite', 'Lock-Token']) {
+    t.ok(allowed.includes(h), `a browser may send ${h} cross-origin`);
+  }
+  t.match(opt.headers.get('access-control-expose-headers') ?? '', /Content-Range/);
   for (const m of ['PROPFIND', 'PROPPATCH', 'REPORT', 'MKCALENDAR', 'MKCOL', 'MOVE', 'COPY', 'LOCK', 'UNLOCK']) {
     const r = await request(`${s.url}/auth/login`, { method: m });
     t.equal(r.status, 405, `${m} reaches the router`);
