@@ -116,6 +116,8 @@ export interface FolderInfo {
   total: number;
   unread: number;
   subscribed: boolean;
+  /** IMAP only: the stored \Recent floor, the first uid no session was told about (src/imap/recent.ts). */
+  recent?: number;
 }
 
 /** How STORE changes flags. */

@@ -2,6 +2,7 @@
 import type { SecureContext } from 'node:tls';
 import type { Services } from '../services/index.js';
 import type { EncodeCache } from './encode-cache.js';
+import type { RecentBook } from './recent.js';
 
 /** Limits of the IMAP front end (issue 5, "Limits and bad input"). */
 export interface ImapLimits {
@@ -36,8 +37,8 @@ export interface ImapContext {
   perUser: Map<string, number>;
   /** Encoded structures per folder and uid. */
   cache: EncodeCache;
-  /** \Recent floors keyed by `user\0folderId` (see recent.ts). */
-  recent: Map<string, number>;
+  /** \Recent floors of every user's folders (see recent.ts). */
+  recent: RecentBook;
 }
 
 /** Bump a counter in a map; returns the new value. */

@@ -120,7 +120,7 @@ export class Selected {
    */
   private claimRecent(from: number): void {
     if (!this.floors) return;
-    const floor = this.floors.floor(this.view.info.id, this.view.info.uidNext);
+    const floor = this.floors.floor(this.view);
     const last = this.lastUid;
     if (last < from) return;
     const a = Math.max(from, floor);

@@ -11,6 +11,7 @@ import type { Services } from '../services/index.js';
 import { Session } from './connection.js';
 import { bump, DEFAULT_LIMITS, type ImapContext, type ImapLimits } from './context.js';
 import { EncodeCache } from './encode-cache.js';
+import { RecentBook } from './recent.js';
 
 /** A running IMAP front end. */
 export interface ImapServer {
@@ -50,7 +51,10 @@ export async function startImapServers(
     perIp: new Map(),
     perUser: new Map(),
     cache: new EncodeCache(),
-    recent: new Map(),
+    recent: new RecentBook(
+      (user, floors) => services.mail.saveRecent(user, floors),
+      (err) => services.log.error('imap recent save failed', { err: err as Error }),
+    ),
   };
   const sockets = new Set<Socket>();
   const accept = (socket: Socket, secure: boolean): void => {
@@ -112,6 +116,7 @@ export async function startImapServers(
           s.destroy();
         }),
       ));
+      await ctx.recent.flush(); // the \Recent floors claimed since the last save
     },
   };
 }

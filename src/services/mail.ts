@@ -13,7 +13,7 @@
  * - Reads (`folder`, `listFolders`, `summary`, `messageFile`) never queue behind writes.
  * - Folder names use `/` as the hierarchy separator; `INBOX` is case-insensitive.
  */
-import { promises as fsp } from 'node:fs';
+import { existsSync, promises as fsp } from 'node:fs';
 import type { Actor } from '../actors/actor.js';
 import type {
   AppendResult, AppendSource, FlagOp, FolderInfo, FolderView, MessageMeta, MessageSummary,
@@ -24,7 +24,7 @@ import { FolderIndex, MAX_BATCH, type PreparedMessage } from '../actors/mail/fol
 import { MailBytes } from './mail-bytes.js';
 import { writeUnsynced, sealTemp, messagePath } from '../store/mail/files.js';
 import { summarizeHere } from '../workers/pool.js';
-import { mailFolderDir, tmpDir } from '../store/layout.js';
+import { mailFolderDir, mailFoldersFile, tmpDir } from '../store/layout.js';
 import { normalizeFlags } from '../common/flags.js';
 import { checkFolderName, DEFAULT_FOLDERS } from '../common/folder-name.js';
 import { splitAddress, isDomain } from '../common/names.js';
@@ -235,10 +235,25 @@ export class MailService {
     });
   }
 
-  /** Set the IMAP subscription flag of a folder. */
+  /** Subscribe or unsubscribe an IMAP name, a folder or not (RFC 3501 6.3.6-7). */
   async setSubscribed(userId: string, name: string, subscribed: boolean): Promise<void> {
     const n = checkFolderName(name);
     await this.withMail(userId, (um) => um.subscribe(n, subscribed));
+  }
+
+  /** The IMAP subscribed names, folders or not (a deleted folder's subscription stays). */
+  async subscriptions(userId: string): Promise<string[]> {
+    const um = this.loaded(userId);
+    if (um) return [...um.subscriptions()];
+    return this.withMail(userId, async (m) => [...m.subscriptions()]);
+  }
+
+  /** Save raised IMAP \Recent floors (folder id -> first uid no session was told about). */
+  async saveRecent(userId: string, floors: ReadonlyMap<string, number>): Promise<void> {
+    const a = splitAddress(userId);
+    // Write-behind: a user deleted meanwhile gets no new mail store.
+    if (!a || !existsSync(mailFoldersFile(this.deps.config.mail_root, a.domain, a.user))) return;
+    await this.withMail(userId, (um) => um.saveRecent(floors));
   }
 
   /**

@@ -69,7 +69,7 @@ export class FolderState implements FolderView {
     this.sums = new FolderSummaries(this.files.summaries, (uid) => this.byUid(uid) !== undefined);
     this.info = {
       id: rec.id, name: rec.name, specialUse: rec.specialUse, uidValidity: rec.uidValidity, uidNext: 1,
-      highestModseq: 1, total: 0, unread: 0, subscribed: rec.subscribed,
+      highestModseq: 1, total: 0, unread: 0, subscribed: rec.subscribed, recent: rec.recent,
     };
   }
 

@@ -5,7 +5,7 @@
  */
 import { statSync } from 'node:fs';
 import { mailFoldersFile, mailFolderDir } from '../../store/layout.js';
-import { readFolderList, writeFolderList, type FolderList, type FolderRecord } from '../../store/mail/folders.js';
+import { migrateSubscriptions, readFolderList, writeFolderList, type FolderList, type FolderRecord } from '../../store/mail/folders.js';
 import { makeFolderDir, removeFolderDir, sameFile } from '../../store/mail/files.js';
 import { DEFAULT_FOLDERS, SEPARATOR, canonicalFolderName, isSameOrBelow } from '../../common/folder-name.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../common/errors.js';
@@ -49,9 +49,10 @@ export class UserMail {
     const path = mailFoldersFile(root, a.domain, a.user);
     let list = await readFolderList(path);
     const fresh = !list;
-    list ??= { v: 1, nextId: 1, lastUidValidity: 0, folders: [] };
+    list ??= { v: 1, nextId: 1, lastUidValidity: 0, folders: [], subscriptions: [] };
+    const migrated = migrateSubscriptions(list);
     const um = new UserMail(root, a.domain, a.user, list);
-    let changed = fresh;
+    let changed = fresh || migrated;
     for (const d of DEFAULT_FOLDERS) {
       if (!um.find(d.name)) {
         await um.addRecord(d.name, d.specialUse, false);
@@ -102,6 +103,9 @@ export class UserMail {
       if (await idx.refresh()) await this.settleMoves(idx);
     } else {
       idx = await FolderIndex.open(this.dir(rec.id), rec);
+      // A store written before the \Recent floor was kept: nothing in it so far is \Recent
+      // (saved with the next write of the list).
+      if (rec.recent === undefined) idx.info.recent = rec.recent = idx.info.uidNext;
       this.indexes.set(rec.id, idx);
       await this.settleMoves(idx);
     }
@@ -139,14 +143,37 @@ export class UserMail {
     const id = String(this.list.nextId++);
     const uidValidity = Math.max(Math.floor(Date.now() / 1000), this.list.lastUidValidity + 1) % 0xffffffff || 1;
     this.list.lastUidValidity = uidValidity;
-    const rec: FolderRecord = { id, name, specialUse, subscribed: true, uidValidity };
+    const rec: FolderRecord = { id, name, specialUse, subscribed: true, uidValidity, recent: 1 };
     await makeFolderDir(this.dir(id));
     this.list.folders.push(rec);
+    const subs = this.subs();
+    if (!subs.includes(name)) subs.push(name);
     if (save) await this.save();
     return rec;
   }
 
+  /** The subscribed names (the stored list; a store from before it was migrated on load). */
+  private subs(): string[] {
+    return (this.list.subscriptions ??= []);
+  }
+
+  /** Subscribed names, folders or not (RFC 3501 6.3.6), in the order they were subscribed. */
+  subscriptions(): readonly string[] {
+    return this.subs();
+  }
+
+  /** Set each record's (and open index's) `subscribed` from the subscription list. */
+  private mirrorSubscriptions(): void {
+    const subs = new Set(this.subs());
+    for (const rec of this.list.folders) {
+      rec.subscribed = subs.has(rec.name);
+      const idx = this.indexes.get(rec.id);
+      if (idx) idx.info.subscribed = rec.subscribed;
+    }
+  }
+
   private async save(): Promise<void> {
+    this.mirrorSubscriptions();
     await writeFolderList(this.listPath, this.list);
     this.stamp = listStamp(this.listPath);
   }
@@ -162,6 +189,7 @@ export class UserMail {
     if (now === this.stamp) return;
     const list = await readFolderList(this.listPath);
     if (!list) return;
+    migrateSubscriptions(list);
     this.list = list;
     this.stamp = now;
     for (const [id, idx] of this.indexes) {
@@ -207,19 +235,27 @@ export class UserMail {
       if (!this.find(n)) parents.push(n);
     }
     const before = this.list.folders.map((f) => ({ ...f }));
+    const subsBefore = [...this.subs()];
     moved.forEach((f, i) => { f.name = pairs[i]![1]; });
+    // The subscriptions go with the names (as Dovecot does; a subscribed child too).
+    const renamed = new Map(pairs);
+    this.list.subscriptions = this.subs().map((n) => renamed.get(n) ?? n).filter((n, i, a) => a.indexOf(n) === i);
     try {
       for (const p of parents) await this.addRecord(p, null, false);
       await this.save();
     } catch (err) {
       this.list.folders = before;
+      this.list.subscriptions = subsBefore;
       throw err;
     }
     for (const f of moved) this.indexes.get(f.id)?.rename(f.name);
     return pairs;
   }
 
-  /** Delete one folder (children stay); its directory is removed after the list is saved. */
+  /**
+   * Delete one folder (children stay); its directory is removed after the list is saved. Its
+   * subscription stays (RFC 3501 6.3.6: not removed unilaterally).
+   */
   async remove(name: string): Promise<FolderRecord> {
     const rec = this.require(name);
     if (rec.name === 'INBOX' || rec.specialUse) throw new ValidationError(`Folder ${rec.name} cannot be deleted`);
@@ -232,14 +268,39 @@ export class UserMail {
     return rec;
   }
 
-  /** Set the subscription flag. */
+  /** Subscribe or unsubscribe a name, a folder or not (RFC 3501 6.3.6-7). */
   async subscribe(name: string, subscribed: boolean): Promise<void> {
-    const rec = this.require(name);
-    if (rec.subscribed === subscribed) return;
-    rec.subscribed = subscribed;
-    await this.save();
-    const idx = this.indexes.get(rec.id);
-    if (idx) idx.info.subscribed = subscribed;
+    const n = canonicalFolderName(name);
+    const subs = this.subs();
+    const at = subs.indexOf(n);
+    if ((at >= 0) === subscribed) return;
+    const before = [...subs];
+    if (subscribed) subs.push(n);
+    else subs.splice(at, 1);
+    try {
+      await this.save();
+    } catch (err) {
+      this.list.subscriptions = before;
+      this.mirrorSubscriptions();
+      throw err;
+    }
+  }
+
+  /**
+   * Raise folders' \Recent floors (folder id -> first uid no session was told about; never
+   * lowered; folders gone are skipped). Saves the list when one moved.
+   */
+  async saveRecent(floors: ReadonlyMap<string, number>): Promise<void> {
+    let changed = false;
+    for (const rec of this.list.folders) {
+      const n = floors.get(rec.id);
+      if (n === undefined || (rec.recent ?? 0) >= n) continue;
+      rec.recent = n;
+      const idx = this.indexes.get(rec.id);
+      if (idx) idx.info.recent = n;
+      changed = true;
+    }
+    if (changed) await this.save();
   }
 
   /**

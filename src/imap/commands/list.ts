@@ -102,12 +102,13 @@ async function list(s: Session, args: Args, lsub: boolean): Promise<void> {
     return;
   }
   const folders = await s.ctx.services.mail.listFolders(s.userId);
+  const subs = opts.subscribedOnly || opts.returnSubscribed ? new Set(await s.ctx.services.mail.subscriptions(s.userId)) : new Set<string>();
   const matchers = patterns.map((p) => {
     const full = fromUtf7(p);
     if (full === null) throw new ImapError('BAD', 'Bad pattern');
     return patternMatcher(ref && !full.startsWith('/') ? `${ref}${full}` : full);
   });
-  await writeList(s, folders, (n) => matchers.some((m) => m(n)), opts);
+  await writeList(s, hierarchy(folders, subs), (n) => matchers.some((m) => m(n)), opts);
 }
 
 function patternText(t: Tok): string {
@@ -116,35 +117,50 @@ function patternText(t: Tok): string {
   throw new ImapError('BAD', 'Bad pattern');
 }
 
-/** One name of the hierarchy: a folder, or a level that only exists because folders live below it. */
+/**
+ * One name: a folder, a level that only exists because folders live below it, or a name that is
+ * only subscribed (its folder deleted or never made: RFC 3501 6.3.6) and the levels above it.
+ */
 interface Entry {
   name: string;
   folder: FolderInfo | null;
   hasChildren: boolean;
+  subscribed: boolean;
+  /** A folder or a level with folders below (what a LIST without selection options shows). */
+  inTree: boolean;
 }
 
 /**
  * Every folder plus the levels above folders that are not folders themselves (left by a DELETE of a
- * parent, RFC 3501 6.3.4): those are listed `\Noselect` (6.3.8), INBOX first, then by name.
+ * parent, RFC 3501 6.3.4): those are listed `\Noselect` (6.3.8). Subscribed names that are no
+ * folder, and the levels above them, are entries outside the tree (LSUB, LIST (SUBSCRIBED)).
+ * INBOX first, then by name.
  */
-function hierarchy(folders: FolderInfo[]): Entry[] {
+function hierarchy(folders: FolderInfo[], subs: ReadonlySet<string>): Entry[] {
   const byName = new Map<string, Entry>();
-  for (const f of folders) byName.set(f.name, { name: f.name, folder: f, hasChildren: false });
+  for (const f of folders) byName.set(f.name, { name: f.name, folder: f, hasChildren: false, subscribed: subs.has(f.name), inTree: true });
   for (const f of folders) {
     for (let i = f.name.indexOf('/'); i > 0; i = f.name.indexOf('/', i + 1)) {
       const up = f.name.slice(0, i);
       const e = byName.get(up);
       if (e) e.hasChildren = true;
-      else byName.set(up, { name: up, folder: null, hasChildren: true });
+      else byName.set(up, { name: up, folder: null, hasChildren: true, subscribed: subs.has(up), inTree: true });
+    }
+  }
+  for (const n of subs) {
+    if (byName.has(n)) continue;
+    byName.set(n, { name: n, folder: null, hasChildren: false, subscribed: true, inTree: false });
+    for (let i = n.indexOf('/'); i > 0; i = n.indexOf('/', i + 1)) {
+      const up = n.slice(0, i);
+      if (!byName.has(up)) byName.set(up, { name: up, folder: null, hasChildren: false, subscribed: subs.has(up), inTree: false });
     }
   }
   return [...byName.values()].sort((a, b) => (a.name === 'INBOX' ? -1 : b.name === 'INBOX' ? 1 : a.name < b.name ? -1 : 1));
 }
 
-async function writeList(s: Session, folders: FolderInfo[], matches: (name: string) => boolean, o: ListOptions): Promise<void> {
+async function writeList(s: Session, all: Entry[], matches: (name: string) => boolean, o: ListOptions): Promise<void> {
   const selecting = o.subscribedOnly || o.specialUseOnly;
-  const selected = (e: Entry): boolean => !!e.folder && (!o.subscribedOnly || e.folder.subscribed) && (!o.specialUseOnly || !!e.folder.specialUse);
-  const all = hierarchy(folders);
+  const selected = (e: Entry): boolean => (o.subscribedOnly ? e.subscribed : !!e.folder) && (!o.specialUseOnly || !!e.folder?.specialUse);
   const chosen = new Set(selecting ? all.filter(selected).map((e) => e.name) : []);
   // The levels above a selected folder the pattern does not reach (LSUB `%`, RECURSIVEMATCH).
   const cut = new Set<string>();
@@ -153,7 +169,7 @@ async function writeList(s: Session, folders: FolderInfo[], matches: (name: stri
     for (let i = n.lastIndexOf('/'); i > 0 && !cut.has(n.slice(0, i)); i = n.lastIndexOf('/', i - 1)) cut.add(n.slice(0, i));
   }
   for (const e of all) {
-    if (!matches(e.name)) continue;
+    if (!matches(e.name) || (!selecting && !e.inTree)) continue;
     let childInfo = false;
     if (selecting && !chosen.has(e.name)) {
       if ((o.lsub ? !o.lsubLevels : !o.recursive) || !cut.has(e.name)) continue;
@@ -161,9 +177,10 @@ async function writeList(s: Session, folders: FolderInfo[], matches: (name: stri
     }
     const f = e.folder;
     const attrs: string[] = [];
-    if (!f || (o.lsub && childInfo)) attrs.push('\\Noselect');
-    if (!o.lsub || (f && !childInfo)) attrs.push(e.hasChildren ? '\\HasChildren' : '\\HasNoChildren');
-    if (o.returnSubscribed && !o.lsub && f?.subscribed) attrs.push('\\Subscribed');
+    // RFC 5258 3: a name that is no mailbox nor a level of the tree is \NonExistent (LSUB: \Noselect).
+    if (!f || (o.lsub && childInfo)) attrs.push(o.lsub || e.inTree ? '\\Noselect' : '\\NonExistent');
+    if (e.inTree && (!o.lsub || (f && !childInfo))) attrs.push(e.hasChildren ? '\\HasChildren' : '\\HasNoChildren');
+    if (o.returnSubscribed && !o.lsub && e.subscribed) attrs.push('\\Subscribed');
     if (o.returnSpecialUse && f?.specialUse && !(o.lsub && childInfo)) attrs.push(f.specialUse);
     const extra = childInfo && !o.lsub ? ` (CHILDINFO (${childTags(o)}))` : '';
     s.out.line(`* ${o.lsub ? 'LSUB' : 'LIST'} (${attrs.join(' ')}) "/" ${encodeMailbox(e.name)}${extra}`);

@@ -42,7 +42,7 @@ export function statusLine(info: FolderInfo, items: string[], recent = 0, asked?
 export async function recentOf(s: Session, name: string, items: string[]): Promise<number> {
   if (!items.includes('RECENT')) return 0;
   const view = await s.ctx.services.mail.folder(s.userId, name);
-  return countFrom(view, s.recentFloors.floor(view.info.id, view.info.uidNext));
+  return countFrom(view, s.recentFloors.floor(view));
 }
 
 /** STATUS */

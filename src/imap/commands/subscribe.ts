@@ -1,10 +1,10 @@
 /**
- * SUBSCRIBE / UNSUBSCRIBE mailbox (RFC 3501 6.3.6-7). Subscription is a flag of an existing folder
- * (SUBSCRIBE of a missing name is NO [NONEXISTENT], which 6.3.6 allows). UNSUBSCRIBE of a name
- * that is no folder succeeds: it is not subscribed, and clients such as Thunderbird unsubscribe
- * right after DELETE (Dovecot answers OK too).
+ * SUBSCRIBE / UNSUBSCRIBE mailbox (RFC 3501 6.3.6-7). The subscriptions are a list of names kept
+ * beside the folders: a name that is no folder can be subscribed (6.3.6 allows it; Dovecot does),
+ * deleting a folder keeps its subscription (6.3.6: MUST NOT remove it unilaterally), RENAME
+ * carries it. UNSUBSCRIBE of a name not subscribed is OK (clients such as Thunderbird unsubscribe
+ * right after DELETE; Dovecot answers OK too).
  */
-import { NotFoundError } from '../../common/errors.js';
 import { decodeMailbox } from '../mailbox-name.js';
 import type { Session } from '../connection.js';
 import type { Args } from '../parser.js';
@@ -13,12 +13,7 @@ import { AUTHED, type CommandSpec } from './types.js';
 async function setSubscribed(s: Session, args: Args, on: boolean): Promise<void> {
   const name = decodeMailbox(args.astring('mailbox'));
   args.end();
-  try {
-    await s.ctx.services.mail.setSubscribed(s.userId, name, on);
-  } catch (err) {
-    if (!on && err instanceof NotFoundError) return;
-    throw err;
-  }
+  await s.ctx.services.mail.setSubscribed(s.userId, name, on);
 }
 
 /** SUBSCRIBE */

@@ -31,8 +31,11 @@ t.test('a level above folders that is not a folder is listed \\Noselect (DELETE 
     ['LIST "" %', ['* LIST (\\HasNoChildren) "/" INBOX', ...DEFAULTS, '* LIST (\\Noselect \\HasChildren) "/" a']],
     ['LIST "" a*', ['* LIST (\\Noselect \\HasChildren) "/" a', '* LIST (\\HasChildren) "/" a/b', '* LIST (\\HasNoChildren) "/" a/b/c']],
     ['LIST "" a/%', ['* LIST (\\HasChildren) "/" a/b']],
-    // SUBSCRIBED selects real, subscribed folders only: the empty level is not one.
-    ['LIST (SUBSCRIBED) "" a*', ['* LIST (\\HasChildren \\Subscribed) "/" a/b', '* LIST (\\HasNoChildren \\Subscribed) "/" a/b/c']],
+    // SUBSCRIBED selects subscribed names: DELETE kept a's subscription (RFC 3501 6.3.6), so the
+    // level is listed, \Noselect as in a plain LIST.
+    ['LIST (SUBSCRIBED) "" a*', [
+      '* LIST (\\Noselect \\HasChildren \\Subscribed) "/" a', '* LIST (\\HasChildren \\Subscribed) "/" a/b', '* LIST (\\HasNoChildren \\Subscribed) "/" a/b/c',
+    ]],
     ['LIST "" a RETURN (STATUS (MESSAGES))', ['* LIST (\\Noselect \\HasChildren) "/" a']],
   ];
   for (const [cmd, want] of rows) {

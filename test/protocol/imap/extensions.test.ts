@@ -40,8 +40,9 @@ t.test('ESEARCH, SORT, THREAD, LIST-EXTENDED/STATUS, LSUB, NAMESPACE, ID, EXAMIN
   t.match(f.raw, /BINARY\.SIZE\[1\] 8/);
   t.match(f.raw, /RFC822\.HEADER \{\d+\}\r\nFrom: S2/);
   t.match(f.raw, /BODY \("TEXT" "PLAIN" \("CHARSET" "us-ascii"\) NIL NIL "7BIT" 8 1\)/);
-  t.match((await c.cmd('FETCH 2 (FLAGS)')).untagged[0], /FLAGS \(\)/, 'PEEK and RFC822.HEADER do not set \\Seen');
-  t.match((await c.cmd('FETCH 2 (BODY[TEXT])')).raw, /FLAGS \(\\Seen\)/, 'BODY[TEXT] sets \\Seen and reports FLAGS');
+  // \Recent: this session is the first to select INBOX since the messages arrived (RFC 3501 2.3.2).
+  t.match((await c.cmd('FETCH 2 (FLAGS)')).untagged[0], /FLAGS \(\\Recent\)/, 'PEEK and RFC822.HEADER do not set \\Seen');
+  t.match((await c.cmd('FETCH 2 (BODY[TEXT])')).raw, /FLAGS \(\\Seen \\Recent\)/, 'BODY[TEXT] sets \\Seen and reports FLAGS');
 
   await c.cmd('CREATE Lists');
   await c.cmd('CREATE Lists/Sub');
