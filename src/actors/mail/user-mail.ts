@@ -22,6 +22,9 @@ const listStamp = (path: string): string => {
   }
 };
 
+/** Most subscribed names that are no folder (SUBSCRIBE of more is refused: the list stays small). */
+export const MAX_NAMES_SUBSCRIBED_NOT_FOLDERS = 1_000;
+
 /** The key of the UserMail in `actor.state`. */
 export const MAIL_STATE = 'mail';
 
@@ -274,6 +277,12 @@ export class UserMail {
     const subs = this.subs();
     const at = subs.indexOf(n);
     if ((at >= 0) === subscribed) return;
+    if (subscribed && !this.find(n)) {
+      const folders = new Set(this.list.folders.map((f) => f.name));
+      if (subs.filter((s) => !folders.has(s)).length >= MAX_NAMES_SUBSCRIBED_NOT_FOLDERS) {
+        throw new ValidationError(`Too many subscribed names that are no folder (${MAX_NAMES_SUBSCRIBED_NOT_FOLDERS})`);
+      }
+    }
     const before = [...subs];
     if (subscribed) subs.push(n);
     else subs.splice(at, 1);

@@ -9,6 +9,7 @@ import t from 'tap';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { mailFoldersFile } from '../../../src/store/layout.js';
 import { migrateSubscriptions, type FolderList } from '../../../src/store/mail/folders.js';
+import { MAX_NAMES_SUBSCRIBED_NOT_FOLDERS } from '../../../src/actors/mail/user-mail.js';
 import { mailHarness } from '../../helpers/mail.js';
 
 const ID = 'alice@example.com';
@@ -90,4 +91,18 @@ t.test('recent floors: 1 for a new folder, raised and saved, never lowered', asy
   t.equal((await h.mail.folder(ID, 'INBOX')).info.recent, 5);
   await h.mail.saveRecent('nobody@example.com', new Map([['1', 2]]));
   t.notOk((await import('node:fs')).existsSync(mailFoldersFile(h.root, 'example.com', 'nobody')), 'no store is made for an unknown user');
+});
+
+t.test('subscribed names that are no folder are bounded; folders are not', async (t) => {
+  const h = await mailHarness(t);
+  await h.addUser(ID);
+  for (let i = 0; i < MAX_NAMES_SUBSCRIBED_NOT_FOLDERS; i++) await h.mail.setSubscribed(ID, `n${i}`, true);
+  await t.rejects(h.mail.setSubscribed(ID, 'one-more', true), /Too many subscribed names/);
+  await h.mail.createFolder(ID, 'real');
+  await h.mail.setSubscribed(ID, 'real', false);
+  await h.mail.setSubscribed(ID, 'real', true);
+  t.ok((await h.mail.subscriptions(ID)).includes('real'), 'a folder can still be subscribed');
+  await h.mail.setSubscribed(ID, 'n0', false);
+  await h.mail.setSubscribed(ID, 'one-more', true);
+  t.ok((await h.mail.subscriptions(ID)).includes('one-more'), 'room again after an UNSUBSCRIBE');
 });
