@@ -19,11 +19,16 @@ export async function expungeDeleted(s: Session, uids: number[] | null): Promise
   return removed;
 }
 
-async function expunge(s: Session, args: Args, uidMode: boolean): Promise<void> {
+/**
+ * With QRESYNC on, an EXPUNGE / UID EXPUNGE that removed something answers the folder's new
+ * HIGHESTMODSEQ in its tagged OK (RFC 7162 3.2.7, 3.2.9: MUST). CLOSE never does (3.2.8: MUST NOT).
+ */
+async function expunge(s: Session, args: Args, uidMode: boolean): Promise<string | void> {
   const set = uidMode ? args.atom('UID set') : null;
   args.end();
   if (s.box.readOnly) throw new ImapError('NO', 'Mailbox is read-only', 'READ-ONLY');
-  await expungeDeleted(s, set === null ? null : resolveUids(s.box, set, true));
+  const removed = await expungeDeleted(s, set === null ? null : resolveUids(s.box, set, true));
+  if (removed.length && s.enabled.has('QRESYNC')) return `[HIGHESTMODSEQ ${s.box.view.info.highestModseq}] ${uidMode ? 'UID EXPUNGE' : 'EXPUNGE'} completed`;
 }
 
 /** EXPUNGE */

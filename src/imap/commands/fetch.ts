@@ -2,7 +2,8 @@
  * FETCH / UID FETCH set atts [(CHANGEDSINCE n [VANISHED])] (RFC 3501 6.4.5, 6.4.8; RFC 3516
  * BINARY; RFC 7162 3.1.4 and 3.2.6). ENVELOPE / BODYSTRUCTURE come pre-encoded from the stored
  * summary (cached per message); sections are byte ranges of the message file, streamed in
- * pieces with backpressure when large. A non-PEEK body fetch sets \Seen first and reports FLAGS.
+ * pieces with backpressure when large. A non-PEEK body fetch sets \Seen first and reports FLAGS
+ * (with UID and MODSEQ once CONDSTORE is on, RFC 7162 3.1).
  */
 import { closeSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -129,6 +130,11 @@ interface Run {
   json: ((uid: number) => string | undefined) | null;
   /** Path of a message file. */
   file: (uid: number) => string;
+  /**
+   * CONDSTORE is on and the command may set \Seen: the messages it sets \Seen on are reported
+   * with UID and MODSEQ (RFC 7162 3.1: "a FETCH/UID FETCH that implicitly set the \Seen flag").
+   */
+  seenModseq: boolean;
 }
 
 /** One pre-encoded structure of a message, from the shared cache or encoded once from the summary. */
@@ -189,7 +195,8 @@ function fetchNow(r: Run, seq: number, m: MessageMeta, addFlags: boolean): boole
     const box = s.box;
     let head = `* ${seq} FETCH (`;
     let sep = '';
-    if (p.uid) {
+    const implicit = addFlags && r.seenModseq;
+    if (p.uid || implicit) {
       head += `UID ${m.uid}`;
       sep = ' ';
     }
@@ -220,7 +227,7 @@ function fetchNow(r: Run, seq: number, m: MessageMeta, addFlags: boolean): boole
       }
       sep = ' ';
     }
-    if (p.modseq) head += `${sep}MODSEQ (${m.modseq})`;
+    if (p.modseq || implicit) head += `${sep}MODSEQ (${m.modseq})`;
     if (addFlags && !p.atts.some((a) => a.kind === 'simple' && a.name === 'FLAGS')) head += ` FLAGS ${box.flagsText(m)}`;
     out.write(`${head})\r\n`);
     out.release();
@@ -250,12 +257,13 @@ function wholeNow(r: Run, w: Whole, seq: number, m: MessageMeta, addFlags: boole
   const fd = openMessageFile(r.file(m.uid));
   out.hold();
   try {
-    const uid = r.p.uid ? `UID ${m.uid} ` : '';
+    const implicit = addFlags && r.seenModseq;
+    const uid = r.p.uid || implicit ? `UID ${m.uid} ` : '';
     const before = w.before.length ? indexAtts(box, m, w.before).slice(1) + ' ' : '';
     out.write(`* ${seq} FETCH (${uid}${before}${w.label} {${m.size}}\r\n`);
     literalFrom(out, fd, m, 0, m.size);
     let tail = w.after.length ? indexAtts(box, m, w.after) : '';
-    if (r.p.modseq) tail += ` MODSEQ (${m.modseq})`;
+    if (r.p.modseq || implicit) tail += ` MODSEQ (${m.modseq})`;
     if (addFlags && !w.flags) tail += ` FLAGS ${box.flagsText(m)}`;
     out.write(`${tail})\r\n`);
     out.release();
@@ -283,7 +291,8 @@ async function fetchOne(r: Run, seq: number, m: MessageMeta, addFlags: boolean):
     head += sep + text;
     sep = ' ';
   };
-  if (p.uid) push(`UID ${m.uid}`);
+  const implicit = addFlags && r.seenModseq;
+  if (p.uid || implicit) push(`UID ${m.uid}`);
   try {
     if (p.needFile) {
       fd = openMessageFile(r.file(m.uid));
@@ -308,7 +317,7 @@ async function fetchOne(r: Run, seq: number, m: MessageMeta, addFlags: boolean):
         await section(a);
       }
     }
-    if (p.modseq) push(`MODSEQ (${m.modseq})`);
+    if (p.modseq || implicit) push(`MODSEQ (${m.modseq})`);
     if (addFlags && !p.atts.some((a) => a.kind === 'simple' && a.name === 'FLAGS')) push(`FLAGS ${box.flagsText(m)}`);
     out.write(`${head})\r\n`);
   } finally {
@@ -387,7 +396,6 @@ function parseModifiers(s: Session, args: Args, uidMode: boolean): { changedSinc
     } else throw new ImapError('BAD', 'Unknown FETCH modifier');
   }
   if (vanished && changedSince === null) throw new ImapError('BAD', 'VANISHED needs CHANGEDSINCE');
-  if (changedSince !== null) s.enabled.add('CONDSTORE');
   return { changedSince, vanished };
 }
 
@@ -398,6 +406,7 @@ async function fetch(s: Session, args: Args, uidMode: boolean): Promise<void> {
   const box = s.box;
   const uids = resolveUids(box, setText, uidMode);
   const p = plan(atts, uidMode, box.readOnly, changedSince !== null);
+  if (p.modseq) s.enabled.add('CONDSTORE'); // a MODSEQ fetch enables CONDSTORE (RFC 7162 3.1)
   if (vanished) {
     const set = parseSequenceSet(setText);
     const gone = [...box.view.expungedSince(changedSince!)].sort((a, b) => a - b);
@@ -437,6 +446,7 @@ async function fetch(s: Session, args: Args, uidMode: boolean): Promise<void> {
     enc: s.ctx.cache.folder(`${s.userId}\0${view.info.id}`, view),
     json: p.needEncoded ? await mail.summaryReader(s.userId, box.name) : null,
     file,
+    seenModseq: p.markSeen && s.condstore,
   };
   // nextMessage's guesses for the first uid, found here: its own fallback searches then run only at
   // a gap (code optimized on a range starting at uid 1 would otherwise deoptimize on the next one)
