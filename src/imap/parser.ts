@@ -16,11 +16,14 @@ export type CommandPart =
   | { kind: 'literal'; data: Buffer }
   | { kind: 'file'; path: string; size: number };
 
-/** A token: atom, string (quoted or literal), file-backed literal, or parenthesised list. */
+/**
+ * A token: atom, string (quoted or literal), file-backed literal, or parenthesised list. `bin`
+ * marks a literal8 `~{n}` (RFC 3516), the only literal that may hold NUL.
+ */
 export type Tok =
   | { t: 'atom'; v: string }
-  | { t: 'str'; v: Buffer }
-  | { t: 'file'; path: string; size: number }
+  | { t: 'str'; v: Buffer; bin?: true }
+  | { t: 'file'; path: string; size: number; bin?: true }
   | { t: 'list'; v: Tok[] };
 
 /** A parsed command. `name` is upper-case; `UID FETCH` etc. are joined with a space. */
@@ -146,7 +149,9 @@ class Lexer {
     this.part += 2;
     this.pos = 0;
     if (!this.parts[this.part]) throw bad('Missing line after literal');
-    return next.kind === 'file' ? { t: 'file', path: next.path, size: next.size } : { t: 'str', v: next.data };
+    const tok: Tok = next.kind === 'file' ? { t: 'file', path: next.path, size: next.size } : { t: 'str', v: next.data };
+    if (line[lit.at] === 0x7e) tok.bin = true;
+    return tok;
   }
 
   private atom(line: Buffer): Tok {
