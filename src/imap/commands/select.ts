@@ -8,13 +8,10 @@ import { ImapError } from '../../common/errors.js';
 import type { Args } from '../parser.js';
 import { parseNumber, parseSequenceSet, selectFromSet } from '../parser.js';
 import type { Session } from '../connection.js';
-import { flagList } from '../encode.js';
 import { decodeMailbox } from '../mailbox-name.js';
 import { Selected } from '../selected.js';
 import { uidSetText } from '../uidset.js';
 import { AUTHED, type CommandSpec } from './types.js';
-
-const FLAGS = ['\\Answered', '\\Flagged', '\\Deleted', '\\Seen', '\\Draft', '$Forwarded', '$MDNSent', '$Junk', '$NotJunk'];
 
 interface Qresync {
   uidValidity: number;
@@ -58,8 +55,7 @@ async function select(s: Session, args: Args, readOnly: boolean): Promise<string
   const box = new Selected(view.info.name, view, readOnly, s.recentFloors);
   const info = view.info;
   const out = s.out;
-  out.line(`* FLAGS ${flagList(FLAGS)}`);
-  out.line(`* OK [PERMANENTFLAGS ${readOnly ? '()' : flagList([...FLAGS, '\\*'])}] Flags permitted`);
+  box.writeFlags(out); // with the folder's keywords (selected.ts)
   out.line(`* ${box.count} EXISTS`);
   out.line(`* ${box.recentCount} RECENT`);
   const unseenUid = info.unread > 0 ? view.firstUnseenUid() : undefined;

@@ -39,6 +39,7 @@ async function store(s: Session, args: Args, uidMode: boolean): Promise<string |
   const res = await s.ctx.services.mail.setFlags(s.userId, box.name, uids, op, flags, unchangedSince !== undefined ? { unchangedSince } : {});
   const failed = new Set(res.modifiedFailed);
   const changed = new Set(res.changed.map((c) => c.uid));
+  if (op !== 'remove' && changed.size) box.announceKeywords(s.out, flags); // a new keyword: FLAGS first (RFC 3501 7.2.6)
   for (const uid of uids) {
     if (failed.has(uid)) continue;
     box.pendingFlags.delete(uid);
