@@ -53,7 +53,8 @@ t.test('once CONDSTORE is on, STORE\'s untagged FETCH carries UID and MODSEQ (RF
     t.match((await c.cmd(`APPEND INBOX {${m.length}+}\r\n${m}`)).tagged, / OK /);
   }
   t.match((await c.cmd('SELECT INBOX')).tagged, / OK /);
-  t.same((await c.cmd('STORE 1 +FLAGS (\\Seen)')).untagged, ['* 1 FETCH (FLAGS (\\Seen))'], 'plain session: as RFC 3501');
+  // \Recent: this session is the first to select INBOX since the APPENDs (RFC 3501 2.3.2).
+  t.same((await c.cmd('STORE 1 +FLAGS (\\Seen)')).untagged, ['* 1 FETCH (FLAGS (\\Seen \\Recent))'], 'plain session: as RFC 3501');
   t.match((await c.cmd('SELECT INBOX (CONDSTORE)')).tagged, / OK /);
   const rows: [string, RegExp][] = [
     ['STORE 2 +FLAGS (\\Flagged)', /^\* 2 FETCH \(UID 2 FLAGS \(\\Flagged\) MODSEQ \(\d+\)\)$/],

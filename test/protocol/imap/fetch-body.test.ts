@@ -60,6 +60,7 @@ function literals(t: Test, raw: string, label: string): Map<number, string> {
   return got;
 }
 
+/** A session selecting INBOX: the first since `fill`, so every message is \Recent to it (RFC 3501 2.3.2). */
 async function login(s: TestServer) {
   const { c } = await rawConnect(s.ports.imap!);
   await c.cmd(`LOGIN ${USER} pw`);
@@ -96,9 +97,9 @@ t.test('BODY.PEEK[] of small, slab-sized and streamed messages mixed: every byte
   const marked = literals(t, marking.raw, 'BODY[]');
   t.equal(marked.size, msgs.length, 'a non-PEEK fetch answers every message');
   t.ok([...marked].every(([uid, text]) => text === msgs[uid - 1]!.toString('latin1')), 'its bytes as stored');
-  t.equal(marking.raw.match(/\r\n FLAGS \(\\Seen\)\)\r\n/g)?.length, msgs.length, 'each reports \\Seen after its literal');
+  t.equal(marking.raw.match(/\r\n FLAGS \(\\Seen \\Recent\)\)\r\n/g)?.length, msgs.length, 'each reports \\Seen after its literal');
   const seen = await c.cmd('UID FETCH 1:* (FLAGS)');
-  t.equal(seen.untagged.filter((l) => /FLAGS \(\\Seen\)/.test(l)).length, msgs.length, '\\Seen stored on all');
+  t.equal(seen.untagged.filter((l) => /FLAGS \(\\Seen \\Recent\)/.test(l)).length, msgs.length, '\\Seen stored on all');
   c.close();
 });
 
@@ -242,12 +243,12 @@ t.test('a non-PEEK fetch does not mark \\Seen on a message it leaves out (file m
     const answered = [...r.raw.matchAll(/\* \d+ FETCH \(UID (\d+) /g)].map((m) => Number(m[1]));
     t.same(answered, [1, 2, 4, 5, 7, 8, 9, 11, 12], `${atts}: the damaged ones left out, the rest answered`);
     const flags = await c.cmd('UID FETCH 1:* (FLAGS)');
-    const seen = flags.untagged.filter((l) => /FLAGS \(\\Seen\)/.test(l)).map((l) => Number(/UID (\d+)/.exec(l)![1]));
+    const seen = flags.untagged.filter((l) => /FLAGS \(\\Seen \\Recent\)/.test(l)).map((l) => Number(/UID (\d+)/.exec(l)![1]));
     t.same(seen, answered, `${atts}: \\Seen stored on exactly the answered ones`);
     t.match((await c.cmd('UID STORE 1:* -FLAGS.SILENT (\\Seen)')).tagged, /OK/);
   }
   const whole = await c.cmd('UID FETCH 1:* (BODY[])');
-  const got = literals(t, whole.raw.replace(/ FLAGS \(\\Seen\)\)\r\n/g, ')\r\n'), 'BODY[]');
+  const got = literals(t, whole.raw.replace(/ FLAGS \(\\Seen \\Recent\)\)\r\n/g, ')\r\n'), 'BODY[]');
   t.ok([...got].every(([uid, text]) => text === msgs[uid - 1]!.toString('latin1')), 'the answered ones byte-exact');
   c.close();
 });
@@ -269,11 +270,11 @@ t.test('whole-message FETCHes with index atts around the literal: the same bytes
   const cases: [string, (uid: number, body: string) => string][] = [
     ['UID FETCH 1:* (BODY.PEEK[])', (u, b) => `* ${u} FETCH (UID ${u} BODY[] {${b.length}}\r\n${b})\r\n`],
     ['FETCH 1:* (BODY.PEEK[] UID)', (u, b) => `* ${u} FETCH (UID ${u} BODY[] {${b.length}}\r\n${b})\r\n`],
-    ['FETCH 1:* (RFC822.SIZE FLAGS BODY.PEEK[])', (u, b) => `* ${u} FETCH (RFC822.SIZE ${b.length} FLAGS (\\Seen) BODY[] {${b.length}}\r\n${b})\r\n`],
+    ['FETCH 1:* (RFC822.SIZE FLAGS BODY.PEEK[])', (u, b) => `* ${u} FETCH (RFC822.SIZE ${b.length} FLAGS (\\Seen \\Recent) BODY[] {${b.length}}\r\n${b})\r\n`],
     ['UID FETCH 1:* (BODY.PEEK[] INTERNALDATE RFC822.SIZE)',
       (u, b) => `* ${u} FETCH (UID ${u} BODY[] {${b.length}}\r\n${b} INTERNALDATE ${info.get(u)!.date} RFC822.SIZE ${b.length})\r\n`],
     ['UID FETCH 1:* (RFC822) (CHANGEDSINCE 0)', (u, b) => `* ${u} FETCH (UID ${u} RFC822 {${b.length}}\r\n${b} MODSEQ (${info.get(u)!.modseq}))\r\n`],
-    ['FETCH 1:* (FLAGS MODSEQ BODY.PEEK[])', (u, b) => `* ${u} FETCH (FLAGS (\\Seen) BODY[] {${b.length}}\r\n${b} MODSEQ (${info.get(u)!.modseq}))\r\n`],
+    ['FETCH 1:* (FLAGS MODSEQ BODY.PEEK[])', (u, b) => `* ${u} FETCH (FLAGS (\\Seen \\Recent) BODY[] {${b.length}}\r\n${b} MODSEQ (${info.get(u)!.modseq}))\r\n`],
   ];
   for (const [cmd, make] of cases) {
     const r = await c.cmd(cmd);
@@ -283,7 +284,7 @@ t.test('whole-message FETCHes with index atts around the literal: the same bytes
   }
   t.match((await c.cmd('UID STORE 1:* -FLAGS.SILENT (\\Seen)')).tagged, /OK/);
   const marking = await c.cmd('FETCH 1:* (FLAGS BODY[])');
-  t.ok(marking.raw.startsWith(expect((u, b) => `* ${u} FETCH (FLAGS (\\Seen) BODY[] {${b.length}}\r\n${b})\r\n`)),
+  t.ok(marking.raw.startsWith(expect((u, b) => `* ${u} FETCH (FLAGS (\\Seen \\Recent) BODY[] {${b.length}}\r\n${b})\r\n`)),
     'non-PEEK with FLAGS asked: \\Seen reported once, before the literal');
   c.close();
 });
