@@ -1,6 +1,7 @@
 /** A raw IMAP test client: send tagged commands, collect untagged lines, answer literals. */
 import { connect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
+import type { Test } from 'tap';
 
 /** The answer to one command: untagged lines and the tagged status line. */
 export interface Reply {
@@ -93,6 +94,16 @@ export async function rawConnect(port: number): Promise<{ c: RawImap; greeting: 
   await new Promise((r, j) => socket.once('connect', r).once('error', j));
   const c = new RawImap(socket);
   return { c, greeting: await c.greeting() };
+}
+
+/**
+ * A raw session on `port` logged in as `user` (the LOGIN's OK asserted), closed when `t` ends.
+ */
+export async function rawLogin(t: Test, port: number, user: string, password: string): Promise<RawImap> {
+  const { c } = await rawConnect(port);
+  t.teardown(() => c.close());
+  t.match((await c.cmd(`LOGIN ${user} ${password}`)).tagged, / OK /, `LOGIN ${user}`);
+  return c;
 }
 
 /** Connect to an implicit-TLS port (self-signed certificate accepted) and read the greeting. */

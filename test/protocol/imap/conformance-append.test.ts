@@ -11,7 +11,7 @@ import t from 'tap';
 import { startTestServer } from '../../helpers/server.js';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { rawConnect } from '../../helpers/imap.js';
+import { rawConnect, rawLogin } from '../../helpers/imap.js';
 
 const USER = 'alice@example.com';
 
@@ -36,9 +36,7 @@ t.test('MOVE into the selected folder itself gives the messages new uids and los
   for (let i = 1; i <= 3; i++) {
     await s.services.mail.append(USER, 'INBOX', { data: Buffer.from(`From: a@example.org\r\nSubject: m${i}\r\n\r\nbody ${i}\r\n`) }, { flags: [] });
   }
-  const { c } = await rawConnect(s.ports.imap!);
-  t.teardown(() => c.close());
-  await c.cmd(`LOGIN ${USER} secret`);
+  const c = await rawLogin(t, s.ports.imap!, USER, 'secret');
   await c.cmd('SELECT INBOX');
   const r = await c.cmd('MOVE 1 inbox');
   t.match(r.tagged, /^\S+ OK /);
@@ -56,9 +54,7 @@ t.test('MOVE into the selected folder itself gives the messages new uids and los
 t.test('APPEND with bare LF line ends stores CRLF', async (t) => {
   const s = await startTestServer(t);
   await s.addUser(USER, 'secret');
-  const { c } = await rawConnect(s.ports.imap!);
-  t.teardown(() => c.close());
-  await c.cmd(`LOGIN ${USER} secret`);
+  const c = await rawLogin(t, s.ports.imap!, USER, 'secret');
   const long = 'a line of text to make the message big\n'.repeat(3000);
   const rows: { name: string; sent: string; stored: string }[] = [
     { name: 'bare LF', sent: 'From: a@example.org\nSubject: lf\n\nbody\nline 2\n', stored: 'From: a@example.org\r\nSubject: lf\r\n\r\nbody\r\nline 2\r\n' },

@@ -8,16 +8,14 @@
  */
 import t from 'tap';
 import { startTestServer } from '../../helpers/server.js';
-import { rawConnect } from '../../helpers/imap.js';
+import { rawLogin } from '../../helpers/imap.js';
 
 const head = 'From: a@example.com\r\nSubject: bin\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: binary\r\n\r\n';
 
 t.test('APPEND with NUL: literal8 NO [UNKNOWN-CTE], literal BAD, nothing stored; 8-bit without NUL is stored', async (t) => {
   const s = await startTestServer(t);
   await s.addUser('alice@example.com', 'pw');
-  const { c } = await rawConnect(s.ports.imap!);
-  t.teardown(() => c.close());
-  t.match((await c.cmd('LOGIN alice@example.com pw')).tagged, /OK/);
+  const c = await rawLogin(t, s.ports.imap!, 'alice@example.com', 'pw');
   const small = `${head}ab\u0000cd\r\n`;
   const big = `${head}${'x'.repeat(100_000)}\u0000\r\n`; // over 64 KiB: streamed to a file
   const rows: [string, RegExp][] = [
@@ -46,9 +44,7 @@ t.test('APPEND with NUL: literal8 NO [UNKNOWN-CTE], literal BAD, nothing stored;
 t.test('BINARY[n] of a base64 part holding NUL: the decoded bytes in a literal8; BODY[n] stays base64', async (t) => {
   const s = await startTestServer(t);
   await s.addUser('alice@example.com', 'pw');
-  const { c } = await rawConnect(s.ports.imap!);
-  t.teardown(() => c.close());
-  t.match((await c.cmd('LOGIN alice@example.com pw')).tagged, /OK/);
+  const c = await rawLogin(t, s.ports.imap!, 'alice@example.com', 'pw');
   const b64 = Buffer.from('ab\u0000cd\u00ff', 'latin1').toString('base64');
   const m = 'From: a@example.com\r\nSubject: b\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=xx\r\n\r\n'
     + '--xx\r\nContent-Type: text/plain\r\n\r\nhello\r\n'

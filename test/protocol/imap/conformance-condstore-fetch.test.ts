@@ -7,17 +7,12 @@
  */
 import t, { type Test } from 'tap';
 import { startTestServer } from '../../helpers/server.js';
-import { rawConnect } from '../../helpers/imap.js';
+import { rawLogin } from '../../helpers/imap.js';
 
 async function setup(t: Test, n: number) {
   const s = await startTestServer(t);
   await s.addUser('alice@example.com', 'pw');
-  const open = async () => {
-    const { c } = await rawConnect(s.ports.imap!);
-    t.teardown(() => c.close());
-    t.match((await c.cmd('LOGIN alice@example.com pw')).tagged, /OK/);
-    return c;
-  };
+  const open = () => rawLogin(t, s.ports.imap!, 'alice@example.com', 'pw');
   const c = await open();
   for (let i = 1; i <= n; i++) {
     const m = `Subject: m${i}\r\n\r\nbody ${i}\r\n`;

@@ -6,7 +6,7 @@
  */
 import t from 'tap';
 import { startTestServer } from '../../helpers/server.js';
-import { rawConnect } from '../../helpers/imap.js';
+import { rawLogin } from '../../helpers/imap.js';
 
 const USER = 'alice@example.com';
 
@@ -52,9 +52,7 @@ t.test('ENVELOPE address lists: group syntax and domainless addresses', async (t
   const s = await startTestServer(t);
   await s.addUser(USER, 'secret');
   for (const row of ROWS) await s.services.mail.append(USER, 'INBOX', { data: message(row.headers) }, { flags: [] });
-  const { c } = await rawConnect(s.ports.imap!);
-  t.teardown(() => c.close());
-  await c.cmd(`LOGIN ${USER} secret`);
+  const c = await rawLogin(t, s.ports.imap!, USER, 'secret');
   await c.cmd('SELECT INBOX');
   const r = await c.cmd('FETCH 1:* (ENVELOPE)');
   t.match(r.tagged, /OK/);

@@ -9,7 +9,7 @@
  */
 import t from 'tap';
 import { startTestServer } from '../../helpers/server.js';
-import { rawConnect } from '../../helpers/imap.js';
+import { rawLogin } from '../../helpers/imap.js';
 
 const USER = 'alice@example.com';
 const BODY = Buffer.from([0, 1, 2, 3, 0xff, 0x0d, 0x0a, 0x41]);
@@ -32,9 +32,7 @@ t.test('BINARY[] of a single-part base64 message is the message as stored', asyn
   const s = await startTestServer(t);
   await s.addUser(USER, 'secret');
   await s.services.mail.append(USER, 'INBOX', { data: MESSAGE }, { flags: [] });
-  const { c } = await rawConnect(s.ports.imap!);
-  t.teardown(() => c.close());
-  await c.cmd(`LOGIN ${USER} secret`);
+  const c = await rawLogin(t, s.ports.imap!, USER, 'secret');
   await c.cmd('SELECT INBOX');
   const whole = await c.cmd('FETCH 1 (BINARY.PEEK[])');
   t.equal(literalOf(whole.raw, 'BINARY[]'), MESSAGE.toString('latin1'), 'BINARY[]: header and body as stored');
@@ -52,9 +50,7 @@ t.test('BODYSTRUCTURE of a multipart with no parts', async (t) => {
   await s.addUser(USER, 'secret');
   const data = Buffer.from('From: x@example.org\r\nSubject: empty\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=zz\r\n\r\nno parts here\r\n');
   await s.services.mail.append(USER, 'INBOX', { data }, { flags: [] });
-  const { c } = await rawConnect(s.ports.imap!);
-  t.teardown(() => c.close());
-  await c.cmd(`LOGIN ${USER} secret`);
+  const c = await rawLogin(t, s.ports.imap!, USER, 'secret');
   await c.cmd('SELECT INBOX');
   t.match((await c.cmd('FETCH 1 (BODYSTRUCTURE)')).untagged,
     ['* 1 FETCH (BODYSTRUCTURE (("TEXT" "PLAIN" ("CHARSET" "us-ascii") NIL NIL "7BIT" 0 0 NIL NIL NIL NIL) "MIXED" ("BOUNDARY" "zz") NIL NIL NIL))']);
@@ -69,9 +65,7 @@ t.test('BODYSTRUCTURE of message/rfc822 parts: encoded, and a digest default', a
   const digest = 'From: a@example.org\r\nSubject: digest\r\nMIME-Version: 1.0\r\nContent-Type: multipart/digest; boundary=d\r\n\r\n'
     + '--d\r\n\r\nFrom: x@example.org\r\nSubject: in digest\r\n\r\nbody1\r\n--d--\r\n';
   for (const m of [encoded, digest]) await s.services.mail.append(USER, 'INBOX', { data: Buffer.from(m) }, { flags: [] });
-  const { c } = await rawConnect(s.ports.imap!);
-  t.teardown(() => c.close());
-  await c.cmd(`LOGIN ${USER} secret`);
+  const c = await rawLogin(t, s.ports.imap!, USER, 'secret');
   await c.cmd('SELECT INBOX');
   const empty = '(NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL) ("TEXT" "PLAIN" ("CHARSET" "us-ascii") NIL NIL "7BIT" 0 0';
   t.match((await c.cmd('FETCH 1 (BODYSTRUCTURE BODY)')).untagged,

@@ -6,7 +6,7 @@
  */
 import t from 'tap';
 import { startTestServer } from '../../helpers/server.js';
-import { rawConnect } from '../../helpers/imap.js';
+import { rawLogin } from '../../helpers/imap.js';
 
 const BASE = '\\Answered \\Flagged \\Deleted \\Seen \\Draft $Forwarded $MDNSent $Junk $NotJunk';
 const flags = (kw: string): string[] => [`* FLAGS (${BASE}${kw})`, `* OK [PERMANENTFLAGS (${BASE}${kw} \\*)] Flags permitted`];
@@ -14,12 +14,7 @@ const flags = (kw: string): string[] => [`* FLAGS (${BASE}${kw})`, `* OK [PERMAN
 t.test('keywords in FLAGS and PERMANENTFLAGS at SELECT and when a new one appears', async (t) => {
   const s = await startTestServer(t);
   await s.addUser('alice@example.com', 'pw');
-  const open = async () => {
-    const { c } = await rawConnect(s.ports.imap!);
-    t.teardown(() => c.close());
-    t.match((await c.cmd('LOGIN alice@example.com pw')).tagged, /OK/);
-    return c;
-  };
+  const open = () => rawLogin(t, s.ports.imap!, 'alice@example.com', 'pw');
   const c = await open();
   const d = await open();
   const msg = (i: number): string => `Subject: m${i}\r\n\r\nbody\r\n`;

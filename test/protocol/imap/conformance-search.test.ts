@@ -9,7 +9,7 @@
  */
 import t from 'tap';
 import { startTestServer } from '../../helpers/server.js';
-import { rawConnect } from '../../helpers/imap.js';
+import { rawLogin } from '../../helpers/imap.js';
 
 const USER = 'alice@example.com';
 
@@ -33,9 +33,7 @@ t.test('SEARCH keys against the RFC 3501 wording', async (t) => {
   const s = await startTestServer(t);
   await s.addUser(USER, 'secret');
   for (const m of MESSAGES) await s.services.mail.append(USER, 'INBOX', { data: Buffer.from(m.join('\r\n')) }, { flags: [] });
-  const { c } = await rawConnect(s.ports.imap!);
-  t.teardown(() => c.close());
-  await c.cmd(`LOGIN ${USER} secret`);
+  const c = await rawLogin(t, s.ports.imap!, USER, 'secret');
   await c.cmd('SELECT INBOX');
   const rows: [string, string][] = [
     ['SENTON 9-Jan-2024', '* SEARCH 1'],
@@ -83,9 +81,7 @@ t.test('BODY and TEXT read a text part in its own charset', async (t) => {
     Buffer.from(head('utf-8', 'base64') + Buffer.from('un café, привет мир').toString('base64') + '\r\n'),
   ];
   for (const data of messages) await s.services.mail.append(USER, 'INBOX', { data }, { flags: [] });
-  const { c } = await rawConnect(s.ports.imap!);
-  t.teardown(() => c.close());
-  await c.cmd(`LOGIN ${USER} secret`);
+  const c = await rawLogin(t, s.ports.imap!, USER, 'secret');
   await c.cmd('SELECT INBOX');
   const rows: [string, string][] = [['café', '* SEARCH 1 2 4'], ['CRÈME', '* SEARCH 1 2'], ['мир', '* SEARCH 3 4'], ['привет', '* SEARCH 3 4']];
   for (const [word, want] of rows) {

@@ -4,14 +4,12 @@
  */
 import t, { type Test } from 'tap';
 import { startTestServer } from '../../helpers/server.js';
-import { rawConnect, type RawImap } from '../../helpers/imap.js';
+import { rawConnect, type RawImap, rawLogin } from '../../helpers/imap.js';
 
 async function login(t: Test, user: string): Promise<RawImap> {
   const s = await startTestServer(t);
   await s.addUser(user, 'pw');
-  const { c } = await rawConnect(s.ports.imap!);
-  t.teardown(() => c.close());
-  t.match((await c.cmd(`LOGIN ${user} pw`)).tagged, /OK/);
+  const c = await rawLogin(t, s.ports.imap!, user, 'pw');
   return c;
 }
 

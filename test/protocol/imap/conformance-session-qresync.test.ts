@@ -4,14 +4,12 @@
  */
 import t from 'tap';
 import { startTestServer } from '../../helpers/server.js';
-import { rawConnect } from '../../helpers/imap.js';
+import { rawLogin } from '../../helpers/imap.js';
 
 t.test('SELECT (QRESYNC ...): VANISHED (EARLIER) and changed FETCHes, limited to the known UIDs', async (t) => {
   const s = await startTestServer(t);
   await s.addUser('alice@example.com', 'pw');
-  const { c } = await rawConnect(s.ports.imap!);
-  t.teardown(() => c.close());
-  t.match((await c.cmd('LOGIN alice@example.com pw')).tagged, /OK/);
+  const c = await rawLogin(t, s.ports.imap!, 'alice@example.com', 'pw');
   for (let i = 1; i <= 5; i++) {
     const m = `Subject: m${i}\r\n\r\nbody\r\n`;
     t.match((await c.cmd(`APPEND INBOX {${m.length}+}\r\n${m}`)).tagged, / OK /);
@@ -45,9 +43,7 @@ t.test('SELECT (QRESYNC ...): VANISHED (EARLIER) and changed FETCHes, limited to
 t.test('once CONDSTORE is on, STORE\'s untagged FETCH carries UID and MODSEQ (RFC 7162 3.1.4)', async (t) => {
   const s = await startTestServer(t);
   await s.addUser('alice@example.com', 'pw');
-  const { c } = await rawConnect(s.ports.imap!);
-  t.teardown(() => c.close());
-  t.match((await c.cmd('LOGIN alice@example.com pw')).tagged, /OK/);
+  const c = await rawLogin(t, s.ports.imap!, 'alice@example.com', 'pw');
   for (let i = 1; i <= 2; i++) {
     const m = `Subject: m${i}\r\n\r\nbody\r\n`;
     t.match((await c.cmd(`APPEND INBOX {${m.length}+}\r\n${m}`)).tagged, / OK /);

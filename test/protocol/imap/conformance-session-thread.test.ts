@@ -5,7 +5,7 @@
  */
 import t from 'tap';
 import { startTestServer } from '../../helpers/server.js';
-import { rawConnect } from '../../helpers/imap.js';
+import { rawLogin } from '../../helpers/imap.js';
 
 /** [subject, message-id, in-reply-to, references, Date header] */
 const CORPUS: [string, string, string, string, string][] = [
@@ -30,9 +30,7 @@ function message([subject, id, irt, refs, date]: (typeof CORPUS)[number]): strin
 t.test('THREAD REFERENCES and SORT answer as RFC 5256 (and Dovecot) do', async (t) => {
   const s = await startTestServer(t);
   await s.addUser('alice@example.com', 'pw');
-  const { c } = await rawConnect(s.ports.imap!);
-  t.teardown(() => c.close());
-  t.match((await c.cmd('LOGIN alice@example.com pw')).tagged, /OK/);
+  const c = await rawLogin(t, s.ports.imap!, 'alice@example.com', 'pw');
   for (const row of CORPUS) {
     const m = message(row);
     t.match((await c.cmd(`APPEND INBOX {${Buffer.byteLength(m)}+}\r\n${m}`)).tagged, / OK /);
