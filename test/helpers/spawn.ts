@@ -8,18 +8,26 @@ import { createInterface } from 'node:readline';
 /** The compiled CLI entry. */
 export const CLI = fileURLToPath(new URL('../../dist/main/cli.js', import.meta.url));
 
-/** Run `rmail ARGS` to completion; returns exit code and output. */
-export function runCli(args: string[], stdin?: string): Promise<{ code: number; stdout: string; stderr: string }> {
+/** What a finished child process said. */
+export interface ProcessResult { code: number; stdout: string; stderr: string }
+
+/** Run `cmd ARGS` to completion (`stdin` written and closed); returns exit code and output. */
+export function runProcess(cmd: string, args: string[], opts: { stdin?: string; env?: NodeJS.ProcessEnv } = {}): Promise<ProcessResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], env: opts.env ?? process.env });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(stdin ?? '');
+    child.stdin.end(opts.stdin ?? '');
   });
+}
+
+/** Run `rmail ARGS` to completion; returns exit code and output. */
+export function runCli(args: string[], stdin?: string): Promise<ProcessResult> {
+  return runProcess(process.execPath, [CLI, ...args], { stdin });
 }
 
 /** A server running as a child process with its real ports read from the log. */

@@ -5,34 +5,28 @@
  * empty PROPFIND and no Accept header (RFC 4918 §9.1 allprop): it must get a 207, not JSON.
  */
 import t from 'tap';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestServer } from '../../helpers/server.js';
 import { request } from '../../helpers/http.js';
+import { runProcess } from '../../helpers/spawn.js';
 
 const A: [string, string] = ['alice@example.com', 'pw-alice'];
 const rclone = spawnSync('sh', ['-c', 'command -v rclone']).stdout.toString().trim();
 
 /** Run rclone with the `rm:` remote pointing at `url`; bounded retries so a failure fails fast. */
-function run(url: string, args: string[]): Promise<{ code: number; out: string; err: string }> {
+async function run(url: string, args: string[]): Promise<{ code: number; out: string; err: string }> {
   const pass = spawnSync(rclone, ['obscure', A[1]]).stdout.toString().trim();
   const env = {
     ...process.env, RCLONE_CONFIG: '/dev/null', RCLONE_CONFIG_RM_TYPE: 'webdav', RCLONE_CONFIG_RM_URL: url,
     RCLONE_CONFIG_RM_VENDOR: 'other', RCLONE_CONFIG_RM_USER: A[0], RCLONE_CONFIG_RM_PASS: pass,
   };
   const bounded = ['--retries', '1', '--low-level-retries', '1', '--contimeout', '10s', '--timeout', '60s'];
-  return new Promise((resolve, reject) => {
-    const p = spawn(rclone, [...args, ...bounded], { env });
-    let out = '';
-    let err = '';
-    p.stdout.on('data', (b) => (out += b));
-    p.stderr.on('data', (b) => (err += b));
-    p.on('error', reject);
-    p.on('close', (code) => resolve({ code: code ?? -1, out, err }));
-  });
+  const r = await runProcess(rclone, [...args, ...bounded], { env });
+  return { code: r.code, out: r.stdout, err: r.stderr };
 }
 
 interface LsEntry { Path: string; Size: number; IsDir: boolean; ModTime: string }
