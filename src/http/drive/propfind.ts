@@ -2,9 +2,11 @@
  * PROPFIND /drive/{path}: JSON by default (CONTRACT.md: a directory's listing with totals and
  * children, a file's metadata); RFC 4918 §9.1 207 multistatus for a WebDAV client (allprop,
  * propname, prop; Depth 0 or 1; dead properties included; the RFC 4331 quota properties when
- * named). A WebDAV client is one that sends an XML body, asks for XML in Accept, labels its
- * (empty) body as XML, or sends Depth with no Accept at all (rclone: an empty body there is
- * allprop, §9.1). JSON clients (curl, fetch, browsers) always send an Accept, and get JSON.
+ * named). A WebDAV client is one that sends an XML body, asks for XML in Accept or labels its
+ * (empty) body as XML (issue 7's rule), or is rclone: its WebDAV backend (vendor "other") sends
+ * PROPFIND with Depth, no body and no Accept (§9.1: an empty body is allprop) and cannot read
+ * JSON. Any other request without a body gets JSON (CONTRACT.md), also from clients that send no
+ * Accept (node:http, Python's urllib).
  */
 import { HttpError, NotFoundError } from '../../common/errors.js';
 import { joinDrivePath } from '../../common/drive-path.js';
@@ -65,7 +67,7 @@ export async function propfindHandler(req: HttpRequest, s: Services): Promise<Re
 function wantsXml(req: HttpRequest): boolean {
   const accept = (req.headers['accept'] ?? '').trim();
   if (/\b(application|text)\/xml\b/.test(accept) || /\bxml\b/.test(req.headers['content-type'] ?? '')) return true;
-  return accept === '' && req.headers['depth'] !== undefined;
+  return accept === '' && req.headers['depth'] !== undefined && /^rclone\//i.test(req.headers['user-agent'] ?? '');
 }
 
 function parseWant(body: string): Want {

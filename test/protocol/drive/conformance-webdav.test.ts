@@ -15,7 +15,7 @@ const OLD = 'Sun, 06 Nov 1994 08:49:37 GMT';
 const LOCK_X = '<?xml version="1.0"?><D:lockinfo xmlns:D="DAV:"><D:lockscope><D:exclusive/></D:lockscope><D:locktype><D:write/></D:locktype></D:lockinfo>';
 const LOCK_S = '<?xml version="1.0"?><D:lockinfo xmlns:D="DAV:"><D:lockscope><D:shared/></D:lockscope><D:locktype><D:write/></D:locktype></D:lockinfo>';
 
-/** A request through node:http, which (unlike fetch) sends no Accept header unless told: as rclone does. */
+/** A request through node:http, which (unlike fetch) sends no Accept header (nor User-Agent) unless told: as rclone does. */
 function raw(url: string, method: string, headers: Record<string, string>, body = ''): Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }> {
   return new Promise((resolve, reject) => {
     const r = http.request(url, { method, headers: { authorization: AUTH, ...headers } }, (res) => {
@@ -34,12 +34,12 @@ t.test('PROPFIND without a body: allprop multistatus for a WebDAV client, JSON f
   const d = `${s.url}/drive`;
   await request(`${d}/docs/a.txt`, { method: 'PUT', basic: A, body: 'hello' });
 
-  const dav = await raw(`${d}/docs/`, 'PROPFIND', { depth: '1' });
-  t.equal(dav.status, 207, 'Depth and no Accept (rclone): 207');
+  const dav = await raw(`${d}/docs/`, 'PROPFIND', { depth: '1', 'user-agent': 'rclone/v1.60.1-DEV' });
+  t.equal(dav.status, 207, 'rclone (Depth, no Accept): 207');
   t.match(dav.headers['content-type'], /xml/);
   t.match(dav.text, '<D:href>/drive/docs/a.txt</D:href>');
   t.match(dav.text, '<D:getcontentlength>5</D:getcontentlength>', 'allprop: live properties listed');
-  const file = await raw(`${d}/docs/a.txt`, 'PROPFIND', { depth: '0' });
+  const file = await raw(`${d}/docs/a.txt`, 'PROPFIND', { depth: '0', 'user-agent': 'rclone/v1.60.1-DEV' });
   t.equal(file.status, 207, 'a file too');
   t.match(file.text, '<D:getetag>');
   const labelled = await raw(`${d}/docs/`, 'PROPFIND', { depth: '0', accept: '*/*', 'content-type': 'application/xml; charset=utf-8' });
@@ -51,6 +51,11 @@ t.test('PROPFIND without a body: allprop multistatus for a WebDAV client, JSON f
   const bare = await raw(`${d}/docs/a.txt`, 'PROPFIND', {});
   t.equal(bare.status, 200, 'no Depth, no Accept: JSON');
   t.match(JSON.parse(bare.text), { path: 'docs/a.txt', type: 'file', size: 5 });
+  const stdlib = await raw(`${d}/docs/`, 'PROPFIND', { depth: '1', 'user-agent': 'Python-urllib/3.11' });
+  t.equal(stdlib.status, 200, 'Depth and no Accept from another client (node:http, urllib): JSON');
+  t.match(JSON.parse(stdlib.text), { path: 'docs', type: 'dir', total_files: 1 });
+  const noAgent = await raw(`${d}/docs/`, 'PROPFIND', { depth: '1' });
+  t.equal(noAgent.status, 200, 'Depth, no Accept, no User-Agent: JSON');
 });
 
 t.test('conditional requests (RFC 9110 §13): If-Match, If-Unmodified-Since, If-None-Match, If-Modified-Since', async (t) => {
