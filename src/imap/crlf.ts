@@ -39,11 +39,12 @@ export function crlfBytes(data: Uint8Array): Buffer | null {
 const CHUNK = 256 * 1024;
 
 /**
- * For a message streamed to `path`: when it has a bare LF, a copy with CRLF line ends written
- * beside it (`path.crlf`, its name answered); null when it has none (nothing written).
+ * For a message streamed to `path`: when it has a bare LF (`bareLf`: from the caller's
+ * `scanFile`), a copy with CRLF line ends written beside it (`path.crlf`, its name answered);
+ * null when it has none (nothing written).
  */
-export async function crlfFile(path: string): Promise<string | null> {
-  if (!hasBareLf(path)) return null;
+export async function crlfFile(path: string, bareLf = scanFile(path).bareLf): Promise<string | null> {
+  if (!bareLf) return null;
   const src = await open(path, 'r');
   try {
     const buf = Buffer.allocUnsafe(CHUNK);
@@ -71,21 +72,32 @@ export async function crlfFile(path: string): Promise<string | null> {
   }
 }
 
+/** What one pass over a streamed literal found. */
+export interface FileScan {
+  /** A NUL byte (APPEND refuses it, see commands/append.ts). */
+  nul: boolean;
+  /** An LF not preceded by CR. */
+  bareLf: boolean;
+}
+
 /**
- * Whether the file has a bare LF. Read synchronously: the file was just written and is in the
- * page cache, and three thread-pool hops (open, read, close) cost more than the scan (the same
- * reasoning as fetch-body.ts readRange).
+ * Scan a streamed literal for NUL and bare LF in one pass. Read synchronously: the file was just
+ * written and is in the page cache, and three thread-pool hops (open, read, close) cost more than
+ * the scan (the same reasoning as fetch-body.ts readRange).
  */
-function hasBareLf(path: string): boolean {
+export function scanFile(path: string): FileScan {
   const fd = openSync(path, 'r');
   try {
     const buf = Buffer.allocUnsafe(CHUNK);
+    const found: FileScan = { nul: false, bareLf: false };
     let prevCr = false;
     for (let pos = 0; ;) {
       const n = readSync(fd, buf, 0, CHUNK, pos);
-      if (n === 0) return false;
+      if (n === 0) return found;
       const chunk = buf.subarray(0, n);
-      if (firstBareLf(chunk, prevCr) >= 0) return true;
+      found.nul ||= chunk.includes(0);
+      found.bareLf ||= firstBareLf(chunk, prevCr) >= 0;
+      if (found.nul && found.bareLf) return found;
       prevCr = chunk[n - 1] === CR;
       pos += n;
     }

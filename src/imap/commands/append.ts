@@ -7,12 +7,11 @@
  * NUL is NO [UNKNOWN-CTE] (RFC 3516 4.3: the mailbox cannot store binary content) and a plain
  * literal with NUL, against its syntax, BAD.
  */
-import { closeSync, openSync, readSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { ImapError, NotFoundError } from '../../common/errors.js';
 import { parseDateTime, parseFlags } from '../parser.js';
 import { decodeMailbox } from '../mailbox-name.js';
-import { crlfBytes, crlfFile } from '../crlf.js';
+import { crlfBytes, crlfFile, scanFile } from '../crlf.js';
 import { AUTHED, type CommandSpec } from './types.js';
 
 /** APPEND */
@@ -30,13 +29,15 @@ export const append: CommandSpec = {
     if (msg.t !== 'file' && msg.t !== 'str') throw new ImapError('BAD', 'APPEND needs a message literal');
     const size = msg.t === 'file' ? msg.size : msg.v.length;
     if (size === 0) throw new ImapError('NO', 'Empty message');
-    if (msg.t === 'file' ? fileHasNul(msg.path) : msg.v.includes(0)) {
+    // one pass over a streamed literal (an in-memory one is converted by crlfBytes below)
+    const scan = msg.t === 'file' ? scanFile(msg.path) : { nul: msg.v.includes(0), bareLf: false };
+    if (scan.nul) {
       if (!msg.bin) throw new ImapError('BAD', 'NUL in a literal (RFC 3501 CHAR8); binary content needs literal8');
       throw new ImapError('NO', 'Binary content with NUL cannot be stored', 'UNKNOWN-CTE');
     }
     const mail = s.ctx.services.mail;
     // bare LF line ends become CRLF (an RFC 5322 message)
-    const copy = msg.t === 'file' ? await crlfFile(msg.path) : null;
+    const copy = msg.t === 'file' ? await crlfFile(msg.path, scan.bareLf) : null;
     const source = msg.t === 'file' ? { file: copy ?? msg.path } : { data: crlfBytes(msg.v) ?? msg.v };
     try {
       const r = await mail.append(s.userId, name, source, {
@@ -54,21 +55,3 @@ export const append: CommandSpec = {
   },
 };
 
-/**
- * Whether the streamed literal holds a NUL byte. Read synchronously, like crlf.ts: the file was
- * just written and is in the page cache (a thread-pool hop per read costs more than the scan).
- */
-function fileHasNul(path: string): boolean {
-  const fd = openSync(path, 'r');
-  try {
-    const buf = Buffer.allocUnsafe(256 * 1024);
-    for (let pos = 0; ;) {
-      const n = readSync(fd, buf, 0, buf.length, pos);
-      if (n === 0) return false;
-      if (buf.subarray(0, n).includes(0)) return true;
-      pos += n;
-    }
-  } finally {
-    closeSync(fd);
-  }
-}
