@@ -12,15 +12,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestServer } from '../../helpers/server.js';
-import { rawConnect, sampleMessage, type RawImap } from '../../helpers/imap.js';
+import { rawLogin, sampleMessage, type RawImap } from '../../helpers/imap.js';
 import { RawSmtp } from '../../helpers/smtp.js';
 import { login } from '../../helpers/http.js';
 
-async function session(port: number): Promise<RawImap> {
-  const { c } = await rawConnect(port);
-  await c.cmd('LOGIN alice@example.com pw');
-  return c;
-}
+/** A logged-in raw session for alice (closed with the test). */
+const session = (t: Test, port: number): Promise<RawImap> => rawLogin(t, port, 'alice@example.com', 'pw');
 
 async function append(c: RawImap, box: string, i: number): Promise<void> {
   const m = sampleMessage(i);
@@ -49,19 +46,19 @@ t.test('first SELECT after delivery by SMTP, HTTP and another session sees the m
   });
   t.equal(res.status, 201);
   // IMAP APPEND from a session that selects nothing.
-  const other = await session(s.ports.imap!);
+  const other = await session(t, s.ports.imap!);
   await append(other, 'INBOX', 3);
 
   t.match((await other.cmd('STATUS INBOX (MESSAGES RECENT)')).untagged[0], /^\* STATUS INBOX \(MESSAGES 3 RECENT 3\)$/, 'STATUS counts them');
-  const ex = await session(s.ports.imap!);
+  const ex = await session(t, s.ports.imap!);
   t.equal(recentOf((await ex.cmd('EXAMINE INBOX')).untagged), '* 3 RECENT', 'EXAMINE sees them');
-  const a = await session(s.ports.imap!);
+  const a = await session(t, s.ports.imap!);
   const sel = await a.cmd('SELECT INBOX');
   t.equal(recentOf(sel.untagged), '* 3 RECENT', 'EXAMINE did not take them: the first SELECT sees all 3');
   t.same((await a.cmd('FETCH 1:* (FLAGS)')).untagged, [
     '* 1 FETCH (FLAGS (\\Recent))', '* 2 FETCH (FLAGS (\\Recent))', '* 3 FETCH (FLAGS (\\Recent))',
   ]);
-  const b = await session(s.ports.imap!);
+  const b = await session(t, s.ports.imap!);
   t.equal(recentOf((await b.cmd('SELECT INBOX')).untagged), '* 0 RECENT', 'the next SELECT sees none');
   t.match((await other.cmd('STATUS INBOX (RECENT)')).untagged[0], /RECENT 0/);
 
@@ -81,7 +78,7 @@ t.test('the floor survives a restart: unclaimed messages stay \\Recent, claimed 
   t.teardown(() => rmSync(root, { recursive: true, force: true }));
   let srv = await start(t, root);
   await srv.services.accounts.create({ username: 'alice', domain: 'example.com', password: 'pw' });
-  let c = await session(srv.ports.imap!);
+  let c = await session(t, srv.ports.imap!);
   await append(c, 'INBOX', 1);
   await append(c, 'INBOX', 2);
   t.equal(recentOf((await c.cmd('SELECT INBOX')).untagged), '* 2 RECENT', 'claimed before the restart');
@@ -92,7 +89,7 @@ t.test('the floor survives a restart: unclaimed messages stay \\Recent, claimed 
   await srv.stop();
 
   srv = await start(t, root);
-  c = await session(srv.ports.imap!);
+  c = await session(t, srv.ports.imap!);
   t.match((await c.cmd('STATUS INBOX (MESSAGES RECENT)')).untagged[0], /MESSAGES 3 RECENT 1\)$/, 'STATUS after the restart');
   t.equal(recentOf((await c.cmd('SELECT INBOX')).untagged), '* 1 RECENT', 'only the unclaimed message is \\Recent');
   t.same((await c.cmd('FETCH 1:* (FLAGS)')).untagged, ['* 1 FETCH (FLAGS ())', '* 2 FETCH (FLAGS ())', '* 3 FETCH (FLAGS (\\Recent))']);
@@ -101,7 +98,7 @@ t.test('the floor survives a restart: unclaimed messages stay \\Recent, claimed 
   // Claimed in this run, saved at stop: none after the next restart.
   await srv.stop();
   srv = await start(t, root);
-  c = await session(srv.ports.imap!);
+  c = await session(t, srv.ports.imap!);
   t.equal(recentOf((await c.cmd('SELECT INBOX')).untagged), '* 0 RECENT', 'claimed before the second restart');
   c.close();
   await srv.stop(); // before the teardown removes the store

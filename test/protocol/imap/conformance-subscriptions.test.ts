@@ -14,14 +14,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mailFoldersFile } from '../../../src/store/layout.js';
 import { startTestServer } from '../../helpers/server.js';
-import { rawConnect, type RawImap } from '../../helpers/imap.js';
+import { rawLogin, type RawImap } from '../../helpers/imap.js';
 import { login, request } from '../../helpers/http.js';
 
-async function session(port: number): Promise<RawImap> {
-  const { c } = await rawConnect(port);
-  await c.cmd('LOGIN alice@example.com pw');
-  return c;
-}
+/** A logged-in raw session for alice (closed with the test). */
+const session = (t: Test, port: number): Promise<RawImap> => rawLogin(t, port, 'alice@example.com', 'pw');
 
 async function ok(t: Test, c: RawImap, cmd: string): Promise<void> {
   t.match((await c.cmd(cmd)).tagged, / OK /, cmd);
@@ -30,7 +27,7 @@ async function ok(t: Test, c: RawImap, cmd: string): Promise<void> {
 t.test('a subscription outlives its folder; a name that is no folder can be subscribed; RENAME carries it', async (t) => {
   const s = await startTestServer(t);
   await s.addUser('alice@example.com', 'pw');
-  const c = await session(s.ports.imap!);
+  const c = await session(t, s.ports.imap!);
   t.teardown(() => c.close());
 
   await ok(t, c, 'SUBSCRIBE Fruit/Peach');
@@ -86,7 +83,7 @@ t.test('subscriptions survive a restart; a store with per-folder flags keeps its
   t.teardown(() => rmSync(root, { recursive: true, force: true }));
   let srv = await start(t, root);
   await srv.services.accounts.create({ username: 'alice', domain: 'example.com', password: 'pw' });
-  let c = await session(srv.ports.imap!);
+  let c = await session(t, srv.ports.imap!);
   await ok(t, c, 'CREATE keep');
   await ok(t, c, 'CREATE drop');
   await ok(t, c, 'UNSUBSCRIBE drop');
@@ -95,7 +92,7 @@ t.test('subscriptions survive a restart; a store with per-folder flags keeps its
   await srv.stop();
 
   srv = await start(t, root);
-  c = await session(srv.ports.imap!);
+  c = await session(t, srv.ports.imap!);
   const lsub = async (): Promise<string[]> => (await c.cmd('LSUB "" *')).untagged.filter((l) => /keep|drop|ghost/.test(l));
   t.same(await lsub(), ['* LSUB (\\Noselect) "/" ghost', '* LSUB (\\HasNoChildren) "/" keep'], 'after a restart');
   c.close();
@@ -109,7 +106,7 @@ t.test('subscriptions survive a restart; a store with per-folder flags keeps its
   for (const f of list.folders) f.subscribed = f.name !== 'keep';
   writeFileSync(path, JSON.stringify(list));
   srv = await start(t, root);
-  c = await session(srv.ports.imap!);
+  c = await session(t, srv.ports.imap!);
   t.same(await lsub(), ['* LSUB (\\HasNoChildren) "/" drop'], 'migrated from the flags');
   t.same((await c.cmd('LSUB "" INBOX')).untagged, ['* LSUB (\\HasNoChildren) "/" INBOX']);
   t.same(JSON.parse(readFileSync(path, 'utf8')).subscriptions.includes('drop'), true, 'and saved as a list');
