@@ -12,7 +12,7 @@ import { parseIfHeader, submittedTokens, type IfList } from '../../common/dav-if
 import { decodeSegments } from '../uws.js';
 import type { ShareRecord } from '../../store/shares.js';
 import type { ChildEntry } from '../../store/drive/types.js';
-import { entryEtag, evaluateConditions, type Conditions, type EntryGuard } from '../../services/drive.js';
+import { checkPreconditions, entryEtag, type Conditions, type EntryGuard } from '../../services/drive.js';
 import type { Services } from '../../services/index.js';
 import type { HttpRequest } from '../types.js';
 
@@ -87,9 +87,6 @@ export function overwriteOf(req: HttpRequest): boolean {
   return v === 'T';
 }
 
-/** The ETag of an entry (content hash for files; mtime-based for directories). */
-export const etagOf = entryEtag;
-
 /** The request's RFC 9110 conditional headers. */
 export function conditionsOf(req: HttpRequest): Conditions {
   const h = req.headers;
@@ -104,9 +101,7 @@ export function conditionsOf(req: HttpRequest): Conditions {
 export function writeGuard(req: HttpRequest): EntryGuard | undefined {
   const c = conditionsOf(req);
   if (c.ifMatch === undefined && c.ifNoneMatch === undefined && c.ifUnmodifiedSince === undefined) return undefined;
-  return (entry) => {
-    evaluateConditions(entry, c, false);
-  };
+  return (entry) => checkPreconditions(entry, c);
 }
 
 /** Parsed If header (undefined when absent). */
@@ -161,7 +156,7 @@ export async function checkIf(req: HttpRequest, s: Services, t: DriveTarget, par
       e = await s.drive.stat(t.userId, target);
     }
     const held = new Set(s.drive.locks.covering(t.userId, target.join('/')).map((l) => l.token));
-    const etag = e ? etagOf(e) : undefined;
+    const etag = e ? entryEtag(e) : undefined;
     const ok = list.conditions.every((c) => {
       const hit = c.token !== undefined ? held.has(c.token) : c.etag === etag;
       return c.not ? !hit : hit;

@@ -8,9 +8,9 @@
 import { Readable } from 'node:stream';
 import { HttpError, NotFoundError } from '../../common/errors.js';
 import { joinDrivePath } from '../../common/drive-path.js';
-import { evaluateConditions } from '../../services/drive.js';
+import { entryEtag, evaluateConditions } from '../../services/drive.js';
 import { json } from '../reply.js';
-import { resolveTarget, need, etagOf, conditionsOf } from './context.js';
+import { resolveTarget, need, conditionsOf } from './context.js';
 import { browserRedirect } from './public-link.js';
 import type { Services } from '../../services/index.js';
 import type { HttpRequest, Reply } from '../types.js';
@@ -48,10 +48,10 @@ export async function getHandler(req: HttpRequest, s: Services): Promise<Reply> 
   if (e.type === 'dir') {
     const redirect = browserRedirect(req, t);
     if (redirect) return redirect;
-    if (evaluateConditions(e, conditionsOf(req), true) === 'not-modified') return { status: 304, headers: { etag: etagOf(e) } };
+    if (evaluateConditions(e, conditionsOf(req), true) === 'not-modified') return { status: 304, headers: { etag: entryEtag(e) } };
     const listing = await s.drive.list(t.userId, t.parts);
     listing.path = joinDrivePath(t.sub);
-    return json(200, listing, { etag: etagOf(e) });
+    return json(200, listing, { etag: entryEtag(e) });
   }
   const headers: Record<string, string> = {
     etag: e.etag,

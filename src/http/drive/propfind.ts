@@ -11,7 +11,8 @@
 import { HttpError, NotFoundError } from '../../common/errors.js';
 import { joinDrivePath } from '../../common/drive-path.js';
 import { json } from '../reply.js';
-import { resolveTarget, need, hrefOf, etagOf, type DriveTarget } from './context.js';
+import { resolveTarget, need, hrefOf, type DriveTarget } from './context.js';
+import { entryEtag } from '../../services/drive.js';
 import { parseXml, child, elements, clark, multistatus, esc, XML_TYPE, type DavResponse, type PropValue } from './xml.js';
 import { activeLockXml } from './lock.js';
 import type { ChildEntry } from '../../store/drive/types.js';
@@ -88,7 +89,7 @@ function liveValue(s: Services, t: DriveTarget, parts: string[], name: string, e
     case D('quota-available-bytes'): return e.type === 'dir' && quota ? String(Math.max(0, quota.limit - quota.used)) : undefined;
     case D('resourcetype'): return e.type === 'dir' ? '<D:collection/>' : '';
     case D('displayname'): return esc(name);
-    case D('getetag'): return esc(etagOf(e));
+    case D('getetag'): return esc(entryEtag(e));
     case D('getlastmodified'): return new Date(e.mtime * 1000).toUTCString();
     case D('creationdate'): return new Date(e.mtime * 1000).toISOString();
     case D('getcontentlength'): return e.type === 'file' ? String(e.size) : undefined;
