@@ -86,8 +86,13 @@ export function sentDay(date: string | null | undefined, fallback: number): numb
   return dayOf(fallback);
 }
 
+/** A header block (bytes `start` to `end` of the message) with folded lines joined. */
+function unfolded(raw: Buffer, start: number, end: number): string {
+  return raw.subarray(start, end).toString('utf8').replace(/\r?\n[ \t]+/g, ' ');
+}
+
 function headerValues(raw: Buffer, bodyStart: number, field: string): string[] {
-  const text = raw.subarray(0, bodyStart).toString('utf8').replace(/\r?\n[ \t]+/g, ' ');
+  const text = unfolded(raw, 0, bodyStart);
   const out: string[] = [];
   for (const line of text.split(/\r?\n/)) {
     const i = line.indexOf(':');
@@ -109,7 +114,7 @@ function bodyText(raw: Buffer, part: MimePart): string {
 
 /** A part's header block, unfolded, encoded-words decoded. */
 function headerText(raw: Buffer, part: MimePart): string {
-  return libmime.decodeWords(raw.subarray(part.headerStart, part.bodyStart).toString('utf8').replace(/\r?\n[ \t]+/g, ' '));
+  return libmime.decodeWords(unfolded(raw, part.headerStart, part.bodyStart));
 }
 
 /** Test one key against one message. */
